@@ -1,0 +1,28 @@
+{
+  "targets": [
+    {
+      "target_name": "go_net_request",
+      "sources": [
+        "bridge/shim/addon.c",
+        "bridge/shim/request.c"
+      ],
+      "include_dirs": [
+        "bridge",
+        "gobuild"
+      ],
+      "cflags": [ "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter" ],
+      "defines": [ "NAPI_VERSION=8" ],
+      "libraries": [
+        "-L<(module_root_dir)/gobuild",
+        "-lgonetrequest",
+        "-Wl,-rpath,'$$ORIGIN'"
+      ],
+      "copies": [
+        {
+          "destination": "<(PRODUCT_DIR)",
+          "files": [ "<(module_root_dir)/gobuild/libgonetrequest.so" ]
+        }
+      ]
+    }
+  ]
+}

@@ -1,0 +1,111 @@
+package main
+
+// #include <stdlib.h>
+// #include "bridge.h"
+import "C"
+
+import (
+	"strings"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/go-net-request/go-net-request/gocore"
+)
+
+// postFn is the host's event sink, registered once by GnrInit.
+var postFn atomic.Pointer[C.gnr_post_fn]
+
+// post builds one event block in C memory and hands it to the host.
+func post(env, id uint64, kind C.int32_t, flags C.int32_t, n1, n2 int64, text string, data []byte) {
+	fn := postFn.Load()
+	if fn == nil {
+		return
+	}
+	head := C.size_t(unsafe.Sizeof(C.gnr_event{}))
+	block := C.malloc(head + C.size_t(len(text)+len(data)))
+	if block == nil {
+		return
+	}
+	ev := (*C.gnr_event)(block)
+	*ev = C.gnr_event{env: C.uint64_t(env), request: C.uint64_t(id), kind: kind, flags: flags,
+		n1: C.int64_t(n1), n2: C.int64_t(n2)}
+	tail := unsafe.Slice((*byte)(unsafe.Add(block, head)), len(text)+len(data))
+	if len(text) > 0 {
+		copy(tail, text)
+		ev.text = (*C.char)(unsafe.Pointer(&tail[0]))
+		ev.text_len = C.size_t(len(text))
+	}
+	if len(data) > 0 {
+		copy(tail[len(text):], data)
+		ev.data = (*C.char)(unsafe.Pointer(&tail[len(text)]))
+		ev.data_len = C.size_t(len(data))
+	}
+	C.gnr_call_post(*fn, ev)
+}
+
+// sink turns one exchange's events into posted C events.
+type sink struct {
+	env uint64
+	id  uint64
+}
+
+func (s *sink) emit(kind C.int32_t, flags C.int32_t, n1, n2 int64, text string, data []byte) {
+	post(s.env, s.id, kind, flags, n1, n2, text, data)
+}
+
+// joinFields joins fields with NUL, the separator of every event text.
+func joinFields(fields []string, headers []gocore.Header) string {
+	var b strings.Builder
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(f)
+	}
+	for _, h := range headers {
+		b.WriteByte(0)
+		b.WriteString(h.Name)
+		b.WriteByte(0)
+		b.WriteString(h.Value)
+	}
+	return b.String()
+}
+
+func (s *sink) Redirect(r *gocore.Redirect) {
+	s.emit(C.GNR_EV_REDIRECT, 0, int64(r.StatusCode), 0, joinFields([]string{r.Method, r.URL}, r.Headers), nil)
+}
+
+func (s *sink) Login(a *gocore.AuthInfo) {
+	proxy := int64(0)
+	if a.IsProxy {
+		proxy = 1
+	}
+	s.emit(C.GNR_EV_LOGIN, 0, int64(a.Port), proxy, joinFields([]string{a.Scheme, a.Host, a.Realm}, nil), nil)
+}
+
+func (s *sink) Response(h *gocore.ResponseHead) {
+	reused := C.int32_t(0)
+	if h.Reused {
+		reused = 1
+	}
+	s.emit(C.GNR_EV_RESPONSE, reused, int64(h.StatusCode), int64(h.Major*1000+h.Minor),
+		joinFields([]string{h.StatusText, h.URL}, h.Headers), nil)
+}
+
+func (s *sink) Data(p []byte) { s.emit(C.GNR_EV_DATA, 0, 0, 0, "", p) }
+
+func (s *sink) End() {
+	requests.remove(s.id)
+	s.emit(C.GNR_EV_END, 0, 0, 0, "", nil)
+}
+
+func (s *sink) Fail(err *gocore.NetError) {
+	requests.remove(s.id)
+	s.emit(C.GNR_EV_FAIL, 0, 0, 0, joinFields([]string{err.Name, err.Detail, err.Header}, nil), nil)
+}
+
+func (s *sink) UploadProgress(position, total int64) {
+	s.emit(C.GNR_EV_UPLOAD_PROGRESS, 0, position, total, "", nil)
+}
+
+func (s *sink) WriteReady() { s.emit(C.GNR_EV_WRITE_READY, 0, 0, 0, "", nil) }

@@ -1,0 +1,15 @@
+// Command bridge is the c-shared library that exposes gocore to the N-API
+// shim through the small C ABI of bridge.h.
+//
+// Ownership rules (see bridge.h): requests are integer ids looked up in a
+// table whose ids are never reused; Go copies every input during the call;
+// events are single malloc'd blocks owned by the host once posted. No Go
+// pointer is ever stored in C memory, and no panic crosses an export: each
+// export and each goroutine recovers and turns a panic into a failure of
+// that one request.
+package main
+
+// #include "bridge.h"
+import "C"
+
+func main() {}

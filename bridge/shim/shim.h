@@ -1,0 +1,39 @@
+/* Shared declarations of the N-API shim. */
+#ifndef GNR_SHIM_H
+#define GNR_SHIM_H
+
+#include <node_api.h>
+#include <stdint.h>
+
+#include "bridge.h"
+
+/* Per-environment state (main thread or one worker). Allocated at module
+ * init, unlinked at environment cleanup, freed by the tsfn finalizer once no
+ * tsfn callback can run any more. */
+typedef struct env_state {
+  struct env_state *next_env; /* the registry list; guarded by the registry lock */
+  uint64_t id;                /* the env id Go tags this environment's events with */
+  napi_threadsafe_function tsfn;
+  napi_ref dispatch_ref; /* JS dispatch(requestId, kind, n1, n2, payload, flags) */
+  /* Guarded by the registry lock: */
+  gnr_event *head, *tail; /* events waiting for the JS thread */
+  int scheduled;          /* a tsfn call is pending (the doorbell rang) */
+  int closing;
+  /* JS thread only: */
+  uint32_t inflight; /* requests started and not yet terminal */
+} env_state;
+
+/* Any thread (called from Go): queue ev for its environment; takes ownership. */
+void shim_post(gnr_event *ev);
+
+/* JS thread: registers the functions JS calls on exports. */
+napi_status shim_define_request_functions(napi_env env, napi_value exports, env_state *st);
+
+/* JS thread: ref the tsfn as requests go 0 -> 1, unref at 1 -> 0. */
+void shim_request_started(napi_env env, env_state *st);
+void shim_request_finished(napi_env env, env_state *st);
+
+/* JS thread via tsfn: deliver queued events to JS. */
+void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data);
+
+#endif

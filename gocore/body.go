@@ -1,0 +1,136 @@
+package gocore
+
+import (
+	"context"
+	"sync"
+)
+
+// credit is the response-body window: bytes the host has said it will
+// accept. The pump reads the socket only while credit is left, so a host
+// that stops reading stops the socket (TCP backpressure to the server).
+type credit struct {
+	mu   sync.Mutex
+	left int64
+	wake chan struct{} // capacity 1: a grant happened
+}
+
+func newCredit(initial int64) *credit {
+	return &credit{left: initial, wake: make(chan struct{}, 1)}
+}
+
+func (c *credit) grant(n int64) {
+	if n <= 0 {
+		return
+	}
+	c.mu.Lock()
+	c.left += n
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// await blocks until some credit is left, and returns how much (at most max).
+func (c *credit) await(ctx context.Context, max int64) (int64, error) {
+	for {
+		c.mu.Lock()
+		left := c.left
+		c.mu.Unlock()
+		if left > 0 {
+			return min(left, max), nil
+		}
+		select {
+		case <-c.wake:
+		case <-ctx.Done():
+			return 0, causeOf(ctx)
+		}
+	}
+}
+
+func (c *credit) spend(n int64) {
+	c.mu.Lock()
+	c.left -= n
+	c.mu.Unlock()
+}
+
+// uploadPipe carries a streamed request body from the host to the sender.
+// The host's writes are copied in and never block; once window bytes are
+// queued Write answers "not ready" and the pipe calls ready() when the
+// sender has drained it to half, which is when the host may write again.
+type uploadPipe struct {
+	mu        sync.Mutex
+	chunks    [][]byte
+	queued    int
+	window    int
+	ended     bool   // the host ended the body
+	tellReady bool   // a writer was told to wait
+	ready     func() // called without the lock held
+	avail     chan struct{}
+}
+
+func newUploadPipe(window int, ready func()) *uploadPipe {
+	return &uploadPipe{window: window, ready: ready, avail: make(chan struct{}, 1)}
+}
+
+// write queues a copy of p and reports whether the host may write more now.
+func (u *uploadPipe) write(p []byte) (more bool) {
+	u.mu.Lock()
+	if !u.ended && len(p) > 0 {
+		u.chunks = append(u.chunks, p)
+		u.queued += len(p)
+	}
+	more = u.queued < u.window
+	if !more {
+		u.tellReady = true
+	}
+	u.mu.Unlock()
+	u.signal()
+	return more
+}
+
+func (u *uploadPipe) end() {
+	u.mu.Lock()
+	u.ended = true
+	u.mu.Unlock()
+	u.signal()
+}
+
+func (u *uploadPipe) signal() {
+	select {
+	case u.avail <- struct{}{}:
+	default:
+	}
+}
+
+// next returns the queued chunks (nil and true once the body has ended).
+func (u *uploadPipe) next(ctx context.Context) (chunks [][]byte, ended bool, err error) {
+	for {
+		u.mu.Lock()
+		chunks, ended = u.chunks, u.ended
+		u.chunks = nil
+		u.mu.Unlock()
+		if len(chunks) > 0 || ended {
+			return chunks, ended && len(chunks) == 0, nil
+		}
+		select {
+		case <-u.avail:
+		case <-ctx.Done():
+			return nil, false, causeOf(ctx)
+		}
+	}
+}
+
+// sent records that n bytes left the pipe for the socket.
+func (u *uploadPipe) sent(n int) {
+	u.mu.Lock()
+	u.queued -= n
+	notify := u.tellReady && u.queued <= u.window/2
+	if notify {
+		u.tellReady = false
+	}
+	u.mu.Unlock()
+	if notify && u.ready != nil {
+		u.ready()
+	}
+}

@@ -1,0 +1,222 @@
+package gocore
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultUserAgent is sent when the session has none of its own.
+const DefaultUserAgent = "Mozilla/5.0 go-net-request/0.1.0"
+
+// Options configure a Client.
+type Options struct {
+	// RootCAs replaces the system trust store when set (tests, private CAs).
+	RootCAs *x509.CertPool
+	// UserAgent overrides DefaultUserAgent.
+	UserAgent string
+	// DialTimeout bounds connecting (TCP and TLS); default 30s.
+	DialTimeout time.Duration
+	// MaxIdlePerHost bounds the idle keep-alive connections kept per origin; default 64.
+	MaxIdlePerHost int
+	// IdleTimeout closes keep-alive connections unused for this long; default 60s.
+	IdleTimeout time.Duration
+}
+
+// A Client is one session's engine state: the connection pool, the auth
+// cache and the user agent. It is safe for concurrent use.
+type Client struct {
+	opts      Options
+	dialer    net.Dialer
+	tlsConfig *tls.Config
+	userAgent atomic.Pointer[string]
+	auth      *authCache
+	pool      *pool
+	live      atomic.Int64 // exchanges started and not yet finished
+}
+
+// NewClient makes a Client.
+func NewClient(opts Options) *Client {
+	if opts.DialTimeout <= 0 {
+		opts.DialTimeout = 30 * time.Second
+	}
+	if opts.MaxIdlePerHost <= 0 {
+		opts.MaxIdlePerHost = 64
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = 60 * time.Second
+	}
+	c := &Client{
+		opts:      opts,
+		dialer:    net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second},
+		tlsConfig: &tls.Config{RootCAs: opts.RootCAs, NextProtos: []string{"http/1.1"}, ClientSessionCache: tls.NewLRUClientSessionCache(256)},
+		auth:      newAuthCache(),
+		pool:      &pool{idle: map[string][]*conn{}, maxPerHost: opts.MaxIdlePerHost, idleTimeout: opts.IdleTimeout},
+	}
+	ua := opts.UserAgent
+	if ua == "" {
+		ua = DefaultUserAgent
+	}
+	c.userAgent.Store(&ua)
+	return c
+}
+
+// SetUserAgent changes the User-Agent sent by requests started afterwards.
+func (c *Client) SetUserAgent(ua string) { c.userAgent.Store(&ua) }
+
+// UserAgent returns the User-Agent sent by default.
+func (c *Client) UserAgent() string { return *c.userAgent.Load() }
+
+// CloseIdleConnections closes every idle keep-alive connection.
+func (c *Client) CloseIdleConnections() { c.pool.closeAll() }
+
+// ClearAuthCache forgets every credential that worked.
+func (c *Client) ClearAuthCache() { c.auth.clear() }
+
+// Live returns how many exchanges are in flight.
+func (c *Client) Live() int64 { return c.live.Load() }
+
+// IdleConnections returns how many keep-alive connections are idle.
+func (c *Client) IdleConnections() int { return c.pool.count() }
+
+// conn is one HTTP/1.1 connection.
+type conn struct {
+	nc        net.Conn
+	br        *bufio.Reader
+	bw        *bufio.Writer
+	key       string
+	idleSince time.Time
+	served    int         // requests completed on it
+	unwatch   func() bool // stops the exchange's cancellation watch; nil while idle
+}
+
+const connBufferSize = 32 << 10
+
+// dial opens a connection to the origin of key ("scheme://host:port").
+func (c *Client) dial(ctx context.Context, scheme, host, port string) (*conn, error) {
+	addr := net.JoinHostPort(host, port)
+	nc, err := c.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	if tcp, ok := nc.(*net.TCPConn); ok {
+		tcp.SetNoDelay(true)
+	}
+	if scheme == "https" {
+		cfg := c.tlsConfig.Clone()
+		cfg.ServerName = host
+		tc := tls.Client(nc, cfg)
+		hctx, cancel := context.WithTimeout(ctx, c.opts.DialTimeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			nc.Close()
+			if ctx.Err() != nil {
+				return nil, causeOf(ctx)
+			}
+			return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
+		}
+		nc = tc
+	}
+	return &conn{
+		nc:  nc,
+		br:  bufio.NewReaderSize(nc, connBufferSize),
+		bw:  bufio.NewWriterSize(nc, connBufferSize),
+		key: scheme + "://" + addr,
+	}, nil
+}
+
+// pool keeps idle keep-alive connections per origin, most recent last.
+type pool struct {
+	mu          sync.Mutex
+	idle        map[string][]*conn
+	maxPerHost  int
+	idleTimeout time.Duration
+}
+
+// get returns an idle connection for key that still looks usable, or nil.
+func (p *pool) get(key string) *conn {
+	for {
+		p.mu.Lock()
+		list := p.idle[key]
+		if len(list) == 0 {
+			p.mu.Unlock()
+			return nil
+		}
+		c := list[len(list)-1]
+		p.idle[key] = list[:len(list)-1]
+		p.mu.Unlock()
+		if time.Since(c.idleSince) < p.idleTimeout && c.healthy() {
+			return c
+		}
+		c.nc.Close()
+	}
+}
+
+// healthy reports whether an idle connection is neither closed by the peer
+// nor holding unsolicited bytes: a read that would block is the good answer.
+func (c *conn) healthy() bool {
+	if c.br.Buffered() > 0 {
+		return false
+	}
+	c.nc.SetReadDeadline(time.Now())
+	_, err := c.br.Peek(1)
+	c.nc.SetReadDeadline(time.Time{})
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		return true
+	}
+	return false
+}
+
+func (p *pool) put(c *conn) {
+	c.idleSince = time.Now()
+	p.mu.Lock()
+	list := p.idle[c.key]
+	if len(list) >= p.maxPerHost {
+		p.mu.Unlock()
+		c.nc.Close()
+		return
+	}
+	p.idle[c.key] = append(list, c)
+	p.mu.Unlock()
+}
+
+func (p *pool) closeAll() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = map[string][]*conn{}
+	p.mu.Unlock()
+	for _, list := range idle {
+		for _, c := range list {
+			c.nc.Close()
+		}
+	}
+}
+
+func (p *pool) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, list := range p.idle {
+		n += len(list)
+	}
+	return n
+}
+
+// isLoopbackHost reports whether host names this machine (Chromium treats
+// such origins as potentially trustworthy).
+func isLoopbackHost(host string) bool {
+	host = strings.TrimSuffix(strings.ToLower(host), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}

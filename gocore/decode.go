@@ -1,0 +1,148 @@
+package gocore
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
+)
+
+// DefaultAcceptEncoding is what Chromium advertises, and what we decode.
+const DefaultAcceptEncoding = "gzip, deflate, br, zstd"
+
+// transportError marks an error that came from the framed body (socket or
+// framing), so it is not mistaken for a decoding failure.
+type transportError struct{ err error }
+
+func (t transportError) Error() string { return t.err.Error() }
+func (t transportError) Unwrap() error { return t.err }
+
+// markedReader wraps every non-EOF error of r in transportError.
+type markedReader struct{ r io.Reader }
+
+func (m markedReader) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = transportError{err}
+	}
+	return n, err
+}
+
+// decodedBody undoes Content-Encoding (the codings listed, last applied
+// first). Unknown codings are passed through untouched, as Chromium does.
+type decodedBody struct {
+	r       io.Reader
+	closers []func()
+}
+
+func newDecodedBody(raw io.Reader, hs []Header) *decodedBody {
+	d := &decodedBody{r: markedReader{raw}}
+	var codings []string
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, "Content-Encoding") {
+			for _, c := range strings.Split(h.Value, ",") {
+				if c = strings.ToLower(strings.TrimSpace(c)); c != "" && c != "identity" {
+					codings = append(codings, c)
+				}
+			}
+		}
+	}
+	for i := len(codings) - 1; i >= 0; i-- {
+		d.r = d.wrap(codings[i], d.r)
+	}
+	return d
+}
+
+func (d *decodedBody) wrap(coding string, src io.Reader) io.Reader {
+	switch coding {
+	case "gzip", "x-gzip":
+		return &lazyDecoder{src: src, open: func(r io.Reader) (io.Reader, error) {
+			return gzip.NewReader(r)
+		}}
+	case "deflate":
+		return &lazyDecoder{src: src, open: openDeflate}
+	case "br":
+		return &lazyDecoder{src: src, open: func(r io.Reader) (io.Reader, error) {
+			return brotli.NewReader(r), nil
+		}}
+	case "zstd":
+		return &lazyDecoder{src: src, open: func(r io.Reader) (io.Reader, error) {
+			z, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(32<<20))
+			if err != nil {
+				return nil, err
+			}
+			d.closers = append(d.closers, z.Close)
+			return z, nil
+		}}
+	}
+	return src
+}
+
+// openDeflate accepts both zlib-wrapped and raw deflate, as browsers do.
+func openDeflate(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 512)
+	hdr, err := br.Peek(2)
+	if err != nil {
+		return nil, err
+	}
+	if hdr[0]&0x0f == 8 && (uint16(hdr[0])<<8|uint16(hdr[1]))%31 == 0 {
+		return zlib.NewReader(br)
+	}
+	return flate.NewReader(br), nil
+}
+
+// lazyDecoder opens its decoder once the first byte has arrived, so an
+// empty body with a Content-Encoding is simply empty.
+type lazyDecoder struct {
+	src  io.Reader
+	open func(io.Reader) (io.Reader, error)
+	dec  io.Reader
+}
+
+func (l *lazyDecoder) Read(p []byte) (int, error) {
+	if l.dec == nil {
+		var first [1]byte
+		n, err := io.ReadFull(l.src, first[:])
+		if n == 0 {
+			if errors.Is(err, io.EOF) {
+				return 0, io.EOF
+			}
+			return 0, err
+		}
+		dec, err := l.open(io.MultiReader(bytes.NewReader(first[:]), l.src))
+		if err != nil {
+			return 0, err
+		}
+		l.dec = dec
+	}
+	return l.dec.Read(p)
+}
+
+// Read returns decoded bytes; a failure of the decoder itself is
+// ERR_CONTENT_DECODING_FAILED, a failure underneath keeps its own name.
+func (d *decodedBody) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err == nil || err == io.EOF {
+		return n, err
+	}
+	var te transportError
+	if errors.As(err, &te) {
+		return n, te.err
+	}
+	return n, Failure(ErrContentDecodingFailed, err)
+}
+
+// Close releases decoder resources (zstd keeps buffers until closed).
+func (d *decodedBody) Close() {
+	for _, c := range d.closers {
+		c()
+	}
+	d.closers = nil
+}

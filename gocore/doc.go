@@ -1,0 +1,21 @@
+// Package gocore is the request engine of go-net-request: Electron's net
+// semantics (redirect modes, login challenges, Chromium's net::ERR_* names)
+// over real sockets, in pure Go with no knowledge of Node.
+//
+// A Client is one session's state (connection pool, auth cache, user
+// agent). Client.Start runs an Exchange on its own goroutine and reports
+// everything through a Sink:
+//
+//	Start ──> [Redirect]* ──> [Login]* ──> Response ──> Data* ──> End
+//	   \________________ any failure or Cancel ________________/──> Fail
+//
+// The host paces the response body with Grant (credit in bytes), feeds a
+// streamed request body with WriteBody/EndBody (a bounded window; WriteReady
+// says when there is room again), answers manual redirects with
+// FollowRedirect and logins with Login. Exactly one of End or Fail is the
+// last event of every exchange.
+//
+// HTTP/1.1 is spoken by this package's own head writer and parser
+// (wire.go), because Electron apps expect header case and order to be kept
+// on the wire and the raw response head to be visible.
+package gocore

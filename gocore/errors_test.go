@@ -1,0 +1,138 @@
+package gocore
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func sysErr(op, syscallName string, errno syscall.Errno) error {
+	return &net.OpError{Op: op, Net: "tcp", Err: &os.SyscallError{Syscall: syscallName, Err: errno}}
+}
+
+// realDialTimeout is the error net.Dialer itself returns when its deadline
+// passes, so the table sees what the engine sees.
+func realDialTimeout(t *testing.T) error {
+	t.Helper()
+	d := net.Dialer{Deadline: time.Now().Add(-time.Second)}
+	_, err := d.Dial("tcp", "127.0.0.1:9")
+	require.Error(t, err)
+	return fmt.Errorf("dial 127.0.0.1:9: %w", err)
+}
+
+func TestClassify(t *testing.T) {
+	kept := Failure(ErrEmptyResponse, io.EOF)
+	keptCancel := Failure(ErrContentLengthMismatch, context.Canceled)
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"connection refused on dial", fmt.Errorf("dial 127.0.0.1:1: %w", sysErr("dial", "connect", syscall.ECONNREFUSED)), ErrConnectionRefused},
+		{"connection reset on read", sysErr("read", "read", syscall.ECONNRESET), ErrConnectionReset},
+		{"broken pipe on write", sysErr("write", "write", syscall.EPIPE), ErrConnectionReset},
+		{"connection aborted", sysErr("read", "read", syscall.ECONNABORTED), ErrConnectionAborted},
+		{"network unreachable", sysErr("dial", "connect", syscall.ENETUNREACH), ErrAddressUnreachable},
+		{"host unreachable", sysErr("dial", "connect", syscall.EHOSTUNREACH), ErrAddressUnreachable},
+		{"address not available", sysErr("dial", "connect", syscall.EADDRNOTAVAIL), ErrAddressUnreachable},
+		{"ETIMEDOUT while connecting", sysErr("dial", "connect", syscall.ETIMEDOUT), ErrConnectionTimedOut},
+		{"ETIMEDOUT while reading", sysErr("read", "read", syscall.ETIMEDOUT), ErrTimedOut},
+		{"net.Dialer deadline while connecting", realDialTimeout(t), ErrConnectionTimedOut},
+		{"DNS name not found", &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "nowhere.invalid", IsNotFound: true}}, ErrNameNotResolved},
+		{"DNS server failure", &net.DNSError{Err: "server misbehaving", Name: "example.test", IsTemporary: true}, ErrNameNotResolved},
+		{"DNS timeout", &net.DNSError{Err: "i/o timeout", Name: "example.test", IsTimeout: true}, ErrTimedOut},
+		{"unknown certificate authority", x509.UnknownAuthorityError{}, ErrCertAuthorityInvalid},
+		{"unknown authority inside tls verification error", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, ErrCertAuthorityInvalid},
+		{"hostname mismatch", &tls.CertificateVerificationError{Err: x509.HostnameError{Host: "example.test"}}, ErrCertCommonNameInvalid},
+		{"expired certificate", &tls.CertificateVerificationError{Err: x509.CertificateInvalidError{Reason: x509.Expired}}, ErrCertDateInvalid},
+		{"certificate not allowed to sign", x509.CertificateInvalidError{Reason: x509.NotAuthorizedToSign}, ErrCertInvalid},
+		{"other verification failure", &tls.CertificateVerificationError{Err: errors.New("custom verifier said no")}, ErrCertInvalid},
+		{"TLS record header from a plain server", fmt.Errorf("tls handshake: %w", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), ErrSSLProtocol},
+		{"TLS alert", fmt.Errorf("tls handshake: %w", tls.AlertError(40)), ErrSSLProtocol},
+		{"context canceled", context.Canceled, ErrAborted},
+		{"wrapped context canceled", fmt.Errorf("read: %w", context.Canceled), ErrAborted},
+		{"cancellation wins over the reset it caused", errors.Join(sysErr("read", "read", syscall.ECONNRESET), context.Canceled), ErrAborted},
+		{"context deadline", context.DeadlineExceeded, ErrTimedOut},
+		{"socket deadline", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, ErrTimedOut},
+		{"EOF", io.EOF, ErrConnectionClosed},
+		{"unexpected EOF", fmt.Errorf("reading body: %w", io.ErrUnexpectedEOF), ErrConnectionClosed},
+		{"unknown dial failure", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("something odd")}, ErrConnectionFailed},
+		{"unknown error", errors.New("boom"), ErrFailed},
+		{"NetError kept", kept, ErrEmptyResponse},
+		{"wrapped NetError kept", fmt.Errorf("hop 2: %w", kept), ErrEmptyResponse},
+		{"NetError wins over the cancellation it wraps", keptCancel, ErrContentLengthMismatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Classify(tt.err)
+			require.NotNil(t, got)
+			assert.Equal(t, tt.want, got.Name, "Classify(%v)", tt.err)
+			assert.Equal(t, "net::"+tt.want, got.Error())
+			var ne *NetError
+			if !errors.As(tt.err, &ne) {
+				assert.Same(t, tt.err, got.Err, "the Go error is kept for logs")
+			}
+		})
+	}
+}
+
+func TestClassifyKeepsTheSameNetError(t *testing.T) {
+	ne := &NetError{Name: ErrInvalidArgument, Header: "Host"}
+	assert.Same(t, ne, Classify(ne))
+	assert.Same(t, ne, Classify(fmt.Errorf("validate: %w", ne)))
+}
+
+func TestClassifyNil(t *testing.T) {
+	assert.Nil(t, Classify(nil))
+}
+
+func TestNetErrorMessage(t *testing.T) {
+	tests := []struct {
+		name string
+		err  *NetError
+		want string
+	}{
+		{"name", Failure(ErrConnectionRefused, nil), "net::ERR_CONNECTION_REFUSED"},
+		{"detail replaces the name", &NetError{Name: ErrRedirectCancelled, Detail: "Redirect was cancelled"}, "Redirect was cancelled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.err.Error())
+		})
+	}
+}
+
+func TestNetErrorUnwrapsItsGoError(t *testing.T) {
+	err := Failure(ErrConnectionReset, sysErr("read", "read", syscall.ECONNRESET))
+	assert.ErrorIs(t, err, syscall.ECONNRESET)
+}
+
+func TestCauseOf(t *testing.T) {
+	tests := []struct {
+		name  string
+		cause error
+		want  string
+	}{
+		{"no cause is an abort", nil, ErrAborted},
+		{"the NetError given to Cancel", Failure(ErrTimedOut, nil), ErrTimedOut},
+		{"a Go error given as cause is classified", sysErr("read", "read", syscall.ECONNRESET), ErrConnectionReset},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancelCause(context.Background())
+			cancel(tt.cause)
+			assert.Equal(t, tt.want, causeOf(ctx).Name)
+		})
+	}
+}

@@ -1,0 +1,783 @@
+package gocore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Sink receives an exchange's events. Calls come from the exchange's
+// goroutines (Redirect, Login, Response, Data, End and Fail from one;
+// UploadProgress and WriteReady possibly from the body sender), never
+// concurrently with the terminal event, which is always the last call.
+type Sink interface {
+	// Redirect reports a hop; in manual mode the exchange then waits for FollowRedirect.
+	Redirect(r *Redirect)
+	// Login asks for credentials; the exchange waits for Login.
+	Login(a *AuthInfo)
+	// Response delivers the final head; the body follows as Data.
+	Response(h *ResponseHead)
+	// Data delivers decoded body bytes; p is only valid during the call.
+	Data(p []byte)
+	// End is the terminal event of a complete response.
+	End()
+	// Fail is the terminal event of anything else, cancellation included.
+	Fail(err *NetError)
+	// UploadProgress reports request-body bytes written to the socket.
+	UploadProgress(position, total int64)
+	// WriteReady says a streamed body's window has room again.
+	WriteReady()
+}
+
+// Redirect describes one redirect hop.
+type Redirect struct {
+	StatusCode int
+	Method     string // the method of the next hop
+	URL        string
+	Headers    []Header // the redirect response's headers, as received
+}
+
+// An Exchange is one request and its response, across redirects and
+// login retries.
+//
+//	start -> sending -> awaiting head --3xx--> (redirect, maybe ask) -> sending
+//	                        |  \--401--> (login, ask) -> sending
+//	                        v
+//	                    response -> body (paced by credit) -> End
+//	   \___ Cancel(cause) or any failure, from every state ___/-> Fail
+//
+// Exactly one terminal event (End or Fail) is emitted, and it is the last.
+type Exchange struct {
+	client *Client
+	req    *Request
+	sink   Sink
+	ctx    context.Context
+	cancel context.CancelCauseFunc // the cause is what the host is told
+	credit *credit                 // response-body window, granted by the host
+	upload *uploadPipe             // streamed request body; nil otherwise
+	asking atomic.Int32            // the question awaiting an answer (ask*)
+	answer chan answer             // capacity 1; one send per question
+	done   chan struct{}           // closed after the terminal event
+
+	writerDone chan error // result of the body sender of the current hop; nil when none
+	watchdog   *time.Timer
+}
+
+type answer struct {
+	follow bool
+	cred   *Credentials
+}
+
+const (
+	askNone int32 = iota
+	askRedirect
+	askLogin
+)
+
+// maxRedirects is Chromium's limit.
+const maxRedirects = 20
+
+// inlineBodyLimit is the largest buffered body written together with the
+// head; larger ones are sent by a goroutine while the response is awaited.
+const inlineBodyLimit = 64 << 10
+
+// bodyChunk is the most body read per Data event.
+const bodyChunk = 64 << 10
+
+// DefaultResponseWindow is the response-body credit granted up front when
+// the request names none.
+const DefaultResponseWindow = 1 << 20
+
+// UploadWindow is how many streamed body bytes may wait in the engine.
+const UploadWindow = 1 << 20
+
+// Start begins an exchange on its own goroutine. Every outcome, invalid
+// requests included, is reported through sink.
+func (c *Client) Start(req *Request, sink Sink) *Exchange {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	window := req.ResponseWindow
+	if window <= 0 {
+		window = DefaultResponseWindow
+	}
+	x := &Exchange{
+		client: c,
+		req:    req,
+		sink:   sink,
+		ctx:    ctx,
+		cancel: cancel,
+		credit: newCredit(window),
+		answer: make(chan answer, 1),
+		done:   make(chan struct{}),
+	}
+	if req.BodyMode == BodyStreaming {
+		x.upload = newUploadPipe(UploadWindow, sink.WriteReady)
+	}
+	if req.Timeout > 0 {
+		x.watchdog = time.AfterFunc(req.Timeout, func() { x.cancel(Failure(ErrTimedOut, nil)) })
+	}
+	c.live.Add(1)
+	go x.run()
+	return x
+}
+
+// Cancel ends the exchange with cause (ERR_ABORTED when nil). It is safe
+// to call at any time, any number of times; only the first cause counts.
+func (x *Exchange) Cancel(cause *NetError) {
+	if cause == nil {
+		cause = Failure(ErrAborted, nil)
+	}
+	x.cancel(cause)
+}
+
+// Grant gives the exchange n more bytes of response-body credit.
+func (x *Exchange) Grant(n int64) { x.credit.grant(n) }
+
+// WriteBody queues p (kept, not copied) for a streamed body and reports
+// whether the host may write more before WriteReady.
+func (x *Exchange) WriteBody(p []byte) (more bool) {
+	if x.upload == nil {
+		return true
+	}
+	return x.upload.write(p)
+}
+
+// EndBody marks the end of a streamed body.
+func (x *Exchange) EndBody() {
+	if x.upload != nil {
+		x.upload.end()
+	}
+}
+
+// FollowRedirect answers a manual-mode Redirect. Late or repeated answers
+// are ignored.
+func (x *Exchange) FollowRedirect(follow bool) {
+	if x.asking.CompareAndSwap(askRedirect, askNone) {
+		x.answer <- answer{follow: follow}
+	}
+}
+
+// Login answers a Login event: nil cancels the login and delivers the 401.
+// Late or repeated answers are ignored.
+func (x *Exchange) Login(cred *Credentials) {
+	if x.asking.CompareAndSwap(askLogin, askNone) {
+		x.answer <- answer{cred: cred}
+	}
+}
+
+// Done is closed once the terminal event has been emitted.
+func (x *Exchange) Done() <-chan struct{} { return x.done }
+
+// hop is the per-hop state of the request: what redirects and logins change.
+type hop struct {
+	method        string
+	url           *url.URL
+	header        []Header
+	body          []byte // buffered body, replayable
+	hasBody       bool
+	streaming     bool
+	authorization string     // our Authorization, bound to url's origin
+	authKey       authKey    // what authorization answers
+	authPending   *authEntry // stored in the cache once the answer is not 401
+	triedURLCred  bool
+	triedCache    bool
+}
+
+func (x *Exchange) run() {
+	terminated := false
+	defer func() {
+		if r := recover(); r != nil && !terminated {
+			x.finish(Failure(ErrFailed, fmt.Errorf("engine panic: %v", r)))
+		}
+		x.client.live.Add(-1)
+		close(x.done)
+	}()
+	var failure *NetError
+	if err := x.loop(); err != nil {
+		failure = x.explain(err)
+	}
+	terminated = true
+	x.finish(failure)
+}
+
+// explain names err, preferring the cancellation cause when the context
+// ended (an abort closes the socket, whose own error would mislead).
+func (x *Exchange) explain(err error) *NetError {
+	if x.ctx.Err() != nil {
+		return causeOf(x.ctx)
+	}
+	return Classify(err)
+}
+
+// finish emits the terminal event after stopping the body sender.
+func (x *Exchange) finish(failure *NetError) {
+	if x.watchdog != nil {
+		x.watchdog.Stop()
+	}
+	x.cancel(errExchangeOver)
+	if x.writerDone != nil {
+		<-x.writerDone
+		x.writerDone = nil
+	}
+	if failure != nil {
+		x.sink.Fail(failure)
+		return
+	}
+	x.sink.End()
+}
+
+var errExchangeOver = errors.New("exchange over")
+
+func (x *Exchange) progress() {
+	if x.watchdog != nil {
+		x.watchdog.Reset(x.req.Timeout)
+	}
+}
+
+func (x *Exchange) loop() error {
+	if err := x.req.Validate(); err != nil {
+		return err
+	}
+	u := *x.req.URL
+	h := &hop{
+		method:    x.req.Method,
+		url:       &u,
+		header:    x.req.Header,
+		body:      x.req.Body,
+		hasBody:   x.req.BodyMode == BodyBuffered,
+		streaming: x.req.BodyMode == BodyStreaming,
+	}
+	redirects := 0
+	logins := 0
+	for {
+		x.applyPreemptiveAuth(h)
+		c, head, err := x.roundTrip(h)
+		if err != nil {
+			return err
+		}
+		f, ferr := frameResponse(h.method, head)
+		if ferr != nil {
+			x.closeConn(c)
+			return ferr
+		}
+		head.URL = displayURL(h.url)
+
+		if loc := headerValue(head.Headers, "Location"); isRedirect(head.StatusCode) && loc != "" {
+			redirects++
+			if err := x.redirect(h, c, head, f, loc, redirects); err != nil {
+				return err
+			}
+			continue
+		}
+
+		if head.StatusCode == 401 && h.authPending == nil && h.authorization != "" {
+			// Cached credentials stopped working.
+			x.client.auth.forget(h.authKey)
+		}
+		if head.StatusCode == 401 && !x.req.NoLogin && logins < maxRedirects {
+			retry, err := x.login(h, c, head, f)
+			if err != nil {
+				return err
+			}
+			if retry {
+				logins++
+				continue
+			}
+		}
+		if h.authPending != nil && head.StatusCode != 401 {
+			x.client.auth.store(h.authKey, h.authPending)
+			h.authPending = nil
+		}
+		return x.deliver(c, head, f)
+	}
+}
+
+func isRedirect(code int) bool {
+	switch code {
+	case 301, 302, 303, 307, 308:
+		return true
+	}
+	return false
+}
+
+// displayURL is u without credentials, as reported to the host.
+func displayURL(u *url.URL) string {
+	if u.User == nil {
+		return u.String()
+	}
+	v := *u
+	v.User = nil
+	return v.String()
+}
+
+func originOf(u *url.URL) string {
+	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + portOf(u)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+// redirect handles one 3xx hop: checks, policy, the host's decision, and
+// the request changes Chromium makes.
+func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc string, count int) error {
+	next, err := h.url.Parse(loc)
+	if err != nil || next.Host == "" {
+		x.closeConn(c)
+		return Failure(ErrInvalidRedirect, err)
+	}
+	if next.Scheme != "http" && next.Scheme != "https" {
+		x.closeConn(c)
+		return Failure(ErrUnsafeRedirect, nil)
+	}
+	if count > maxRedirects {
+		x.closeConn(c)
+		return Failure(ErrTooManyRedirects, nil)
+	}
+	if x.req.Redirect == RedirectError {
+		x.closeConn(c)
+		return &NetError{Name: ErrRedirectPolicy, Detail: "Attempted to redirect, but redirect policy was 'error'"}
+	}
+	if next.Fragment == "" && h.url.Fragment != "" {
+		next.Fragment = h.url.Fragment
+	}
+	method := h.method
+	switch {
+	case head.StatusCode == 303 && method != "HEAD":
+		method = "GET"
+	case (head.StatusCode == 301 || head.StatusCode == 302) && method == "POST":
+		method = "GET"
+	}
+	x.discard(c, f)
+
+	r := &Redirect{StatusCode: head.StatusCode, Method: method, URL: displayURL(next), Headers: head.Headers}
+	if x.req.Redirect == RedirectManual {
+		a, err := x.ask(askRedirect, func() { x.sink.Redirect(r) })
+		if err != nil {
+			return err
+		}
+		if !a.follow {
+			return &NetError{Name: ErrRedirectCancelled, Detail: "Redirect was cancelled"}
+		}
+	} else {
+		x.sink.Redirect(r)
+	}
+
+	if method != h.method && method == "GET" {
+		h.hasBody, h.streaming, h.body = false, false, nil
+		h.header = withoutHeaders(h.header, "Content-Type", "Content-Encoding", "Content-Language", "Content-Location")
+	} else if h.streaming {
+		return Failure(ErrFailed, errors.New("a streamed body cannot be sent again after a redirect"))
+	}
+	if originOf(next) != originOf(h.url) {
+		h.header = withoutHeaders(h.header, "Authorization", "Proxy-Authorization")
+		h.authorization, h.authPending = "", nil
+		h.triedCache, h.triedURLCred = false, false
+	}
+	h.method = method
+	h.url = next
+	return nil
+}
+
+// login answers a 401: from the URL's credentials, the session's cache, or
+// the host. It reports whether to retry; false delivers the 401.
+func (x *Exchange) login(h *hop, c *conn, head *ResponseHead, f framing) (bool, error) {
+	ch := pickChallenge(parseChallenges(head.Headers, "WWW-Authenticate"))
+	if ch == nil {
+		return false, nil
+	}
+	key := authKey{origin: originOf(h.url), realm: ch.params["realm"]}
+	var cred *Credentials
+	switch {
+	case !h.triedURLCred && h.url.User != nil:
+		h.triedURLCred = true
+		pass, _ := h.url.User.Password()
+		cred = &Credentials{Username: h.url.User.Username(), Password: pass}
+	case !h.triedCache && x.client.auth.lookup(key) != nil:
+		h.triedCache = true
+		cred = &x.client.auth.lookup(key).cred
+	default:
+		port := 0
+		fmt.Sscanf(portOf(h.url), "%d", &port)
+		info := &AuthInfo{Scheme: ch.scheme, Host: h.url.Hostname(), Port: port, Realm: ch.params["realm"]}
+		a, err := x.ask(askLogin, func() { x.sink.Login(info) })
+		if err != nil {
+			x.closeConn(c)
+			return false, err
+		}
+		cred = a.cred
+	}
+	if cred == nil {
+		return false, nil
+	}
+	if h.streaming {
+		x.closeConn(c)
+		return false, Failure(ErrFailed, errors.New("a streamed body cannot be sent again for authentication"))
+	}
+	x.discard(c, f)
+	h.authorization = authorization(ch, *cred, h.method, requestTarget(h.url))
+	h.authKey = key
+	h.authPending = &authEntry{challenge: *ch, cred: *cred, pathBase: pathBase(h.url.Path)}
+	return true, nil
+}
+
+// applyPreemptiveAuth sends cached Basic credentials for a URL below a path
+// where they worked, saving the 401 round trip, as Chromium does.
+func (x *Exchange) applyPreemptiveAuth(h *hop) {
+	if h.authorization != "" || headerIndex(h.header, "Authorization") >= 0 || x.req.NoLogin {
+		return
+	}
+	if e := x.client.auth.preemptive(originOf(h.url), h.url.Path, false); e != nil {
+		h.authorization = authorization(&e.challenge, e.cred, h.method, requestTarget(h.url))
+		h.authKey = authKey{origin: originOf(h.url), realm: e.challenge.params["realm"]}
+		h.triedCache = true
+	}
+}
+
+// ask emits a question and waits for the host's answer or cancellation.
+func (x *Exchange) ask(kind int32, emit func()) (answer, error) {
+	select {
+	case <-x.answer: // a stale answer from an earlier question
+	default:
+	}
+	x.asking.Store(kind)
+	emit()
+	select {
+	case a := <-x.answer:
+		return a, nil
+	case <-x.ctx.Done():
+		x.asking.Store(askNone)
+		return answer{}, causeOf(x.ctx)
+	}
+}
+
+func requestTarget(u *url.URL) string {
+	t := u.RequestURI()
+	if t == "" {
+		return "/"
+	}
+	return t
+}
+
+// hostHeader is host[:port], the port omitted when it is the scheme's default.
+func hostHeader(u *url.URL) string {
+	host := u.Hostname()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" && p != map[string]string{"http": "80", "https": "443"}[u.Scheme] {
+		return host + ":" + p
+	}
+	return host
+}
+
+// requestHeaders is the head we send: Host and framing first, then the
+// app's headers in its order and case, then the defaults it did not set.
+func (x *Exchange) requestHeaders(h *hop) []Header {
+	hs := make([]Header, 0, len(h.header)+10)
+	hs = append(hs, Header{"Host", hostHeader(h.url)})
+	if headerIndex(h.header, "Connection") < 0 {
+		hs = append(hs, Header{"Connection", "keep-alive"})
+	}
+	switch {
+	case h.hasBody:
+		hs = append(hs, Header{"Content-Length", fmt.Sprint(len(h.body))})
+	case h.streaming:
+		hs = append(hs, Header{"Transfer-Encoding", "chunked"})
+	case h.method == "POST" || h.method == "PUT":
+		hs = append(hs, Header{"Content-Length", "0"})
+	}
+	hs = append(hs, h.header...)
+	if h.authorization != "" && headerIndex(h.header, "Authorization") < 0 {
+		hs = append(hs, Header{"Authorization", h.authorization})
+	}
+	if headerIndex(h.header, "User-Agent") < 0 {
+		hs = append(hs, Header{"User-Agent", x.client.UserAgent()})
+	}
+	if headerIndex(h.header, "Accept-Encoding") < 0 {
+		hs = append(hs, Header{"Accept-Encoding", DefaultAcceptEncoding})
+	}
+	if h.url.Scheme == "https" || isLoopbackHost(h.url.Hostname()) {
+		// Chromium sends Fetch Metadata to potentially trustworthy origins only.
+		if headerIndex(h.header, "Sec-Fetch-Site") < 0 {
+			hs = append(hs, Header{"Sec-Fetch-Site", fetchSite(headerValue(h.header, "Origin"), h.url)})
+		}
+		if headerIndex(h.header, "Sec-Fetch-Mode") < 0 {
+			hs = append(hs, Header{"Sec-Fetch-Mode", "no-cors"})
+		}
+		if headerIndex(h.header, "Sec-Fetch-Dest") < 0 {
+			hs = append(hs, Header{"Sec-Fetch-Dest", "empty"})
+		}
+	}
+	return hs
+}
+
+// fetchSite computes Sec-Fetch-Site from the initiator's origin: "none"
+// without one (a browser-initiated request, as the main process's are).
+func fetchSite(initiator string, target *url.URL) string {
+	if initiator == "" {
+		return "none"
+	}
+	o, err := url.Parse(initiator)
+	if err != nil || o.Host == "" {
+		return "cross-site"
+	}
+	if originOf(o) == originOf(target) {
+		return "same-origin"
+	}
+	if o.Scheme == target.Scheme && registrableDomain(o.Hostname()) == registrableDomain(target.Hostname()) {
+		return "same-site"
+	}
+	return "cross-site"
+}
+
+// registrableDomain approximates eTLD+1 with the last two labels; the
+// sessions work brings the public-suffix list.
+func registrableDomain(host string) string {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	if net.ParseIP(host) != nil {
+		return host
+	}
+	labels := strings.Split(host, ".")
+	if len(labels) <= 2 {
+		return host
+	}
+	return strings.Join(labels[len(labels)-2:], ".")
+}
+
+// roundTrip sends the hop's request and reads the final response head. A
+// reused keep-alive connection that the server had already closed is
+// retried on another, when the body can be sent again.
+func (x *Exchange) roundTrip(h *hop) (*conn, *ResponseHead, error) {
+	host, port := h.url.Hostname(), portOf(h.url)
+	key := h.url.Scheme + "://" + net.JoinHostPort(host, port)
+	for attempt := 0; ; attempt++ {
+		var c *conn
+		if attempt < 3 {
+			c = x.client.pool.get(key)
+		}
+		reused := c != nil
+		if c == nil {
+			var err error
+			if c, err = x.client.dial(x.ctx, h.url.Scheme, host, port); err != nil {
+				return nil, nil, err
+			}
+		}
+		x.watch(c)
+		head, err := x.send(c, h)
+		if err == nil {
+			head.Reused = reused
+			x.progress()
+			return c, head, nil
+		}
+		x.closeConn(c)
+		if reused && x.ctx.Err() == nil && !h.streaming && staleConnError(err) {
+			continue
+		}
+		return nil, nil, err
+	}
+}
+
+// staleConnError reports whether err is what a reused connection that the
+// server closed while idle looks like, before any response byte.
+func staleConnError(err error) bool {
+	switch Classify(err).Name {
+	case ErrEmptyResponse, ErrConnectionReset, ErrConnectionClosed:
+		return true
+	}
+	return false
+}
+
+// watch makes cancellation of the exchange unblock any I/O on c.
+func (x *Exchange) watch(c *conn) {
+	c.unwatch = context.AfterFunc(x.ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+}
+
+func (x *Exchange) closeConn(c *conn) {
+	if c.unwatch != nil {
+		c.unwatch()
+	}
+	c.nc.Close()
+}
+
+// release returns c to the pool when it can serve another request.
+func (x *Exchange) release(c *conn, f framing) {
+	if !f.keepAlive || !x.senderFinished() || !c.unwatch() {
+		c.nc.Close()
+		return
+	}
+	c.unwatch = nil
+	c.served++
+	x.client.pool.put(c)
+}
+
+// senderFinished reports whether the hop's body sender is done and succeeded.
+func (x *Exchange) senderFinished() bool {
+	if x.writerDone == nil {
+		return true
+	}
+	select {
+	case err := <-x.writerDone:
+		x.writerDone = nil
+		return err == nil
+	default:
+		return false
+	}
+}
+
+// send writes the request and reads the final head (skipping 1xx).
+func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
+	if x.writerDone != nil {
+		// The previous hop's sender ends quickly: its connection was closed.
+		<-x.writerDone
+		x.writerDone = nil
+	}
+	writeRequestHead(c.bw, h.method, requestTarget(h.url), x.requestHeaders(h))
+	switch {
+	case h.hasBody && len(h.body) <= inlineBodyLimit:
+		c.bw.Write(h.body)
+		if err := c.bw.Flush(); err != nil {
+			return nil, err
+		}
+		if len(h.body) > 0 {
+			x.sink.UploadProgress(int64(len(h.body)), int64(len(h.body)))
+		}
+	case h.hasBody || h.streaming:
+		if err := c.bw.Flush(); err != nil {
+			return nil, err
+		}
+		done := make(chan error, 1)
+		x.writerDone = done
+		go x.sendBody(c, h, done)
+	default:
+		if err := c.bw.Flush(); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		head, err := readResponseHead(c.br)
+		if err != nil {
+			return nil, err
+		}
+		if head.StatusCode >= 200 || head.StatusCode == 101 {
+			return head, nil
+		}
+	}
+}
+
+// sendBody writes a large buffered body or a streamed one.
+func (x *Exchange) sendBody(c *conn, h *hop, done chan<- error) {
+	var err error
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("body sender panic: %v", r)
+			c.nc.Close()
+		}
+		done <- err
+	}()
+	if h.hasBody {
+		total := int64(len(h.body))
+		for off := 0; off < len(h.body); {
+			end := min(off+bodyChunk, len(h.body))
+			if _, err = c.bw.Write(h.body[off:end]); err == nil {
+				err = c.bw.Flush()
+			}
+			if err != nil {
+				return
+			}
+			off = end
+			x.progress()
+			x.sink.UploadProgress(int64(off), total)
+		}
+		return
+	}
+	cw := chunkWriter{c.bw}
+	var position int64
+	for {
+		chunks, ended, nerr := x.upload.next(x.ctx)
+		if nerr != nil {
+			err = nerr
+			return
+		}
+		n := 0
+		for _, p := range chunks {
+			cw.write(p)
+			n += len(p)
+		}
+		if ended {
+			cw.close()
+		}
+		if err = c.bw.Flush(); err != nil {
+			return
+		}
+		x.upload.sent(n)
+		if n > 0 {
+			position += int64(n)
+			x.progress()
+			x.sink.UploadProgress(position, 0)
+		}
+		if ended {
+			return
+		}
+	}
+}
+
+// discard drops a response body we do not deliver (redirects, retried
+// 401s), keeping the connection when the body is short.
+func (x *Exchange) discard(c *conn, f framing) {
+	const limit = 64 << 10
+	if f.none {
+		x.release(c, f)
+		return
+	}
+	if f.length < 0 && !f.chunked || f.length > limit {
+		x.closeConn(c)
+		return
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(bodyReader(c.br, f), limit+1))
+	if err != nil || n > limit {
+		x.closeConn(c)
+		return
+	}
+	x.release(c, f)
+}
+
+// deliver emits the response and pumps its decoded body, paced by credit.
+func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing) error {
+	body := newDecodedBody(bodyReader(c.br, f), head.Headers)
+	defer body.Close()
+	x.sink.Response(head)
+	buf := make([]byte, bodyChunk)
+	for {
+		n, err := x.credit.await(x.ctx, int64(len(buf)))
+		if err != nil {
+			x.closeConn(c)
+			return err
+		}
+		m, rerr := body.Read(buf[:n])
+		if m > 0 {
+			x.credit.spend(int64(m))
+			x.progress()
+			x.sink.Data(buf[:m])
+		}
+		if rerr == io.EOF {
+			x.release(c, f)
+			return nil
+		}
+		if rerr != nil {
+			x.closeConn(c)
+			return rerr
+		}
+	}
+}

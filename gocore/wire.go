@@ -1,0 +1,384 @@
+package gocore
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// The HTTP/1.1 wire format: our own head writer (net/http sorts and
+// canonicalises header names, Electron apps expect case and order kept),
+// a head parser that keeps the raw header list, and body framing that
+// reports Chromium's error names.
+
+// maxResponseHead is Chromium's cap on a response head.
+const maxResponseHead = 256 << 10
+
+// ResponseHead is a response's status line and headers as received.
+type ResponseHead struct {
+	StatusCode int
+	StatusText string
+	Major      int
+	Minor      int
+	Headers    []Header // as received: case, order and duplicates kept
+	URL        string   // the URL this response answers (after redirects)
+	Reused     bool     // whether the connection had served a request before
+}
+
+// writeRequestHead writes the request line and headers. Every header value
+// has been validated (no CR/LF/NUL), so nothing here can inject a line.
+func writeRequestHead(w *bufio.Writer, method, target string, hs []Header) {
+	w.WriteString(method)
+	w.WriteByte(' ')
+	w.WriteString(target)
+	w.WriteString(" HTTP/1.1\r\n")
+	for _, h := range hs {
+		w.WriteString(h.Name)
+		w.WriteString(": ")
+		w.WriteString(h.Value)
+		w.WriteString("\r\n")
+	}
+	w.WriteString("\r\n")
+}
+
+// readResponseHead reads one response head. It fails with
+// ERR_EMPTY_RESPONSE when the connection closes before any byte,
+// ERR_RESPONSE_HEADERS_TOO_BIG past 256 KiB, and ERR_INVALID_HTTP_RESPONSE
+// when the status line is not HTTP/1.x.
+func readResponseHead(br *bufio.Reader) (*ResponseHead, error) {
+	size := 0
+	var line []byte
+	readLine := func() ([]byte, error) {
+		line = line[:0]
+		for {
+			chunk, err := br.ReadSlice('\n')
+			size += len(chunk)
+			if size > maxResponseHead {
+				return nil, Failure(ErrResponseHeadersTooBig, nil)
+			}
+			line = append(line, chunk...)
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			return bytes.TrimRight(line, "\r\n"), nil
+		}
+	}
+
+	status, err := readLine()
+	if err != nil {
+		if size == 0 && errors.Is(err, io.EOF) {
+			return nil, Failure(ErrEmptyResponse, err)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil, Failure(ErrConnectionClosed, err)
+		}
+		return nil, err
+	}
+	head, perr := parseStatusLine(string(status))
+	if perr != nil {
+		return nil, perr
+	}
+	for {
+		l, err := readLine()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, Failure(ErrConnectionClosed, err)
+			}
+			return nil, err
+		}
+		if len(l) == 0 {
+			return head, nil
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			// obs-fold: a continuation of the previous value.
+			if n := len(head.Headers); n > 0 {
+				head.Headers[n-1].Value += " " + strings.TrimSpace(string(l))
+			}
+			continue
+		}
+		colon := bytes.IndexByte(l, ':')
+		if colon <= 0 {
+			continue // Chromium skips lines that are not headers
+		}
+		name := string(bytes.TrimRight(l[:colon], " \t"))
+		value := string(bytes.Trim(l[colon+1:], " \t"))
+		head.Headers = append(head.Headers, Header{Name: name, Value: value})
+	}
+}
+
+func parseStatusLine(line string) (*ResponseHead, *NetError) {
+	invalid := Failure(ErrInvalidHTTPResponse, nil)
+	if !strings.HasPrefix(line, "HTTP/") {
+		return nil, invalid
+	}
+	version, rest, _ := strings.Cut(line[len("HTTP/"):], " ")
+	majorText, minorText, ok := strings.Cut(version, ".")
+	major, err1 := strconv.Atoi(majorText)
+	minor, err2 := strconv.Atoi(minorText)
+	if !ok || err1 != nil || err2 != nil || major != 1 || minor < 0 {
+		return nil, invalid
+	}
+	codeText, reason, _ := strings.Cut(rest, " ")
+	code, err := strconv.Atoi(codeText)
+	if err != nil || len(codeText) != 3 || code < 100 {
+		return nil, invalid
+	}
+	return &ResponseHead{StatusCode: code, StatusText: strings.TrimSpace(reason), Major: major, Minor: minor}, nil
+}
+
+// framing describes how a response body is delimited.
+type framing struct {
+	none      bool  // no body at all (HEAD, 1xx, 204, 304)
+	chunked   bool  // Transfer-Encoding: chunked
+	length    int64 // Content-Length, or -1 when the body runs to EOF
+	keepAlive bool  // whether the connection may serve another request
+}
+
+// frameResponse decides the body framing from the method and the head.
+func frameResponse(method string, head *ResponseHead) (framing, *NetError) {
+	f := framing{length: -1, keepAlive: keepAlive(head)}
+	if method == "HEAD" || head.StatusCode < 200 || head.StatusCode == 204 || head.StatusCode == 304 {
+		f.none = true
+		f.length = 0
+		return f, nil
+	}
+	if te := lastToken(head.Headers, "Transfer-Encoding"); te != "" {
+		if !strings.EqualFold(te, "chunked") {
+			// A body coded in a way we cannot unframe runs to EOF.
+			f.keepAlive = false
+			return f, nil
+		}
+		f.chunked = true
+		return f, nil
+	}
+	var length int64 = -1
+	for _, h := range head.Headers {
+		if !strings.EqualFold(h.Name, "Content-Length") {
+			continue
+		}
+		for _, part := range strings.Split(h.Value, ",") {
+			n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+			if err != nil || n < 0 {
+				return f, Failure(ErrInvalidHTTPResponse, nil)
+			}
+			if length >= 0 && n != length {
+				return f, Failure(ErrMultipleContentLength, nil)
+			}
+			length = n
+		}
+	}
+	f.length = length
+	if length < 0 {
+		f.keepAlive = false
+	}
+	return f, nil
+}
+
+func keepAlive(head *ResponseHead) bool {
+	for _, h := range head.Headers {
+		if !strings.EqualFold(h.Name, "Connection") {
+			continue
+		}
+		for _, tok := range strings.Split(h.Value, ",") {
+			tok = strings.TrimSpace(tok)
+			if strings.EqualFold(tok, "close") {
+				return false
+			}
+			if strings.EqualFold(tok, "keep-alive") {
+				return true
+			}
+		}
+	}
+	return head.Minor >= 1
+}
+
+// lastToken returns the last comma-separated token of all the values of name.
+func lastToken(hs []Header, name string) string {
+	last := ""
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, name) {
+			parts := strings.Split(h.Value, ",")
+			if t := strings.TrimSpace(parts[len(parts)-1]); t != "" {
+				last = t
+			}
+		}
+	}
+	return last
+}
+
+// bodyReader returns a reader of the framed body; its errors are
+// NetErrors for framing faults and the socket's own errors otherwise.
+func bodyReader(br *bufio.Reader, f framing) io.Reader {
+	switch {
+	case f.none:
+		return eofReader{}
+	case f.chunked:
+		return &chunkedReader{br: br}
+	case f.length >= 0:
+		return &lengthReader{r: br, left: f.length}
+	default:
+		return br
+	}
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// lengthReader reads exactly left bytes; an early EOF is
+// ERR_CONTENT_LENGTH_MISMATCH.
+type lengthReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *lengthReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if errors.Is(err, io.EOF) {
+		if l.left > 0 {
+			return n, Failure(ErrContentLengthMismatch, err)
+		}
+		err = nil
+	}
+	if l.left == 0 && err == nil {
+		return n, io.EOF
+	}
+	return n, err
+}
+
+// chunkedReader decodes Transfer-Encoding: chunked. A malformed size line is
+// ERR_INVALID_CHUNKED_ENCODING; EOF before the last chunk is
+// ERR_INCOMPLETE_CHUNKED_ENCODING.
+type chunkedReader struct {
+	br       *bufio.Reader
+	left     int64 // bytes left in the current chunk
+	needCRLF bool  // the CRLF after a chunk's data is still unread
+	done     bool
+}
+
+const maxChunkLine = 4096
+
+func (c *chunkedReader) Read(p []byte) (int, error) {
+	if c.done {
+		return 0, io.EOF
+	}
+	if c.left == 0 {
+		if c.needCRLF {
+			if err := c.readCRLF(); err != nil {
+				return 0, err
+			}
+			c.needCRLF = false
+		}
+		size, err := c.readSize()
+		if err != nil {
+			return 0, err
+		}
+		if size == 0 {
+			if err := c.skipTrailer(); err != nil {
+				return 0, err
+			}
+			c.done = true
+			return 0, io.EOF
+		}
+		c.left = size
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.br.Read(p)
+	c.left -= int64(n)
+	if c.left == 0 {
+		c.needCRLF = true
+	}
+	if errors.Is(err, io.EOF) {
+		return n, Failure(ErrIncompleteChunkedEncoding, err)
+	}
+	return n, err
+}
+
+func (c *chunkedReader) line() ([]byte, error) {
+	l, err := c.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull || len(l) > maxChunkLine {
+		return nil, Failure(ErrInvalidChunkedEncoding, nil)
+	}
+	if errors.Is(err, io.EOF) {
+		return nil, Failure(ErrIncompleteChunkedEncoding, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(l, "\r\n"), nil
+}
+
+func (c *chunkedReader) readCRLF() error {
+	l, err := c.line()
+	if err != nil {
+		return err
+	}
+	if len(l) != 0 {
+		return Failure(ErrInvalidChunkedEncoding, nil)
+	}
+	return nil
+}
+
+func (c *chunkedReader) readSize() (int64, error) {
+	l, err := c.line()
+	if err != nil {
+		return 0, err
+	}
+	if i := bytes.IndexByte(l, ';'); i >= 0 {
+		l = l[:i]
+	}
+	l = bytes.TrimRight(l, " \t")
+	if len(l) == 0 || len(l) > 16 {
+		return 0, Failure(ErrInvalidChunkedEncoding, nil)
+	}
+	size, perr := strconv.ParseInt(string(l), 16, 64)
+	if perr != nil || size < 0 {
+		return 0, Failure(ErrInvalidChunkedEncoding, perr)
+	}
+	return size, nil
+}
+
+func (c *chunkedReader) skipTrailer() error {
+	for i := 0; ; i++ {
+		l, err := c.line()
+		if err != nil {
+			return err
+		}
+		if len(l) == 0 {
+			return nil
+		}
+		if i > 1000 {
+			return Failure(ErrInvalidChunkedEncoding, nil)
+		}
+	}
+}
+
+// chunkWriter frames an upload as chunks; close writes the last chunk.
+type chunkWriter struct{ w *bufio.Writer }
+
+func (c chunkWriter) write(p []byte) {
+	if len(p) == 0 {
+		return // a zero-size chunk would end the body
+	}
+	c.w.WriteString(strconv.FormatInt(int64(len(p)), 16))
+	c.w.WriteString("\r\n")
+	c.w.Write(p)
+	c.w.WriteString("\r\n")
+}
+
+func (c chunkWriter) close() { c.w.WriteString("0\r\n\r\n") }

@@ -1,0 +1,106 @@
+'use strict'
+// IncomingMessage: the response, a Readable whose body the engine pushes
+// as the app's reading grants it credit.
+const { Readable } = require('node:stream')
+const { foldHeaders } = require('./headers')
+
+const kPush = Symbol('push')
+const kEnd = Symbol('end')
+const kAbort = Symbol('abort')
+const kFail = Symbol('fail')
+const kActive = Symbol('active')
+
+class IncomingMessage extends Readable {
+  #statusCode
+  #statusMessage
+  #versionMajor
+  #versionMinor
+  #rawHeaders
+  #headers = null // folded on first use
+  #url
+  #reused
+  #onRead
+  #onDestroy
+  #ended = false
+
+  /**
+   * @param {object} head {statusCode, statusMessage, versionMajor, versionMinor, rawHeaders, url, reused}
+   * @param {() => void} onRead called when the app wants more body (grants credit)
+   * @param {(err?: Error) => void} onDestroy called when the app destroys the response
+   */
+  constructor (head, onRead, onDestroy) {
+    super({ highWaterMark: 64 * 1024 })
+    this.#statusCode = head.statusCode
+    this.#statusMessage = head.statusMessage
+    this.#versionMajor = head.versionMajor
+    this.#versionMinor = head.versionMinor
+    this.#rawHeaders = head.rawHeaders
+    this.#url = head.url
+    this.#reused = head.reused
+    this.#onRead = onRead
+    this.#onDestroy = onDestroy
+  }
+
+  get statusCode () { return this.#statusCode }
+  get statusMessage () { return this.#statusMessage }
+  get httpVersion () { return `${this.#versionMajor}.${this.#versionMinor}` }
+  get httpVersionMajor () { return this.#versionMajor }
+  get httpVersionMinor () { return this.#versionMinor }
+
+  /** Lower-case names; discardable duplicates keep the first value, set-cookie is an array. */
+  get headers () {
+    if (this.#headers === null) this.#headers = foldHeaders(this.#rawHeaders)
+    return this.#headers
+  }
+
+  /** The head as received: [name, value, ...] with case, order and duplicates. */
+  get rawHeaders () { return this.#rawHeaders.slice() }
+
+  get trailers () { throw new Error('HTTP trailers are not supported') }
+  get rawTrailers () { throw new Error('HTTP trailers are not supported') }
+
+  /** Addition: the URL this response answers, after redirects. */
+  get url () { return this.#url }
+
+  /** Addition: whether the response came over a reused keep-alive connection. */
+  get reusedConnection () { return this.#reused }
+
+  _read () {
+    this.#onRead()
+  }
+
+  _destroy (err, callback) {
+    if (!this.#ended) this.#onDestroy(err)
+    callback(err)
+  }
+
+  [kPush] (chunk) {
+    this.push(chunk)
+  }
+
+  [kEnd] () {
+    this.#ended = true
+    this.push(null)
+  }
+
+  /** The request was aborted: 'aborted', then close. */
+  [kAbort] () {
+    if (this.#ended || this.destroyed) return
+    this.#ended = true
+    this.emit('aborted')
+    this.destroy()
+  }
+
+  /** The body failed mid-stream: 'error', then close. */
+  [kFail] (err) {
+    this.#ended = true
+    this.destroy(err)
+  }
+
+  /** Whether the body is still streaming (neither ended nor destroyed). */
+  get [kActive] () {
+    return !this.#ended && !this.destroyed
+  }
+}
+
+module.exports = { IncomingMessage, kPush, kEnd, kAbort, kFail, kActive }

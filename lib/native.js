@@ -1,0 +1,72 @@
+'use strict'
+// Loads the addon and routes engine events to the request that owns them.
+// One dispatcher per JS environment (main thread or worker): each
+// environment loads its own instance of this module and of the addon's
+// per-environment state.
+const path = require('node:path')
+const fs = require('node:fs')
+
+// Event kinds and answers: the values of bridge/bridge.h.
+const EVENT = Object.freeze({
+  REDIRECT: 1,
+  LOGIN: 2,
+  RESPONSE: 3,
+  DATA: 4,
+  END: 5,
+  FAIL: 6,
+  UPLOAD_PROGRESS: 7,
+  WRITE_READY: 8
+})
+const WRITE = Object.freeze({ GONE: -1, WAIT: 0, MORE: 1 })
+const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4 })
+
+function addonPath () {
+  const root = path.resolve(__dirname, '..')
+  const candidates = [
+    path.join(root, 'build', 'Release', 'go_net_request.node'),
+    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'go_net_request.node')
+  ]
+  const found = candidates.find((p) => fs.existsSync(p))
+  if (!found) {
+    throw new Error('go-net-request: the native addon is not built; run `npm install` ' +
+      '(building from source needs Go 1.25+ and a C compiler)')
+  }
+  return found
+}
+
+const binding = require(addonPath())
+
+/** @type {Map<number, (kind: number, n1: number, n2: number, payload: any, flags: number) => void>} */
+const handlers = new Map()
+
+binding.setDispatch((id, kind, n1, n2, payload, flags) => {
+  const handler = handlers.get(id)
+  if (kind === EVENT.END || kind === EVENT.FAIL) handlers.delete(id)
+  if (handler !== undefined) handler(kind, n1, n2, payload, flags)
+})
+
+/**
+ * Starts a request in the engine; handler receives its events until the
+ * terminal one (END or FAIL). The handler map keeps the JS request alive
+ * for as long as the engine may still report on it.
+ */
+function start (spec, body, handler) {
+  const id = binding.start(spec, body)
+  handlers.set(id, handler)
+  return id
+}
+
+module.exports = {
+  EVENT,
+  WRITE,
+  SPEC_FLAG,
+  start,
+  write: binding.write,
+  endBody: binding.endBody,
+  grant: binding.grant,
+  cancel: binding.cancel,
+  followRedirect: binding.followRedirect,
+  login: binding.login,
+  liveRequests: binding.liveRequests,
+  pendingHandlers: () => handlers.size
+}

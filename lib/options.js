@@ -1,0 +1,88 @@
+'use strict'
+// ClientRequest options, parsed exactly as Electron parses them.
+const url = require('node:url')
+const { validateHeader } = require('./headers')
+
+const HTTP_PROTOCOLS = new Set(['http:', 'https:'])
+const REDIRECT_MODES = ['follow', 'error', 'manual']
+const METHOD = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/
+
+/** Composes the URL from protocol/host/hostname/port/path as url.format does. */
+function composeURL (options) {
+  const parts = { protocol: options.protocol || 'http:' }
+  if (options.host) {
+    parts.host = options.host
+  } else {
+    parts.hostname = options.hostname || 'localhost'
+    if (options.port) parts.port = options.port
+  }
+  if (options.path && / /.test(options.path)) {
+    throw new TypeError('Request path contains unescaped characters')
+  }
+  const pathParts = new URL(options.path || '/', 'http://localhost')
+  parts.pathname = pathParts.pathname
+  parts.search = pathParts.search
+  parts.hash = pathParts.hash
+  return url.format(parts)
+}
+
+/**
+ * Parses net.request's options. Throws Electron's synchronous errors.
+ * @returns {{method: string, url: URL, redirect: string, headers: Map<string, {name: string, value: any}>,
+ *   credentials?: string, useSessionCookies?: boolean, origin?: string, timeout: number, raw: object}}
+ */
+function parseOptions (input) {
+  let options
+  if (typeof input === 'string') options = { url: input }
+  else if (input instanceof URL) options = { url: input.href }
+  else if (input !== null && typeof input === 'object') options = { ...input }
+  else throw new TypeError('options must be a string, a URL or an object')
+
+  const href = options.url || options.href || composeURL(options)
+  const parsed = new URL(href)
+
+  const redirect = options.redirect || 'follow'
+  if (!REDIRECT_MODES.includes(redirect)) {
+    throw new Error('redirect mode should be one of follow, error or manual')
+  }
+  if (options.headers != null && typeof options.headers !== 'object') {
+    throw new TypeError('headers must be an object')
+  }
+  const headers = new Map()
+  for (const [name, value] of Object.entries(options.headers || {})) {
+    validateHeader(name, value)
+    headers.set(name.toLowerCase(), { name, value })
+  }
+  if (options.partition != null && options.session == null && typeof options.partition !== 'string') {
+    throw new TypeError('`partition` should be a string')
+  }
+  if (!HTTP_PROTOCOLS.has(parsed.protocol)) {
+    throw new Error('ClientRequest only supports http: and https: protocols')
+  }
+  if (options.credentials === 'same-origin' && !options.origin) {
+    throw new Error('credentials: same-origin requires origin to be set')
+  }
+  const method = String(options.method || 'GET').toUpperCase()
+  if (!METHOD.test(method)) {
+    throw new TypeError(`Method must be a valid HTTP token ["${method}"]`)
+  }
+  let timeout = 0
+  if (options.timeout != null) {
+    timeout = Number(options.timeout)
+    if (!Number.isFinite(timeout) || timeout < 0) {
+      throw new TypeError('`timeout` should be a non-negative number of milliseconds')
+    }
+  }
+  return {
+    method,
+    url: parsed,
+    redirect,
+    headers,
+    credentials: options.credentials,
+    useSessionCookies: options.useSessionCookies,
+    origin: options.origin,
+    timeout
+  }
+}
+
+module.exports = { parseOptions }

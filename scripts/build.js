@@ -1,0 +1,55 @@
+'use strict'
+// Builds the Go library (gobuild/libgonetrequest.so), then the N-API addon
+// with node-gyp against the running Node's own headers. Run by `npm install`.
+const { execFileSync, spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const root = path.resolve(__dirname, '..')
+const MIN_GO = [1, 25]
+
+function fail (message) {
+  console.error(`go-net-request: ${message}`)
+  process.exit(1)
+}
+
+function checkGo () {
+  let version
+  try {
+    version = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim()
+  } catch {
+    fail(`Go ${MIN_GO.join('.')} or newer is needed to build from source, and "go" was not found on PATH.\n` +
+      'Install it from https://go.dev/dl/ (or your package manager) and run npm install again.')
+  }
+  const m = /^go(\d+)\.(\d+)/.exec(version)
+  if (!m || +m[1] < MIN_GO[0] || (+m[1] === MIN_GO[0] && +m[2] < MIN_GO[1])) {
+    fail(`Go ${MIN_GO.join('.')} or newer is needed to build from source; found ${version}.`)
+  }
+}
+
+function run (cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...options })
+  if (result.error) fail(`${cmd} failed to start: ${result.error.message}`)
+  if (result.status !== 0) fail(`${[cmd, ...args].join(' ')} exited with ${result.status}`)
+}
+
+// node-gyp downloads headers unless told where they are; the running Node
+// ships them next to its binary (include/node), so point it there.
+function nodeDir () {
+  const prefix = path.resolve(path.dirname(process.execPath), '..')
+  if (fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) return prefix
+  fail(`Node's headers were not found under ${prefix}/include/node; install the Node development headers.`)
+}
+
+function nodeGyp () {
+  if (process.env.npm_config_node_gyp) return process.env.npm_config_node_gyp
+  const npmDir = path.resolve(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm')
+  const candidate = path.join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
+  if (fs.existsSync(candidate)) return candidate
+  try { return require.resolve('node-gyp/bin/node-gyp.js') } catch {}
+  fail('node-gyp was not found (it ships with npm): run this through npm install.')
+}
+
+checkGo()
+run('go', ['build', '-trimpath', '-buildmode=c-shared', '-o', 'gobuild/libgonetrequest.so', './bridge'])
+run(process.execPath, [nodeGyp(), 'rebuild', `--nodedir=${nodeDir()}`])
