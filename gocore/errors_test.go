@@ -81,7 +81,7 @@ func TestClassify(t *testing.T) {
 			assert.Equal(t, "net::"+tt.want, got.Error())
 			var ne *NetError
 			if !errors.As(tt.err, &ne) {
-				assert.Same(t, tt.err, got.Err, "the Go error is kept for logs")
+				assert.Equal(t, tt.err, got.Err, "the Go error is kept for logs")
 			}
 		})
 	}

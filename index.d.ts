@@ -1,0 +1,174 @@
+// Types for go-net-request, shaped like Electron's own `Electron.Net`,
+// `Electron.ClientRequest` and `Electron.IncomingMessage`, so that code
+// written against Electron's net type-checks unchanged. Members marked
+// "Addition" are this library's own and absent from Electron.
+
+/// <reference types="node" />
+
+import { Readable, Writable } from 'node:stream'
+
+export type RedirectMode = 'follow' | 'error' | 'manual'
+
+export interface AuthInfo {
+  /** Whether the challenge came from a proxy (407) rather than the server (401). */
+  isProxy: boolean
+  /** The authentication scheme, lower-case: `basic`, `digest`, ... */
+  scheme: string
+  host: string
+  port: number
+  realm: string
+}
+
+export interface UploadProgress {
+  /** Whether the request is currently active. */
+  active: boolean
+  /** Whether the upload has started. */
+  started: boolean
+  /** Bytes uploaded so far. */
+  current: number
+  /** Bytes to upload (0 for a chunked body, whose size is unknown). */
+  total: number
+}
+
+export interface ClientRequestConstructorOptions {
+  /** The HTTP method, default `GET`; upper-cased. */
+  method?: string
+  /** The absolute http(s) URL. When absent it is composed from protocol, host or hostname and port, and path. */
+  url?: string
+  /** Headers to send, each validated as `setHeader` does. */
+  headers?: Record<string, string | string[]>
+  /** Accepted for compatibility; sessions come with this library's Session class. */
+  session?: unknown
+  /** The name of the session partition; must be a string. */
+  partition?: string
+  /** `include`, `omit` (no cookies, no login event) or `same-origin` (needs `origin`). */
+  credentials?: 'include' | 'omit' | 'same-origin'
+  /** Send and store the session's cookies. Default false. */
+  useSessionCookies?: boolean
+  /** `http:` (default) or `https:`. */
+  protocol?: string
+  /** `hostname:port`. */
+  host?: string
+  /** Default `localhost`. */
+  hostname?: string
+  port?: number
+  /** Path and query, default `/`; must not contain spaces. */
+  path?: string
+  /** Redirect policy, default `follow`. */
+  redirect?: RedirectMode
+  /** The origin of the request (its initiator). */
+  origin?: string
+  referrerPolicy?: string
+  cache?: 'default' | 'no-store' | 'reload' | 'no-cache' | 'force-cache' | 'only-if-cached'
+  priority?: 'throttled' | 'idle' | 'lowest' | 'low' | 'medium' | 'highest'
+  priorityIncremental?: boolean
+  bypassCustomProtocolHandlers?: boolean
+  /**
+   * Addition: fail with `net::ERR_TIMED_OUT`, after a `timeout` event, when
+   * nothing moves for this many milliseconds. Default 0 (no timeout).
+   */
+  timeout?: number
+}
+
+/** A network failure: `message` is Chromium's name, e.g. `net::ERR_CONNECTION_REFUSED`. */
+export interface NetError extends Error {
+  /** Addition: the name without `net::`, e.g. `ERR_CONNECTION_REFUSED`. */
+  code?: string
+  /** Addition: on `net::ERR_INVALID_ARGUMENT` for a restricted header, its name. */
+  header?: string
+}
+
+export declare class IncomingMessage extends Readable {
+  /** The HTTP status code. */
+  statusCode: number
+  /** The HTTP status message (reason phrase). */
+  statusMessage: string
+  /** Lower-case names; first value for Node's discardable duplicates, `set-cookie` an array, others joined with `, `. */
+  headers: Record<string, string | string[]>
+  /** The head as received: `[name, value, ...]` with case, order and duplicates. */
+  rawHeaders: string[]
+  /** `'1.1'`, `'1.0'`: the version the server spoke. */
+  httpVersion: string
+  httpVersionMajor: number
+  httpVersionMinor: number
+  /** Throws `HTTP trailers are not supported`. */
+  readonly trailers: Record<string, string>
+  /** Throws `HTTP trailers are not supported`. */
+  readonly rawTrailers: string[]
+  /** Addition: the URL this response answers, after redirects. */
+  readonly url: string
+  /** Addition: whether the response came over a reused keep-alive connection. */
+  readonly reusedConnection: boolean
+
+  on(event: 'data', listener: (chunk: Buffer) => void): this
+  on(event: 'end', listener: () => void): this
+  on(event: 'aborted', listener: () => void): this
+  on(event: 'error', listener: (error: NetError) => void): this
+  on(event: 'close', listener: () => void): this
+  on(event: 'download-progress', listener: (current: number) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once(event: 'data', listener: (chunk: Buffer) => void): this
+  once(event: 'end', listener: () => void): this
+  once(event: 'aborted', listener: () => void): this
+  once(event: 'error', listener: (error: NetError) => void): this
+  once(event: 'close', listener: () => void): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+export declare class ClientRequest extends Writable {
+  /**
+   * @param options a URL, or the request's options
+   * @param callback a `response` listener
+   */
+  constructor(options: ClientRequestConstructorOptions | string | URL, callback?: (response: IncomingMessage) => void)
+
+  /**
+   * Stream the body with `Transfer-Encoding: chunked` instead of buffering it
+   * until `end()`. Default false; settable once, before the request starts.
+   */
+  chunkedEncoding: boolean
+
+  /** Adds or replaces a header; throws once the first chunk is written. */
+  setHeader(name: string, value: string | number | string[]): void
+  /** The value as given to `setHeader`, looked up case-insensitively. */
+  getHeader(name: string): any
+  /** Removes a header; throws once the first chunk is written. */
+  removeHeader(name: string): void
+  /** Cancels the request: `abort`, then `close`; an ongoing response emits `aborted`. */
+  abort(): void
+  /** Continues a redirect; only valid synchronously inside a `redirect` handler. */
+  followRedirect(): void
+  getUploadProgress(): UploadProgress
+  /** Addition: as the `timeout` option; takes effect before the request starts. */
+  setTimeout(ms: number, callback?: () => void): this
+
+  on(event: 'response', listener: (response: IncomingMessage) => void): this
+  on(event: 'login', listener: (authInfo: AuthInfo, callback: (username?: string, password?: string) => void) => void): this
+  on(event: 'redirect', listener: (statusCode: number, method: string, redirectUrl: string, responseHeaders: Record<string, string[]>) => void): this
+  on(event: 'upload-progress', listener: (position: number, total: number) => void): this
+  on(event: 'finish', listener: () => void): this
+  on(event: 'abort', listener: () => void): this
+  on(event: 'error', listener: (error: NetError) => void): this
+  on(event: 'close', listener: () => void): this
+  on(event: 'timeout', listener: () => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+  once(event: 'response', listener: (response: IncomingMessage) => void): this
+  once(event: 'login', listener: (authInfo: AuthInfo, callback: (username?: string, password?: string) => void) => void): this
+  once(event: 'redirect', listener: (statusCode: number, method: string, redirectUrl: string, responseHeaders: Record<string, string[]>) => void): this
+  once(event: 'error', listener: (error: NetError) => void): this
+  once(event: 'close', listener: () => void): this
+  once(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+/** Creates a request, as Electron's `net.request` does. */
+export declare function request(
+  options: ClientRequestConstructorOptions | string | URL,
+  callback?: (response: IncomingMessage) => void
+): ClientRequest
+
+declare const net: {
+  request: typeof request
+  ClientRequest: typeof ClientRequest
+  IncomingMessage: typeof IncomingMessage
+}
+export default net
