@@ -161,18 +161,22 @@ func (p *pool) get(key string) *conn {
 }
 
 // healthy reports whether an idle connection is neither closed by the peer
-// nor holding unsolicited bytes: a read that would block is the good answer.
+// nor holding unsolicited bytes, with one non-blocking peek at the socket.
 func (c *conn) healthy() bool {
 	if c.br.Buffered() > 0 {
 		return false
 	}
-	c.nc.SetReadDeadline(time.Now())
-	_, err := c.br.Peek(1)
-	c.nc.SetReadDeadline(time.Time{})
-	if ne, ok := err.(net.Error); ok && ne.Timeout() {
-		return true
+	raw := c.nc
+	tlsConn, isTLS := raw.(*tls.Conn)
+	if isTLS {
+		raw = tlsConn.NetConn()
 	}
-	return false
+	state, err := peekSocket(raw)
+	if err != nil {
+		return true // cannot tell; a stale connection is retried anyway
+	}
+	// Over TLS, pending bytes may be a session ticket: only EOF is conclusive.
+	return state == socketIdle || (isTLS && state == socketReadable)
 }
 
 func (p *pool) put(c *conn) {

@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -89,6 +91,10 @@ const inlineBodyLimit = 64 << 10
 
 // bodyChunk is the most body read per Data event.
 const bodyChunk = 64 << 10
+
+// bodyBuffers recycles the body pump's read buffers (Data's bytes are only
+// valid during the call, so a buffer is free again once the pump ends).
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, bodyChunk); return &b }}
 
 // DefaultResponseWindow is the response-body credit granted up front when
 // the request names none.
@@ -492,7 +498,7 @@ func (x *Exchange) requestHeaders(h *hop) []Header {
 	}
 	switch {
 	case h.hasBody:
-		hs = append(hs, Header{"Content-Length", fmt.Sprint(len(h.body))})
+		hs = append(hs, Header{"Content-Length", strconv.Itoa(len(h.body))})
 	case h.streaming:
 		hs = append(hs, Header{"Transfer-Encoding", "chunked"})
 	case h.method == "POST" || h.method == "PUT":
@@ -758,7 +764,9 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing) error {
 	body := newDecodedBody(bodyReader(c.br, f), head.Headers)
 	defer body.Close()
 	x.sink.Response(head)
-	buf := make([]byte, bodyChunk)
+	bufp := bodyBuffers.Get().(*[]byte)
+	defer bodyBuffers.Put(bufp)
+	buf := *bufp
 	for {
 		n, err := x.credit.await(x.ctx, int64(len(buf)))
 		if err != nil {

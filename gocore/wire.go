@@ -146,6 +146,9 @@ func frameResponse(method string, head *ResponseHead) (framing, *NetError) {
 	if method == "HEAD" || head.StatusCode < 200 || head.StatusCode == 204 || head.StatusCode == 304 {
 		f.none = true
 		f.length = 0
+		if head.StatusCode == 101 {
+			f.keepAlive = false // the connection now speaks another protocol
+		}
 		return f, nil
 	}
 	if te := lastToken(head.Headers, "Transfer-Encoding"); te != "" {
