@@ -26,7 +26,7 @@ func GnrInit(post C.gnr_post_fn) {
 	postFn.Store(&post)
 }
 
-// spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0name\0value\0..."
+// spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0name\0value\0..."
 const (
 	specFlags = iota
 	specSession
@@ -35,6 +35,7 @@ const (
 	specRedirect
 	specWindow
 	specTimeout
+	specOrigin
 	specHeaders
 )
 
@@ -71,6 +72,7 @@ func parseSpec(spec string, body []byte) (*gocore.Request, error) {
 		NoLogin:        flags&C.GNR_SPEC_NO_LOGIN != 0,
 		ResponseWindow: window,
 		Timeout:        time.Duration(timeoutMs) * time.Millisecond,
+		Initiator:      f[specOrigin],
 	}
 	switch {
 	case flags&C.GNR_SPEC_BODY_STREAMING != 0:

@@ -517,7 +517,11 @@ func (x *Exchange) requestHeaders(h *hop) []Header {
 	if h.url.Scheme == "https" || isLoopbackHost(h.url.Hostname()) {
 		// Chromium sends Fetch Metadata to potentially trustworthy origins only.
 		if headerIndex(h.header, "Sec-Fetch-Site") < 0 {
-			hs = append(hs, Header{"Sec-Fetch-Site", fetchSite(headerValue(h.header, "Origin"), h.url)})
+			initiator := x.req.Initiator
+			if initiator == "" {
+				initiator = headerValue(h.header, "Origin")
+			}
+			hs = append(hs, Header{"Sec-Fetch-Site", fetchSite(initiator, h.url)})
 		}
 		if headerIndex(h.header, "Sec-Fetch-Mode") < 0 {
 			hs = append(hs, Header{"Sec-Fetch-Mode", "no-cors"})

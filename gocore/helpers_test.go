@@ -550,6 +550,15 @@ func (r *rawRequest) header(name string) string { return headerValue(r.headers, 
 
 // readRawRequest reads one request head and its body (Content-Length or chunked).
 func readRawRequest(br *bufio.Reader) (*rawRequest, error) {
+	req, err := readRawHead(br)
+	if err != nil {
+		return nil, err
+	}
+	return req, req.readBody(br)
+}
+
+// readRawHead reads the request line and headers only.
+func readRawHead(br *bufio.Reader) (*rawRequest, error) {
 	var head strings.Builder
 	req := &rawRequest{}
 	for first := true; ; first = false {
@@ -577,34 +586,38 @@ func readRawRequest(br *bufio.Reader) (*rawRequest, error) {
 		req.headers = append(req.headers, Header{Name: name, Value: strings.TrimSpace(value)})
 	}
 	req.head = head.String()
+	return req, nil
+}
+
+// readBody reads the body the head announced, de-chunking it.
+func (req *rawRequest) readBody(br *bufio.Reader) error {
 	switch {
 	case strings.EqualFold(req.header("Transfer-Encoding"), "chunked"):
 		req.chunked = true
 		body, err := io.ReadAll(httputil.NewChunkedReader(br))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		req.body = body
 		for { // the trailer section ends with a blank line
 			line, err := br.ReadString('\n')
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if strings.TrimRight(line, "\r\n") == "" {
-				break
+				return nil
 			}
 		}
 	case req.header("Content-Length") != "":
 		n, err := strconv.Atoi(req.header("Content-Length"))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		req.body = make([]byte, n)
-		if _, err := io.ReadFull(br, req.body); err != nil {
-			return nil, err
-		}
+		_, err = io.ReadFull(br, req.body)
+		return err
 	}
-	return req, nil
+	return nil
 }
 
 // recv waits for a value on ch, failing the test after waitTimeout.

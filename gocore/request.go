@@ -45,6 +45,9 @@ type Request struct {
 	NoLogin bool
 	// ResponseWindow is the body credit granted up front, in bytes.
 	ResponseWindow int64
+	// Initiator is the origin of whoever makes the request ("" for none):
+	// the origin option, else an Origin header.
+	Initiator string
 	// Timeout, when positive, fails the exchange with ERR_TIMED_OUT when no
 	// progress is made for that long (an addition; Electron has none).
 	Timeout time.Duration

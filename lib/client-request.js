@@ -149,7 +149,7 @@ class ClientRequest extends Writable {
     else if (body !== null) flags |= SPEC_FLAG.BODY_BUFFERED
     if (options.credentials === 'omit') flags |= SPEC_FLAG.NO_LOGIN
     const fields = [flags, 0, options.method, options.url.href, REDIRECT_MODE[options.redirect],
-      RESPONSE_WINDOW, options.timeout]
+      RESPONSE_WINDOW, options.timeout, options.origin || '']
     for (const { name, value } of options.headers.values()) {
       const text = String(value)
       // A value whose toString() changed since setHeader must still not inject.

@@ -26,6 +26,17 @@ function composeURL (options) {
   return url.format(parts)
 }
 
+/** The serialized origin of the `origin` option, or undefined when absent or not a URL. */
+function initiatorOrigin (origin) {
+  if (origin == null || origin === '') return undefined
+  try {
+    const parsed = new URL(String(origin))
+    return parsed.origin === 'null' ? undefined : parsed.origin
+  } catch {
+    return undefined
+  }
+}
+
 /**
  * Parses net.request's options. Throws Electron's synchronous errors.
  * @returns {{method: string, url: URL, redirect: string, headers: Map<string, {name: string, value: any}>,
@@ -53,7 +64,7 @@ function parseOptions (input) {
     validateHeader(name, value)
     headers.set(name.toLowerCase(), { name, value })
   }
-  if (options.partition != null && options.session == null && typeof options.partition !== 'string') {
+  if (options.partition && !options.session && typeof options.partition !== 'string') {
     throw new TypeError('`partition` should be a string')
   }
   if (!HTTP_PROTOCOLS.has(parsed.protocol)) {
@@ -80,7 +91,7 @@ function parseOptions (input) {
     headers,
     credentials: options.credentials,
     useSessionCookies: options.useSessionCookies,
-    origin: options.origin,
+    origin: initiatorOrigin(options.origin),
     timeout
   }
 }

@@ -1,0 +1,139 @@
+package gocore
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCreditAwaitReturnsAtMostWhatIsLeft(t *testing.T) {
+	c := newCredit(100)
+	n, err := c.await(context.Background(), 64)
+	require.NoError(t, err)
+	assert.EqualValues(t, 64, n)
+	c.spend(64)
+	n, err = c.await(context.Background(), 64)
+	require.NoError(t, err)
+	assert.EqualValues(t, 36, n)
+}
+
+func TestCreditAwaitBlocksUntilGrant(t *testing.T) {
+	c := newCredit(10)
+	c.spend(10)
+
+	short, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := c.await(short, 1000)
+	require.Error(t, err, "await must block while no credit is left")
+
+	got := make(chan int64, 1)
+	go func() {
+		n, err := c.await(context.Background(), 1000)
+		if err != nil {
+			n = -1
+		}
+		got <- n
+	}()
+	c.grant(0)  // ignored
+	c.grant(-5) // ignored
+	c.grant(300)
+	assert.EqualValues(t, 300, recv(t, got, "await after grant"))
+}
+
+func TestCreditAwaitEndsWithTheCancelCause(t *testing.T) {
+	c := newCredit(0)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.await(ctx, 10)
+		errc <- err
+	}()
+	cancel(Failure(ErrTimedOut, nil))
+	err := recv(t, errc, "await after cancel")
+	assert.Equal(t, ErrTimedOut, netErrorName(err))
+}
+
+func TestUploadPipeWindow(t *testing.T) {
+	ready := make(chan struct{}, 10)
+	u := newUploadPipe(100, func() { ready <- struct{}{} })
+
+	assert.True(t, u.write(make([]byte, 40)), "40 of 100 queued")
+	assert.True(t, u.write(make([]byte, 59)), "99 of 100 queued")
+	assert.False(t, u.write(make([]byte, 1)), "the window is full at 100")
+	assert.False(t, u.write(make([]byte, 50)), "still full; writes are kept, never refused")
+
+	chunks, ended, err := u.next(context.Background())
+	require.NoError(t, err)
+	assert.False(t, ended)
+	assert.Len(t, chunks, 4)
+
+	u.sent(40) // 110 queued
+	u.sent(59) // 51 queued: above half the window
+	assert.Empty(t, ready, "no WriteReady above half the window")
+	u.sent(1) // 50 queued: half
+	assert.Len(t, ready, 1, "WriteReady once the queue is down to half")
+	u.sent(50)
+	assert.Len(t, ready, 1, "WriteReady only once per full window")
+	assert.True(t, u.write(make([]byte, 10)))
+}
+
+func TestUploadPipeNoWriteReadyWithoutAFullWindow(t *testing.T) {
+	ready := make(chan struct{}, 10)
+	u := newUploadPipe(100, func() { ready <- struct{}{} })
+	assert.True(t, u.write(make([]byte, 10)))
+	_, _, err := u.next(context.Background())
+	require.NoError(t, err)
+	u.sent(10)
+	assert.Empty(t, ready, "the host was never told to wait")
+}
+
+func TestUploadPipeEnd(t *testing.T) {
+	u := newUploadPipe(100, nil)
+	u.write([]byte("ab"))
+	u.end()
+	u.write([]byte("ignored after end"))
+
+	chunks, ended, err := u.next(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, [][]byte{[]byte("ab")}, chunks)
+	assert.False(t, ended, "the last chunks come before the end")
+
+	chunks, ended, err = u.next(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, chunks)
+	assert.True(t, ended)
+}
+
+func TestUploadPipeNextWaitsForAWrite(t *testing.T) {
+	u := newUploadPipe(100, nil)
+
+	short, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, _, err := u.next(short)
+	require.Error(t, err, "next must block while nothing is queued")
+
+	type result struct {
+		chunks [][]byte
+		err    error
+	}
+	got := make(chan result, 1)
+	go func() {
+		chunks, _, err := u.next(context.Background())
+		got <- result{chunks, err}
+	}()
+	u.write([]byte("x"))
+	r := recv(t, got, "next after a write")
+	require.NoError(t, r.err)
+	assert.Equal(t, [][]byte{[]byte("x")}, r.chunks)
+}
+
+func TestUploadPipeNextEndsWithTheCancelCause(t *testing.T) {
+	u := newUploadPipe(100, nil)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(nil)
+	_, _, err := u.next(ctx)
+	assert.Equal(t, ErrAborted, netErrorName(err))
+}

@@ -1,0 +1,337 @@
+package gocore
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestRequestHeaders(t *testing.T) {
+	ua := Header{"User-Agent", DefaultUserAgent}
+	ae := Header{"Accept-Encoding", "gzip, deflate, br, zstd"}
+	fetch := func(site string) []Header {
+		return []Header{{"Sec-Fetch-Site", site}, {"Sec-Fetch-Mode", "no-cors"}, {"Sec-Fetch-Dest", "empty"}}
+	}
+	cat := func(parts ...[]Header) []Header {
+		var out []Header
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	keepAlive := Header{"Connection", "keep-alive"}
+	tests := []struct {
+		name string
+		url  string
+		hop  hop
+		want []Header
+	}{
+		{
+			name: "loopback http gets every default",
+			url:  "http://127.0.0.1:8080/x",
+			hop:  hop{method: "GET"},
+			want: cat([]Header{{"Host", "127.0.0.1:8080"}, keepAlive, ua, ae}, fetch("none")),
+		},
+		{
+			name: "non-loopback http gets no Fetch Metadata",
+			url:  "http://example.test/",
+			hop:  hop{method: "GET"},
+			want: []Header{{"Host", "example.test"}, keepAlive, ua, ae},
+		},
+		{
+			name: "https gets Fetch Metadata",
+			url:  "https://example.test/",
+			hop:  hop{method: "GET"},
+			want: cat([]Header{{"Host", "example.test"}, keepAlive, ua, ae}, fetch("none")),
+		},
+		{
+			name: "localhost is potentially trustworthy",
+			url:  "http://localhost:3000/",
+			hop:  hop{method: "GET"},
+			want: cat([]Header{{"Host", "localhost:3000"}, keepAlive, ua, ae}, fetch("none")),
+		},
+		{
+			name: "a .localhost name is potentially trustworthy",
+			url:  "http://app.localhost/",
+			hop:  hop{method: "GET"},
+			want: cat([]Header{{"Host", "app.localhost"}, keepAlive, ua, ae}, fetch("none")),
+		},
+		{
+			name: "IPv6 loopback, bracketed in Host",
+			url:  "http://[::1]:8080/",
+			hop:  hop{method: "GET"},
+			want: cat([]Header{{"Host", "[::1]:8080"}, keepAlive, ua, ae}, fetch("none")),
+		},
+		{
+			name: "default https port omitted from Host",
+			url:  "https://example.test:443/",
+			hop:  hop{method: "GET"},
+			want: cat([]Header{{"Host", "example.test"}, keepAlive, ua, ae}, fetch("none")),
+		},
+		{
+			name: "default http port omitted from Host",
+			url:  "http://example.test:80/",
+			hop:  hop{method: "GET"},
+			want: []Header{{"Host", "example.test"}, keepAlive, ua, ae},
+		},
+		{
+			name: "port 80 kept for https",
+			url:  "https://example.test:80/",
+			hop:  hop{method: "GET"},
+			want: cat([]Header{{"Host", "example.test:80"}, keepAlive, ua, ae}, fetch("none")),
+		},
+		{
+			name: "app headers in order and case, defaults it set are not added",
+			url:  "http://example.test/",
+			hop: hop{method: "GET", header: []Header{
+				{"x-first", "1"}, {"user-agent", "mine"}, {"X-Dup", "a"}, {"ACCEPT-ENCODING", "identity"}, {"X-Dup", "b"}, {"connection", "close"},
+			}},
+			want: []Header{{"Host", "example.test"}, {"x-first", "1"}, {"user-agent", "mine"}, {"X-Dup", "a"}, {"ACCEPT-ENCODING", "identity"}, {"X-Dup", "b"}, {"connection", "close"}},
+		},
+		{
+			name: "app Fetch Metadata wins",
+			url:  "https://example.test/",
+			hop:  hop{method: "GET", header: []Header{{"Sec-Fetch-Mode", "cors"}, {"sec-fetch-site", "same-site"}}},
+			want: []Header{{"Host", "example.test"}, keepAlive, {"Sec-Fetch-Mode", "cors"}, {"sec-fetch-site", "same-site"}, ua, ae, {"Sec-Fetch-Dest", "empty"}},
+		},
+		{
+			name: "buffered body",
+			url:  "http://example.test/",
+			hop:  hop{method: "POST", hasBody: true, body: []byte("hello")},
+			want: []Header{{"Host", "example.test"}, keepAlive, {"Content-Length", "5"}, ua, ae},
+		},
+		{
+			name: "empty buffered body",
+			url:  "http://example.test/",
+			hop:  hop{method: "PATCH", hasBody: true},
+			want: []Header{{"Host", "example.test"}, keepAlive, {"Content-Length", "0"}, ua, ae},
+		},
+		{
+			name: "streamed body",
+			url:  "http://example.test/",
+			hop:  hop{method: "POST", streaming: true},
+			want: []Header{{"Host", "example.test"}, keepAlive, {"Transfer-Encoding", "chunked"}, ua, ae},
+		},
+		{
+			name: "POST without a body says so",
+			url:  "http://example.test/",
+			hop:  hop{method: "POST"},
+			want: []Header{{"Host", "example.test"}, keepAlive, {"Content-Length", "0"}, ua, ae},
+		},
+		{
+			name: "PUT without a body says so",
+			url:  "http://example.test/",
+			hop:  hop{method: "PUT"},
+			want: []Header{{"Host", "example.test"}, keepAlive, {"Content-Length", "0"}, ua, ae},
+		},
+		{
+			name: "engine Authorization after the app headers",
+			url:  "http://example.test/",
+			hop:  hop{method: "GET", header: []Header{{"X-A", "1"}}, authorization: "Basic dTpw"},
+			want: []Header{{"Host", "example.test"}, keepAlive, {"X-A", "1"}, {"Authorization", "Basic dTpw"}, ua, ae},
+		},
+		{
+			name: "app Authorization wins over the engine's",
+			url:  "http://example.test/",
+			hop:  hop{method: "GET", header: []Header{{"authorization", "Bearer t"}}, authorization: "Basic dTpw"},
+			want: []Header{{"Host", "example.test"}, keepAlive, {"authorization", "Bearer t"}, ua, ae},
+		},
+	}
+	x := &Exchange{client: NewClient(Options{})}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := tt.hop
+			h.url = mustURL(t, tt.url)
+			assert.Equal(t, tt.want, x.requestHeaders(&h))
+		})
+	}
+}
+
+func TestFetchSite(t *testing.T) {
+	tests := []struct {
+		initiator, target, want string
+	}{
+		{"", "https://a.example.test/", "none"},
+		{"https://a.example.test", "https://a.example.test/x", "same-origin"},
+		{"https://a.example.test:443", "https://a.example.test/x", "same-origin"},
+		{"https://b.example.test", "https://a.example.test/", "same-site"},
+		{"https://example.test", "https://a.example.test/", "same-site"},
+		{"http://a.example.test", "https://a.example.test/", "cross-site"},
+		{"https://other.test", "https://a.example.test/", "cross-site"},
+		{"http://127.0.0.1:1", "http://127.0.0.1:2/", "same-site"},
+		{"http://127.0.0.2", "http://127.0.0.1/", "cross-site"},
+		{"null", "https://a.example.test/", "cross-site"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s to %s", tt.initiator, tt.target), func(t *testing.T) {
+			assert.Equal(t, tt.want, fetchSite(tt.initiator, mustURL(t, tt.target)))
+		})
+	}
+}
+
+func TestIsLoopbackHost(t *testing.T) {
+	for _, h := range []string{"localhost", "LOCALHOST", "localhost.", "a.localhost", "127.0.0.1", "127.9.9.9", "::1", "[::1]"} {
+		assert.True(t, isLoopbackHost(h), h)
+	}
+	for _, h := range []string{"example.test", "localhost.example.test", "10.0.0.1", "::2", "notlocalhost"} {
+		assert.False(t, isLoopbackHost(h), h)
+	}
+}
+
+func TestDisplayURLDropsCredentials(t *testing.T) {
+	assert.Equal(t, "http://127.0.0.1:1/p?q#f", displayURL(mustURL(t, "http://user:pass@127.0.0.1:1/p?q#f")))
+	assert.Equal(t, "http://127.0.0.1:1/p", displayURL(mustURL(t, "http://127.0.0.1:1/p")))
+}
+
+// captureServer answers every request with a small 200 and sends each
+// request it read on the returned channel.
+func captureServer(t *testing.T) (*rawServer, <-chan *rawRequest) {
+	t.Helper()
+	reqs := make(chan *rawRequest, 16)
+	srv := newRawServer(t, func(c net.Conn, br *bufio.Reader) {
+		for {
+			req, err := readRawRequest(br)
+			if err != nil {
+				return
+			}
+			reqs <- req
+			if _, err := io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); err != nil {
+				return
+			}
+		}
+	})
+	return srv, reqs
+}
+
+func TestExchangeSendsHeadersAsGivenOnTheWire(t *testing.T) {
+	srv, reqs := captureServer(t)
+	c := newClient(t, Options{})
+	req := &Request{Method: "GET", URL: mustURL(t, srv.url+"/path?q=1"), Header: []Header{
+		{"x-lower", "a"}, {"X-UPPER", "B"}, {"X-Dup", "1"}, {"x-mIxEd-CaSe", "c"}, {"X-Dup", "2"},
+	}}
+	evs := run(t, c, req, newRecorder())
+	requireEnd(t, evs)
+
+	got := recv(t, reqs, "the request")
+	want := "GET /path?q=1 HTTP/1.1\r\n" +
+		fmt.Sprintf("Host: 127.0.0.1:%d\r\n", srv.port) +
+		"Connection: keep-alive\r\n" +
+		"x-lower: a\r\n" +
+		"X-UPPER: B\r\n" +
+		"X-Dup: 1\r\n" +
+		"x-mIxEd-CaSe: c\r\n" +
+		"X-Dup: 2\r\n" +
+		"User-Agent: " + DefaultUserAgent + "\r\n" +
+		"Accept-Encoding: gzip, deflate, br, zstd\r\n" +
+		"Sec-Fetch-Site: none\r\n" +
+		"Sec-Fetch-Mode: no-cors\r\n" +
+		"Sec-Fetch-Dest: empty\r\n" +
+		"\r\n"
+	assert.Equal(t, want, got.head)
+}
+
+func TestExchangeDefaultHeaders(t *testing.T) {
+	tests := []struct {
+		name   string
+		header []Header
+		ua     string // Client.SetUserAgent before the request, when set
+		want   map[string]string
+	}{
+		{
+			name: "none set by the app",
+			want: map[string]string{"Connection": "keep-alive", "User-Agent": DefaultUserAgent, "Accept-Encoding": "gzip, deflate, br, zstd",
+				"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "empty"},
+		},
+		{
+			name: "session user agent",
+			ua:   "MyApp/2.0",
+			want: map[string]string{"User-Agent": "MyApp/2.0"},
+		},
+		{
+			name:   "app values win",
+			header: []Header{{"user-agent", "app"}, {"accept-encoding", "identity"}, {"sec-fetch-dest", "document"}, {"Sec-Fetch-User", "?1"}},
+			want:   map[string]string{"User-Agent": "app", "Accept-Encoding": "identity", "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1", "Sec-Fetch-Mode": "no-cors"},
+		},
+		{
+			name:   "same-origin initiator",
+			header: []Header{{"Origin", "http://127.0.0.1:PORT"}},
+			want:   map[string]string{"Sec-Fetch-Site": "same-origin"},
+		},
+		{
+			name:   "cross-site initiator",
+			header: []Header{{"Origin", "https://elsewhere.test"}},
+			want:   map[string]string{"Sec-Fetch-Site": "cross-site"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, reqs := captureServer(t)
+			c := newClient(t, Options{})
+			if tt.ua != "" {
+				c.SetUserAgent(tt.ua)
+				assert.Equal(t, tt.ua, c.UserAgent())
+			}
+			var hs []Header
+			for _, h := range tt.header {
+				if h.Name == "Origin" {
+					h.Value = strings.Replace(h.Value, "PORT", fmt.Sprint(srv.port), 1)
+				}
+				hs = append(hs, h)
+			}
+			requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: hs}, newRecorder()))
+			got := recv(t, reqs, "the request")
+			assert.Equal(t, fmt.Sprintf("127.0.0.1:%d", srv.port), got.header("Host"))
+			for name, value := range tt.want {
+				assert.Equal(t, value, got.header(name), name)
+				n := 0
+				for _, h := range got.headers {
+					if strings.EqualFold(h.Name, name) {
+						n++
+					}
+				}
+				assert.Equal(t, 1, n, "%s sent once", name)
+			}
+			assert.Empty(t, got.header("Referer"), "no Referer unless the app sets one")
+			if headerIndex(tt.header, "Origin") < 0 {
+				assert.Empty(t, got.header("Origin"), "no Origin unless the app sets one")
+			}
+		})
+	}
+}
+
+func TestExchangeRestrictedHeadersFailBeforeConnecting(t *testing.T) {
+	tests := []struct {
+		name   string
+		header Header
+	}{
+		{"Content-Length", Header{"Content-Length", "5"}},
+		{"Host", Header{"Host", "evil.test"}},
+		{"Trailer", Header{"Trailer", "X"}},
+		{"TE", Header{"te", "trailers"}},
+		{"Upgrade", Header{"Upgrade", "websocket"}},
+		{"Cookie2", Header{"Cookie2", "x"}},
+		{"Keep-Alive", Header{"Keep-Alive", "timeout=5"}},
+		{"Transfer-Encoding", Header{"Transfer-Encoding", "chunked"}},
+		{"Connection: upgrade", Header{"Connection", "Upgrade"}},
+		{"invalid name", Header{"Bad Header", "v"}},
+		{"CRLF in value", Header{"X-Inject", "v\r\nEvil: 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := captureServer(t)
+			c := newClient(t, Options{})
+			req := &Request{Method: "POST", URL: mustURL(t, srv.url), Header: []Header{{"X-Fine", "1"}, tt.header}, BodyMode: BodyBuffered, Body: []byte("hello")}
+			evs := run(t, c, req, newRecorder())
+			err := requireFail(t, evs, ErrInvalidArgument)
+			assert.Equal(t, tt.header.Name, err.Header, "the error names the culprit")
+			assert.Equal(t, "net::ERR_INVALID_ARGUMENT", err.Error())
+			assert.Equal(t, []string{evFail}, kinds(evs))
+			assert.Zero(t, srv.conns.Load(), "nothing reaches the server")
+		})
+	}
+}

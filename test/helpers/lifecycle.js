@@ -1,0 +1,123 @@
+'use strict'
+
+// Recording a request's whole lifecycle (the request's events and its
+// response's, interleaved) and a few small waits for the body, events and
+// errors suites.
+
+const net = require('node:net')
+
+const REQUEST_EVENTS = ['finish', 'response', 'abort', 'error', 'close', 'timeout', 'redirect', 'login']
+const RESPONSE_EVENTS = ['data', 'end', 'aborted', 'error', 'close']
+
+/**
+ * @typedef {object} Lifecycle
+ * @property {string[]} log 'req:finish', 'req:response', 'res:data', ...
+ *   in emission order; consecutive 'res:data' are folded into one
+ * @property {Record<string, any>} errors the first argument of each
+ *   'req:error' / 'res:error', by log name
+ * @property {number} dataEvents how many 'data' events the response emitted
+ * @property {number} bytes how many body bytes they carried
+ * @property {import('node:events').EventEmitter | null} response
+ * @property {Promise<void>} closed resolves at the request's first 'close'
+ */
+
+/**
+ * Records every event of `req` and of its response. Listening to 'error'
+ * keeps errors from being thrown; listening to 'response' means the
+ * response is never left unlistened. With `read` (the default) the
+ * response's 'data' is listened to, which makes it flow.
+ * @param {import('node:events').EventEmitter} req
+ * @param {{ read?: boolean, onResponse?: (res: any) => void }} [options]
+ *   `onResponse` runs after the recorder's own listeners are attached
+ * @returns {Lifecycle}
+ */
+function recordLifecycle (req, { read = true, onResponse } = {}) {
+  let resolveClosed
+  const rec = {
+    log: [],
+    errors: {},
+    dataEvents: 0,
+    bytes: 0,
+    response: null,
+    closed: new Promise((resolve) => { resolveClosed = resolve })
+  }
+  const add = (name, args) => {
+    if (name.endsWith(':error') && !(name in rec.errors)) rec.errors[name] = args[0]
+    if (name === 'res:data') {
+      rec.dataEvents++
+      rec.bytes += args[0].length
+      if (rec.log.at(-1) === 'res:data') return
+    }
+    rec.log.push(name)
+  }
+  for (const name of REQUEST_EVENTS) {
+    req.on(name, (...args) => {
+      add(`req:${name}`, args)
+      if (name === 'close') resolveClosed()
+      if (name === 'response') {
+        const res = args[0]
+        rec.response = res
+        for (const resName of RESPONSE_EVENTS) {
+          if (resName === 'data' && !read) continue
+          res.on(resName, (...resArgs) => add(`res:${resName}`, resArgs))
+        }
+        if (onResponse) onResponse(res)
+      }
+    })
+  }
+  return rec
+}
+
+/**
+ * Resolves after `ms` milliseconds and two turns of the event loop. Not a
+ * way to wait for an event: it only gives events that must NOT happen (a
+ * second 'close', an 'error' after 'close', a write callback while the peer
+ * is stalled) the chance to show themselves before the test says they did not.
+ * @param {number} [ms=100]
+ */
+function quiet (ms = 100) {
+  return new Promise((resolve) => setTimeout(() => setImmediate(() => setImmediate(resolve)), ms))
+}
+
+/**
+ * Resolves true when `emitter` emits `event` within `ms`, false otherwise
+ * (the listener is removed either way).
+ * @param {import('node:events').EventEmitter} emitter
+ * @param {string} event
+ * @param {number} ms
+ * @returns {Promise<boolean>}
+ */
+function emitsWithin (emitter, event, ms) {
+  return new Promise((resolve) => {
+    const onEvent = () => { clearTimeout(timer); resolve(true) }
+    const timer = setTimeout(() => { emitter.off(event, onEvent); resolve(false) }, ms)
+    emitter.once(event, onEvent)
+  })
+}
+
+/**
+ * Returns a loopback port that nothing listens on (it was just released).
+ * @returns {Promise<number>}
+ */
+function closedPort () {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Returns a promise and the function that resolves it.
+ * @returns {{ promise: Promise<any>, resolve: (value?: any) => void }}
+ */
+function deferred () {
+  let resolve
+  const promise = new Promise((r) => { resolve = r })
+  return { promise, resolve }
+}
+
+module.exports = { recordLifecycle, quiet, emitsWithin, closedPort, deferred }
