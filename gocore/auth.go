@@ -61,17 +61,22 @@ func parseChallengeValue(v string) []challenge {
 		}
 		c := challenge{scheme: strings.ToLower(s[:end]), params: map[string]string{}}
 		s = s[end:]
-		// Parameters: name=value pairs until a token that is not followed by '='.
+		// Parameters: name [ws] = [ws] value, until a token not followed by '='
+		// (the next challenge's scheme).
 		for {
 			rest := strings.TrimLeft(s, " \t,")
-			eq := strings.IndexByte(rest, '=')
-			sp := strings.IndexAny(rest, " \t,")
-			if eq <= 0 || (sp >= 0 && sp < eq) {
+			nameEnd := strings.IndexAny(rest, " \t,=")
+			if nameEnd <= 0 {
 				s = rest
 				break
 			}
-			key := strings.ToLower(strings.TrimSpace(rest[:eq]))
-			rest = strings.TrimLeft(rest[eq+1:], " \t")
+			afterName := strings.TrimLeft(rest[nameEnd:], " \t")
+			if !strings.HasPrefix(afterName, "=") {
+				s = rest
+				break
+			}
+			key := strings.ToLower(rest[:nameEnd])
+			rest = strings.TrimLeft(afterName[1:], " \t")
 			var val string
 			if strings.HasPrefix(rest, `"`) {
 				var b strings.Builder
@@ -219,16 +224,19 @@ func (a *authCache) forget(k authKey) {
 	a.mu.Unlock()
 }
 
-// preemptive returns a Basic entry for origin whose path covers path.
+// preemptive returns the Basic entry for origin whose path covers path
+// most specifically (the longest path base), as Chromium picks.
 func (a *authCache) preemptive(origin, path string, proxy bool) *authEntry {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	var best *authEntry
 	for k, e := range a.entries {
-		if k.origin == origin && k.proxy == proxy && e.challenge.scheme == "basic" && strings.HasPrefix(path, e.pathBase) {
-			return e
+		if k.origin == origin && k.proxy == proxy && e.challenge.scheme == "basic" && strings.HasPrefix(path, e.pathBase) &&
+			(best == nil || len(e.pathBase) > len(best.pathBase)) {
+			best = e
 		}
 	}
-	return nil
+	return best
 }
 
 func (a *authCache) clear() {

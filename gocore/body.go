@@ -55,7 +55,7 @@ func (c *credit) spend(n int64) {
 }
 
 // uploadPipe carries a streamed request body from the host to the sender.
-// The host's writes are copied in and never block; once window bytes are
+// It keeps the slices it is given (the bridge hands it copies); writes never block; once window bytes are
 // queued Write answers "not ready" and the pipe calls ready() when the
 // sender has drained it to half, which is when the host may write again.
 type uploadPipe struct {
@@ -73,7 +73,7 @@ func newUploadPipe(window int, ready func()) *uploadPipe {
 	return &uploadPipe{window: window, ready: ready, avail: make(chan struct{}, 1)}
 }
 
-// write queues a copy of p and reports whether the host may write more now.
+// write queues p (kept, not copied) and reports whether the host may write more now.
 func (u *uploadPipe) write(p []byte) (more bool) {
 	u.mu.Lock()
 	if !u.ended && len(p) > 0 {

@@ -39,11 +39,13 @@ func (m markedReader) Read(p []byte) (int, error) {
 // first). Unknown codings are passed through untouched, as Chromium does.
 type decodedBody struct {
 	r       io.Reader
+	raw     io.Reader // the framed body under the decoders
+	coded   bool      // whether any decoder is applied
 	closers []func()
 }
 
 func newDecodedBody(raw io.Reader, hs []Header) *decodedBody {
-	d := &decodedBody{r: markedReader{raw}}
+	d := &decodedBody{r: markedReader{raw}, raw: raw}
 	var codings []string
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, "Content-Encoding") {
@@ -57,14 +59,36 @@ func newDecodedBody(raw io.Reader, hs []Header) *decodedBody {
 	for i := len(codings) - 1; i >= 0; i-- {
 		d.r = d.wrap(codings[i], d.r)
 	}
+	d.coded = len(codings) > 0
 	return d
+}
+
+// maxIgnoredTail is how much of the framed body after the end of the
+// coded stream is skipped to keep the connection; beyond it we close.
+const maxIgnoredTail = 64 << 10
+
+// finishFraming reads what the framed body still holds after the decoded
+// stream ended (bytes Chromium ignores) and reports whether the framing
+// reached its end, so the connection can serve another request.
+func (d *decodedBody) finishFraming() bool {
+	if !d.coded {
+		return true
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(d.raw, maxIgnoredTail+1))
+	return err == nil && n <= maxIgnoredTail
 }
 
 func (d *decodedBody) wrap(coding string, src io.Reader) io.Reader {
 	switch coding {
 	case "gzip", "x-gzip":
 		return &lazyDecoder{src: src, open: func(r io.Reader) (io.Reader, error) {
-			return gzip.NewReader(r)
+			z, err := gzip.NewReader(r)
+			if err != nil {
+				return nil, err
+			}
+			// Chromium decodes one member and ignores what follows it.
+			z.Multistream(false)
+			return z, nil
 		}}
 	case "deflate":
 		return &lazyDecoder{src: src, open: openDeflate}
@@ -89,6 +113,9 @@ func (d *decodedBody) wrap(coding string, src io.Reader) io.Reader {
 func openDeflate(r io.Reader) (io.Reader, error) {
 	br := bufio.NewReaderSize(r, 512)
 	hdr, err := br.Peek(2)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF // one byte is not a deflate stream
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -88,7 +88,12 @@ func Classify(err error) *NetError {
 	if errors.Is(err, context.Canceled) {
 		return Failure(ErrAborted, err)
 	}
+	var opErr *net.OpError
+	isDial := errors.As(err, &opErr) && opErr.Op == "dial"
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
+		if isDial {
+			return Failure(ErrConnectionTimedOut, err)
+		}
 		return Failure(ErrTimedOut, err)
 	}
 
@@ -124,8 +129,6 @@ func Classify(err error) *NetError {
 		return Failure(ErrSSLProtocol, err)
 	}
 
-	var opErr *net.OpError
-	isDial := errors.As(err, &opErr) && opErr.Op == "dial"
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() {
 		if isDial {

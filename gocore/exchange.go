@@ -1,6 +1,8 @@
 package gocore
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -67,8 +69,8 @@ type Exchange struct {
 	answer chan answer             // capacity 1; one send per question
 	done   chan struct{}           // closed after the terminal event
 
-	writerDone chan error // result of the body sender of the current hop; nil when none
-	watchdog   *time.Timer
+	sender   *bodySender // the current hop's body sender; nil when none
+	watchdog *time.Timer
 }
 
 type answer struct {
@@ -181,17 +183,17 @@ func (x *Exchange) Done() <-chan struct{} { return x.done }
 
 // hop is the per-hop state of the request: what redirects and logins change.
 type hop struct {
-	method        string
-	url           *url.URL
-	header        []Header
-	body          []byte // buffered body, replayable
-	hasBody       bool
-	streaming     bool
-	authorization string     // our Authorization, bound to url's origin
-	authKey       authKey    // what authorization answers
-	authPending   *authEntry // stored in the cache once the answer is not 401
-	triedURLCred  bool
-	triedCache    bool
+	method       string
+	url          *url.URL
+	header       []Header
+	body         []byte // buffered body, replayable
+	hasBody      bool
+	streaming    bool
+	auth         *authEntry // credentials sent with this hop, bound to url's origin
+	authKey      authKey    // the protection space auth answers
+	authPending  bool       // auth came from a login: cache it once the answer is not 401
+	triedURLCred bool
+	triedCache   bool
 }
 
 func (x *Exchange) run() {
@@ -226,10 +228,7 @@ func (x *Exchange) finish(failure *NetError) {
 		x.watchdog.Stop()
 	}
 	x.cancel(errExchangeOver)
-	if x.writerDone != nil {
-		<-x.writerDone
-		x.writerDone = nil
-	}
+	x.stopSender()
 	if failure != nil {
 		x.sink.Fail(failure)
 		return
@@ -273,17 +272,27 @@ func (x *Exchange) loop() error {
 		}
 		head.URL = displayURL(h.url)
 
+		if wantsClose(h.header) {
+			f.keepAlive = false // the app asked for this connection to close
+		}
+
+		if h.auth != nil {
+			if head.StatusCode == 401 {
+				if !h.authPending {
+					x.client.auth.forget(h.authKey) // cached credentials stopped working
+				}
+			} else if h.authPending {
+				x.client.auth.store(h.authKey, h.auth)
+				h.authPending = false
+			}
+		}
+
 		if loc := headerValue(head.Headers, "Location"); isRedirect(head.StatusCode) && loc != "" {
 			redirects++
 			if err := x.redirect(h, c, head, f, loc, redirects); err != nil {
 				return err
 			}
 			continue
-		}
-
-		if head.StatusCode == 401 && h.authPending == nil && h.authorization != "" {
-			// Cached credentials stopped working.
-			x.client.auth.forget(h.authKey)
 		}
 		if head.StatusCode == 401 && !x.req.NoLogin && logins < maxRedirects {
 			retry, err := x.login(h, c, head, f)
@@ -294,10 +303,6 @@ func (x *Exchange) loop() error {
 				logins++
 				continue
 			}
-		}
-		if h.authPending != nil && head.StatusCode != 401 {
-			x.client.auth.store(h.authKey, h.authPending)
-			h.authPending = nil
 		}
 		return x.deliver(c, head, f)
 	}
@@ -339,13 +344,17 @@ func portOf(u *url.URL) string {
 // the request changes Chromium makes.
 func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc string, count int) error {
 	next, err := h.url.Parse(loc)
-	if err != nil || next.Host == "" {
+	if err != nil {
 		x.closeConn(c)
 		return Failure(ErrInvalidRedirect, err)
 	}
 	if next.Scheme != "http" && next.Scheme != "https" {
 		x.closeConn(c)
 		return Failure(ErrUnsafeRedirect, nil)
+	}
+	if next.Host == "" {
+		x.closeConn(c)
+		return Failure(ErrInvalidRedirect, nil)
 	}
 	if count > maxRedirects {
 		x.closeConn(c)
@@ -366,6 +375,9 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 		method = "GET"
 	}
 	x.discard(c, f)
+	if x.ctx.Err() != nil {
+		return causeOf(x.ctx)
+	}
 
 	r := &Redirect{StatusCode: head.StatusCode, Method: method, URL: displayURL(next), Headers: head.Headers}
 	if x.req.Redirect == RedirectManual {
@@ -388,7 +400,7 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 	}
 	if originOf(next) != originOf(h.url) {
 		h.header = withoutHeaders(h.header, "Authorization", "Proxy-Authorization")
-		h.authorization, h.authPending = "", nil
+		h.auth, h.authPending = nil, false
 		h.triedCache, h.triedURLCred = false, false
 	}
 	h.method = method
@@ -432,20 +444,20 @@ func (x *Exchange) login(h *hop, c *conn, head *ResponseHead, f framing) (bool, 
 		return false, Failure(ErrFailed, errors.New("a streamed body cannot be sent again for authentication"))
 	}
 	x.discard(c, f)
-	h.authorization = authorization(ch, *cred, h.method, requestTarget(h.url))
+	h.auth = &authEntry{challenge: *ch, cred: *cred, pathBase: pathBase(h.url.Path)}
 	h.authKey = key
-	h.authPending = &authEntry{challenge: *ch, cred: *cred, pathBase: pathBase(h.url.Path)}
+	h.authPending = true
 	return true, nil
 }
 
 // applyPreemptiveAuth sends cached Basic credentials for a URL below a path
 // where they worked, saving the 401 round trip, as Chromium does.
 func (x *Exchange) applyPreemptiveAuth(h *hop) {
-	if h.authorization != "" || headerIndex(h.header, "Authorization") >= 0 || x.req.NoLogin {
+	if h.auth != nil || headerIndex(h.header, "Authorization") >= 0 || x.req.NoLogin {
 		return
 	}
 	if e := x.client.auth.preemptive(originOf(h.url), h.url.Path, false); e != nil {
-		h.authorization = authorization(&e.challenge, e.cred, h.method, requestTarget(h.url))
+		h.auth = e
 		h.authKey = authKey{origin: originOf(h.url), realm: e.challenge.params["realm"]}
 		h.triedCache = true
 	}
@@ -456,6 +468,11 @@ func (x *Exchange) ask(kind int32, emit func()) (answer, error) {
 	select {
 	case <-x.answer: // a stale answer from an earlier question
 	default:
+	}
+	if x.watchdog != nil {
+		// Time the app takes to answer is not the network stalling.
+		x.watchdog.Stop()
+		defer x.watchdog.Reset(x.req.Timeout)
 	}
 	x.asking.Store(kind)
 	emit()
@@ -505,8 +522,9 @@ func (x *Exchange) requestHeaders(h *hop) []Header {
 		hs = append(hs, Header{"Content-Length", "0"})
 	}
 	hs = append(hs, h.header...)
-	if h.authorization != "" && headerIndex(h.header, "Authorization") < 0 {
-		hs = append(hs, Header{"Authorization", h.authorization})
+	if h.auth != nil && headerIndex(h.header, "Authorization") < 0 {
+		// Computed per hop: a Digest answer covers one method and URI.
+		hs = append(hs, Header{"Authorization", authorization(&h.auth.challenge, h.auth.cred, h.method, requestTarget(h.url))})
 	}
 	if headerIndex(h.header, "User-Agent") < 0 {
 		hs = append(hs, Header{"User-Agent", x.client.UserAgent()})
@@ -619,12 +637,14 @@ func (x *Exchange) closeConn(c *conn) {
 		c.unwatch()
 	}
 	c.nc.Close()
+	x.stopSender() // closing the socket unblocks a sender stuck writing
 }
 
-// release returns c to the pool when it can serve another request.
+// release returns c to the pool when it can serve another request: the
+// response said keep-alive and the whole request body went out.
 func (x *Exchange) release(c *conn, f framing) {
-	if !f.keepAlive || !x.senderFinished() || !c.unwatch() {
-		c.nc.Close()
+	if !f.keepAlive || !x.senderSucceeded() || !c.unwatch() {
+		x.closeConn(c)
 		return
 	}
 	c.unwatch = nil
@@ -632,27 +652,52 @@ func (x *Exchange) release(c *conn, f framing) {
 	x.client.pool.put(c)
 }
 
-// senderFinished reports whether the hop's body sender is done and succeeded.
-func (x *Exchange) senderFinished() bool {
-	if x.writerDone == nil {
+// bodySender writes one hop's request body on its own goroutine, so the
+// response can be read while a large or streamed body is still going out.
+type bodySender struct {
+	cancel context.CancelFunc // stops a sender waiting for streamed data
+	done   chan error         // the sender's result, sent once
+}
+
+func (x *Exchange) startSender(c *conn, body []byte, streaming bool) {
+	ctx, cancel := context.WithCancel(x.ctx)
+	s := &bodySender{cancel: cancel, done: make(chan error, 1)}
+	x.sender = s
+	go x.sendBody(ctx, c, body, streaming, s.done)
+}
+
+// senderSucceeded reports, without waiting, whether the current hop's
+// sender has written the whole body; a finished sender is forgotten.
+func (x *Exchange) senderSucceeded() bool {
+	s := x.sender
+	if s == nil {
 		return true
 	}
 	select {
-	case err := <-x.writerDone:
-		x.writerDone = nil
+	case err := <-s.done:
+		s.cancel()
+		x.sender = nil
 		return err == nil
 	default:
 		return false
 	}
 }
 
+// stopSender cancels the current hop's sender and waits for it. Its
+// connection must already be closed or fully written, so it cannot block.
+func (x *Exchange) stopSender() {
+	s := x.sender
+	if s == nil {
+		return
+	}
+	x.sender = nil
+	s.cancel()
+	<-s.done
+}
+
 // send writes the request and reads the final head (skipping 1xx).
 func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
-	if x.writerDone != nil {
-		// The previous hop's sender ends quickly: its connection was closed.
-		<-x.writerDone
-		x.writerDone = nil
-	}
+	x.stopSender() // a previous hop's: its connection is closed or idle by now
 	writeRequestHead(c.bw, h.method, requestTarget(h.url), x.requestHeaders(h))
 	switch {
 	case h.hasBody && len(h.body) <= inlineBodyLimit:
@@ -667,9 +712,9 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 		if err := c.bw.Flush(); err != nil {
 			return nil, err
 		}
-		done := make(chan error, 1)
-		x.writerDone = done
-		go x.sendBody(c, h, done)
+		// The sender gets its own copy of the hop's body state: a redirect
+		// may change the hop while the sender still runs.
+		x.startSender(c, h.body, h.streaming)
 	default:
 		if err := c.bw.Flush(); err != nil {
 			return nil, err
@@ -686,8 +731,9 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 	}
 }
 
-// sendBody writes a large buffered body or a streamed one.
-func (x *Exchange) sendBody(c *conn, h *hop, done chan<- error) {
+// sendBody writes a large buffered body, or a streamed one as the host
+// writes it, until done or ctx ends.
+func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming bool, done chan<- error) {
 	var err error
 	defer func() {
 		if r := recover(); r != nil {
@@ -696,11 +742,11 @@ func (x *Exchange) sendBody(c *conn, h *hop, done chan<- error) {
 		}
 		done <- err
 	}()
-	if h.hasBody {
-		total := int64(len(h.body))
-		for off := 0; off < len(h.body); {
-			end := min(off+bodyChunk, len(h.body))
-			if _, err = c.bw.Write(h.body[off:end]); err == nil {
+	if !streaming {
+		total := int64(len(body))
+		for off := 0; off < len(body); {
+			end := min(off+bodyChunk, len(body))
+			if _, err = c.bw.Write(body[off:end]); err == nil {
 				err = c.bw.Flush()
 			}
 			if err != nil {
@@ -715,7 +761,7 @@ func (x *Exchange) sendBody(c *conn, h *hop, done chan<- error) {
 	cw := chunkWriter{c.bw}
 	var position int64
 	for {
-		chunks, ended, nerr := x.upload.next(x.ctx)
+		chunks, ended, nerr := x.upload.next(ctx)
 		if nerr != nil {
 			err = nerr
 			return
@@ -744,23 +790,41 @@ func (x *Exchange) sendBody(c *conn, h *hop, done chan<- error) {
 }
 
 // discard drops a response body we do not deliver (redirects, retried
-// 401s), keeping the connection when the body is short.
+// 401s). It never waits for the network: a body that has fully arrived is
+// skipped and the connection kept; otherwise the connection is closed.
 func (x *Exchange) discard(c *conn, f framing) {
-	const limit = 64 << 10
 	if f.none {
 		x.release(c, f)
 		return
 	}
-	if f.length < 0 && !f.chunked || f.length > limit {
+	if f.length < 0 && !f.chunked {
 		x.closeConn(c)
 		return
 	}
-	n, err := io.Copy(io.Discard, io.LimitReader(bodyReader(c.br, f), limit+1))
-	if err != nil || n > limit {
-		x.closeConn(c)
+	buffered, _ := c.br.Peek(c.br.Buffered())
+	src := bytes.NewReader(buffered)
+	view := bufio.NewReaderSize(src, 4096)
+	if _, err := io.Copy(io.Discard, bodyReader(view, f)); err != nil {
+		x.closeConn(c) // the body has not all arrived (or is malformed)
 		return
 	}
+	consumed := len(buffered) - src.Len() - view.Buffered()
+	c.br.Discard(consumed)
 	x.release(c, f)
+}
+
+// wantsClose reports whether the app's headers ask to close the connection.
+func wantsClose(hs []Header) bool {
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, "Connection") {
+			for _, tok := range strings.Split(h.Value, ",") {
+				if strings.EqualFold(strings.TrimSpace(tok), "close") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // deliver emits the response and pumps its decoded body, paced by credit.
@@ -784,7 +848,11 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing) error {
 			x.sink.Data(buf[:m])
 		}
 		if rerr == io.EOF {
-			x.release(c, f)
+			if body.finishFraming() {
+				x.release(c, f)
+			} else {
+				x.closeConn(c)
+			}
 			return nil
 		}
 		if rerr != nil {

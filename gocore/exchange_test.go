@@ -66,8 +66,8 @@ func TestExchangeHTTP10ResponseRunningToClose(t *testing.T) {
 }
 
 func TestExchangeSkipsInterimResponses(t *testing.T) {
-	srv := newRawServer(t, respondWith("HTTP/1.1 100 Continue\r\n\r\n" +
-		"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" +
+	srv := newRawServer(t, respondWith("HTTP/1.1 100 Continue\r\n\r\n"+
+		"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"+
 		"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfina"))
 	c := newClient(t, Options{})
 	evs, rec := get(t, c, srv.url)
@@ -276,21 +276,49 @@ func TestExchangeSmallResponseWindowPacesData(t *testing.T) {
 	assert.Equal(t, "0123456789", body)
 }
 
-// rawServerSequence serves its connections with the handlers in order,
-// the last one for any further connection.
-func rawServerSequence(t *testing.T, handlers ...func(net.Conn, *bufio.Reader)) *rawServer {
-	t.Helper()
-	next := make(chan func(net.Conn, *bufio.Reader), len(handlers))
-	for _, h := range handlers {
-		next <- h
+func TestExchangeRequestTarget(t *testing.T) {
+	tests := []struct {
+		url  string
+		want string
+	}{
+		{"/", "/"},
+		{"", "/"},
+		{"?q=1", "/?q=1"},
+		{"/a/b?c=d&e=%20f", "/a/b?c=d&e=%20f"},
+		{"/a%2Fb", "/a%2Fb"},
+		{"/with%20space", "/with%20space"},
+		{"/caf\u00e9", "/caf%C3%A9"},
+		{"/page#fragment", "/page"},
 	}
-	last := handlers[len(handlers)-1]
-	return newRawServer(t, func(c net.Conn, br *bufio.Reader) {
-		select {
-		case h := <-next:
-			h(c, br)
-		default:
-			last(c, br)
+	srv, reqs := captureServer(t)
+	c := newClient(t, Options{})
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url+tt.url)}, newRecorder()))
+			assert.Equal(t, tt.want, recv(t, reqs, "the request").target)
+		})
+	}
+}
+
+// A server may answer before the streamed body ends; the response is
+// delivered and the exchange ends without waiting for EndBody.
+func TestExchangeEarlyResponseToAStreamedUpload(t *testing.T) {
+	srv := newRawServer(t, func(c net.Conn, br *bufio.Reader) {
+		if _, err := readRawHead(br); err != nil {
+			return
 		}
+		io.WriteString(c, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 5\r\n\r\nearly")
+		io.Copy(io.Discard, br)
 	})
+	c := newClient(t, Options{})
+	rec := newRecorder()
+	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+	x.WriteBody([]byte("the start of a long upload"))
+	evs := waitDone(t, x, rec)
+	assert.Equal(t, 413, requireEnd(t, evs).StatusCode)
+	body, _ := rec.received()
+	assert.Equal(t, "early", body)
+	assert.Zero(t, c.IdleConnections(), "a connection with an unfinished upload is not reused")
+	x.WriteBody([]byte("late")) // after the end: must not block or panic
+	x.EndBody()
 }

@@ -26,10 +26,11 @@ func TestRequestHeaders(t *testing.T) {
 	}
 	keepAlive := Header{"Connection", "keep-alive"}
 	tests := []struct {
-		name string
-		url  string
-		hop  hop
-		want []Header
+		name      string
+		url       string
+		initiator string // Request.Initiator
+		hop       hop
+		want      []Header
 	}{
 		{
 			name: "loopback http gets every default",
@@ -100,6 +101,19 @@ func TestRequestHeaders(t *testing.T) {
 			want: []Header{{"Host", "example.test"}, keepAlive, {"Sec-Fetch-Mode", "cors"}, {"sec-fetch-site", "same-site"}, ua, ae, {"Sec-Fetch-Dest", "empty"}},
 		},
 		{
+			name: "Origin header as the initiator",
+			url:  "https://a.example.test/",
+			hop:  hop{method: "GET", header: []Header{{"Origin", "https://b.example.test"}}},
+			want: cat([]Header{{"Host", "a.example.test"}, keepAlive, {"Origin", "https://b.example.test"}, ua, ae}, fetch("same-site")),
+		},
+		{
+			name:      "Initiator wins over an Origin header",
+			url:       "https://a.example.test/",
+			initiator: "https://a.example.test",
+			hop:       hop{method: "GET", header: []Header{{"Origin", "https://other.test"}}},
+			want:      cat([]Header{{"Host", "a.example.test"}, keepAlive, {"Origin", "https://other.test"}, ua, ae}, fetch("same-origin")),
+		},
+		{
 			name: "buffered body",
 			url:  "http://example.test/",
 			hop:  hop{method: "POST", hasBody: true, body: []byte("hello")},
@@ -132,19 +146,20 @@ func TestRequestHeaders(t *testing.T) {
 		{
 			name: "engine Authorization after the app headers",
 			url:  "http://example.test/",
-			hop:  hop{method: "GET", header: []Header{{"X-A", "1"}}, authorization: "Basic dTpw"},
+			hop:  hop{method: "GET", header: []Header{{"X-A", "1"}}, auth: &authEntry{challenge: challenge{scheme: "basic"}, cred: Credentials{"u", "p"}}},
 			want: []Header{{"Host", "example.test"}, keepAlive, {"X-A", "1"}, {"Authorization", "Basic dTpw"}, ua, ae},
 		},
 		{
 			name: "app Authorization wins over the engine's",
 			url:  "http://example.test/",
-			hop:  hop{method: "GET", header: []Header{{"authorization", "Bearer t"}}, authorization: "Basic dTpw"},
+			hop:  hop{method: "GET", header: []Header{{"authorization", "Bearer t"}}, auth: &authEntry{challenge: challenge{scheme: "basic"}, cred: Credentials{"u", "p"}}},
 			want: []Header{{"Host", "example.test"}, keepAlive, {"authorization", "Bearer t"}, ua, ae},
 		},
 	}
-	x := &Exchange{client: NewClient(Options{})}
+	client := NewClient(Options{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			x := &Exchange{client: client, req: &Request{Initiator: tt.initiator}}
 			h := tt.hop
 			h.url = mustURL(t, tt.url)
 			assert.Equal(t, tt.want, x.requestHeaders(&h))
@@ -237,10 +252,11 @@ func TestExchangeSendsHeadersAsGivenOnTheWire(t *testing.T) {
 
 func TestExchangeDefaultHeaders(t *testing.T) {
 	tests := []struct {
-		name   string
-		header []Header
-		ua     string // Client.SetUserAgent before the request, when set
-		want   map[string]string
+		name      string
+		header    []Header
+		initiator string // Request.Initiator; PORT is the server's port
+		ua        string // Client.SetUserAgent before the request, when set
+		want      map[string]string
 	}{
 		{
 			name: "none set by the app",
@@ -263,6 +279,11 @@ func TestExchangeDefaultHeaders(t *testing.T) {
 			want:   map[string]string{"Sec-Fetch-Site": "same-origin"},
 		},
 		{
+			name:      "Initiator option",
+			initiator: "http://127.0.0.1:PORT",
+			want:      map[string]string{"Sec-Fetch-Site": "same-origin"},
+		},
+		{
 			name:   "cross-site initiator",
 			header: []Header{{"Origin", "https://elsewhere.test"}},
 			want:   map[string]string{"Sec-Fetch-Site": "cross-site"},
@@ -283,7 +304,8 @@ func TestExchangeDefaultHeaders(t *testing.T) {
 				}
 				hs = append(hs, h)
 			}
-			requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: hs}, newRecorder()))
+			initiator := strings.Replace(tt.initiator, "PORT", fmt.Sprint(srv.port), 1)
+			requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: hs, Initiator: initiator}, newRecorder()))
 			got := recv(t, reqs, "the request")
 			assert.Equal(t, fmt.Sprintf("127.0.0.1:%d", srv.port), got.header("Host"))
 			for name, value := range tt.want {

@@ -158,7 +158,11 @@ func (r *recorder) Response(h *ResponseHead) {
 func (r *recorder) Data(p []byte) {
 	r.enter(evData)
 	defer r.leave()
-	r.add(event{kind: evData, data: bytes.Clone(p)})
+	data := p
+	if !r.countOnly {
+		data = bytes.Clone(p) // p is only valid during the call
+	}
+	r.add(event{kind: evData, data: data})
 	if r.autoGrant {
 		r.exchange().Grant(int64(len(p)))
 	}
@@ -478,12 +482,7 @@ type rawServer struct {
 // return once its connection is closed.
 func newRawServer(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) *rawServer {
 	t.Helper()
-	return newRawServerConfig(t, net.ListenConfig{}, serve)
-}
-
-func newRawServerConfig(t *testing.T, lc net.ListenConfig, serve func(c net.Conn, br *bufio.Reader)) *rawServer {
-	t.Helper()
-	ln, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	s := &rawServer{ln: ln, port: ln.Addr().(*net.TCPAddr).Port}
 	s.url = "http://" + ln.Addr().String()
@@ -523,6 +522,25 @@ func newRawServerConfig(t *testing.T, lc net.ListenConfig, serve func(c net.Conn
 		}
 	})
 	return s
+}
+
+// rawServerSequence serves its connections with the handlers in order,
+// the last one for any further connection.
+func rawServerSequence(t *testing.T, handlers ...func(net.Conn, *bufio.Reader)) *rawServer {
+	t.Helper()
+	next := make(chan func(net.Conn, *bufio.Reader), len(handlers))
+	for _, h := range handlers {
+		next <- h
+	}
+	last := handlers[len(handlers)-1]
+	return newRawServer(t, func(c net.Conn, br *bufio.Reader) {
+		select {
+		case h := <-next:
+			h(c, br)
+		default:
+			last(c, br)
+		}
+	})
 }
 
 // respondWith returns a raw handler that reads one request and writes

@@ -100,7 +100,7 @@ class ClientRequest extends Writable {
   }
 
   abort () {
-    if (this.#closing || this.#phase === 'aborted' || this.#phase === 'done') return
+    if (this.#closing || this.#phase === 'aborted') return
     this.#cancel()
     process.nextTick(() => {
       this.emit('abort')
@@ -237,7 +237,8 @@ class ClientRequest extends Writable {
     if (this.#phase === 'failed' && this.#error !== null) {
       const err = this.#error
       this.#error = null
-      return this.#reportError(err)
+      // After every 'close' listener of the response has run.
+      return process.nextTick(() => this.#reportError(err))
     }
     if (this.#phase === 'responded') {
       // The app destroyed the response while its body streamed.

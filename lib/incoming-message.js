@@ -85,7 +85,7 @@ class IncomingMessage extends Readable {
 
   /** The request was aborted: 'aborted', then close. */
   [kAbort] () {
-    if (this.#ended || this.destroyed) return
+    if (this.readableEnded || this.destroyed) return
     this.#ended = true
     this.emit('aborted')
     this.destroy()
@@ -97,9 +97,9 @@ class IncomingMessage extends Readable {
     this.destroy(err)
   }
 
-  /** Whether the body is still streaming (neither ended nor destroyed). */
+  /** Whether the app may still see body events ('end' not emitted, not destroyed). */
   get [kActive] () {
-    return !this.#ended && !this.destroyed
+    return !this.readableEnded && !this.destroyed
   }
 }
 

@@ -353,6 +353,35 @@ test('Authorization is dropped on a cross-origin hop and kept on a same-origin o
   assert.equal(elsewhere.headers.host, `localhost:${other.port}`)
 })
 
+test('credentials given to login stay with their origin across a redirect', { timeout: 20000 }, async (t) => {
+  const other = await startHttpServer(ok('other'))
+  t.after(() => other.close())
+  const expected = 'Basic ' + Buffer.from('user:pass').toString('base64')
+  const srv = await startHttpServer((req, res) => {
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="r"', 'content-type': 'text/plain' })
+      return res.end('denied')
+    }
+    redirectTo(`http://localhost:${other.port}/landing`, 302)(req, res)
+  })
+  t.after(() => srv.close())
+
+  const { events, body, error } = await run(srv.url, {
+    setup (request, recorded) {
+      request.on('login', (authInfo, callback) => {
+        recorded.push('login')
+        callback('user', 'pass')
+      })
+    }
+  })
+  assert.equal(error, null)
+  assert.deepEqual(events, ['login', 'redirect', 'response', 'close'])
+  assert.equal(body, 'other')
+  assert.equal(srv.requests.at(-1).headers.authorization, expected)
+  assert.equal(other.requests.length, 1)
+  assert.equal(other.requests[0].headers.authorization, undefined)
+})
+
 test('relative Locations resolve against the current URL', { timeout: 20000 }, async (t) => {
   let port = 0
   const srv = await startHttpServer(respondRoutes({

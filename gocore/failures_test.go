@@ -1,0 +1,278 @@
+package gocore
+
+import (
+	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestExchangeConnectionRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	c := newClient(t, Options{})
+	evs, _ := get(t, c, "http://"+addr+"/")
+	err2 := requireFail(t, evs, ErrConnectionRefused)
+	assert.Equal(t, "net::ERR_CONNECTION_REFUSED", err2.Error())
+	assert.Equal(t, []string{evFail}, kinds(evs))
+}
+
+func TestExchangeWireFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		response  string
+		wantErr   string
+		wantKinds []string
+		wantBody  string
+	}{
+		{
+			name:      "server closes without answering",
+			response:  "",
+			wantErr:   ErrEmptyResponse,
+			wantKinds: []string{evFail},
+		},
+		{
+			name:      "server closes inside the head",
+			response:  "HTTP/1.1 200 OK\r\nContent-Le",
+			wantErr:   ErrConnectionClosed,
+			wantKinds: []string{evFail},
+		},
+		{
+			name:      "Content-Length longer than the body",
+			response:  "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+			wantErr:   ErrContentLengthMismatch,
+			wantKinds: []string{evResponse, evData + "*", evFail},
+			wantBody:  "abc",
+		},
+		{
+			name:      "not HTTP",
+			response:  "SSH-2.0-OpenSSH_9.6\r\n",
+			wantErr:   ErrInvalidHTTPResponse,
+			wantKinds: []string{evFail},
+		},
+		{
+			name:      "conflicting Content-Length",
+			response:  "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+			wantErr:   ErrMultipleContentLength,
+			wantKinds: []string{evFail},
+		},
+		{
+			name:      "headers too big",
+			response:  bigHead(maxResponseHead+4096) + "ok",
+			wantErr:   ErrResponseHeadersTooBig,
+			wantKinds: []string{evFail},
+		},
+		{
+			name:      "bad chunk size",
+			response:  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nxyz\r\n",
+			wantErr:   ErrInvalidChunkedEncoding,
+			wantKinds: []string{evResponse, evData + "*", evFail},
+			wantBody:  "abc",
+		},
+		{
+			name:      "chunked body cut short",
+			response:  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n5\r\nde",
+			wantErr:   ErrIncompleteChunkedEncoding,
+			wantKinds: []string{evResponse, evData + "*", evFail},
+			wantBody:  "abcde",
+		},
+		{
+			name:      "corrupt gzip",
+			response:  "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 12\r\n\r\nnot gzip!!!!",
+			wantErr:   ErrContentDecodingFailed,
+			wantKinds: []string{evResponse, evFail},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newRawServer(t, respondWith(tt.response))
+			c := newClient(t, Options{})
+			evs, rec := get(t, c, srv.url)
+			requireFail(t, evs, tt.wantErr)
+			assert.Equal(t, tt.wantKinds, kinds(evs))
+			body, _ := rec.received()
+			assert.Equal(t, tt.wantBody, body)
+			assert.Zero(t, c.IdleConnections(), "a failed connection is never pooled")
+		})
+	}
+}
+
+// selfSignedCert makes a CA-less certificate for 127.0.0.1 valid from
+// notBefore to notAfter.
+func selfSignedCert(t *testing.T, notBefore, notAfter time.Time) (tls.Certificate, *x509.Certificate) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "gocore test"},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, cert
+}
+
+func TestExchangeTLSFailures(t *testing.T) {
+	ok := func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secret") }
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T) (url string, opts Options)
+		wantErr string
+	}{
+		{
+			name: "unknown authority",
+			setup: func(t *testing.T) (string, Options) {
+				srv, _ := newTLSServer(t, ok)
+				return srv.URL, Options{} // the system roots do not know httptest's CA
+			},
+			wantErr: ErrCertAuthorityInvalid,
+		},
+		{
+			name: "name not in the certificate",
+			setup: func(t *testing.T) (string, Options) {
+				srv, pool := newTLSServer(t, ok)
+				port := srv.Listener.Addr().(*net.TCPAddr).Port
+				return fmt.Sprintf("https://localhost:%d/", port), Options{RootCAs: pool}
+			},
+			wantErr: ErrCertCommonNameInvalid,
+		},
+		{
+			name: "expired certificate",
+			setup: func(t *testing.T) (string, Options) {
+				cert, parsed := selfSignedCert(t, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(ok))
+				srv.Config.ErrorLog = quietLog
+				srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+				srv.StartTLS()
+				t.Cleanup(srv.Close)
+				pool := x509.NewCertPool()
+				pool.AddCert(parsed)
+				return srv.URL, Options{RootCAs: pool}
+			},
+			wantErr: ErrCertDateInvalid,
+		},
+		{
+			name: "plain HTTP server",
+			setup: func(t *testing.T) (string, Options) {
+				srv := newServer(t, ok)
+				return strings.Replace(srv.URL, "http://", "https://", 1), Options{}
+			},
+			wantErr: ErrSSLProtocol,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url, opts := tt.setup(t)
+			c := newClient(t, opts)
+			evs, rec := get(t, c, url)
+			requireFail(t, evs, tt.wantErr)
+			assert.Equal(t, []string{evFail}, kinds(evs))
+			body, _ := rec.received()
+			assert.Empty(t, body)
+		})
+	}
+}
+
+func TestExchangeTLSWithTrustedCertificate(t *testing.T) {
+	cert, parsed := selfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s", r.Header.Get("Sec-Fetch-Mode"), r.TLS.NegotiatedProtocol)
+	}))
+	srv.Config.ErrorLog = quietLog
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(parsed)
+	c := newClient(t, Options{RootCAs: pool})
+	evs, rec := get(t, c, srv.URL)
+	head := requireEnd(t, evs)
+	assert.Equal(t, 1, head.Major)
+	body, _ := rec.received()
+	assert.Equal(t, "no-cors http/1.1", body, "Fetch Metadata over https; HTTP/1.1 negotiated even when the server offers h2")
+}
+
+// stallingServer sends prefix after reading the request, then holds the
+// connection open until the test ends.
+func stallingServer(t *testing.T, prefix string) *rawServer {
+	t.Helper()
+	return newRawServer(t, func(c net.Conn, br *bufio.Reader) {
+		if _, err := readRawRequest(br); err != nil {
+			return
+		}
+		io.WriteString(c, prefix)
+		<-t.Context().Done()
+	})
+}
+
+func TestExchangeTimeout(t *testing.T) {
+	tests := []struct {
+		name      string
+		prefix    string
+		wantKinds []string
+	}{
+		{"no response head", "", []string{evFail}},
+		{"head without the rest", "HTTP/1.1 200 OK\r\n", []string{evFail}},
+		{"stalled body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", []string{evResponse, evData + "*", evFail}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := stallingServer(t, tt.prefix)
+			c := newClient(t, Options{})
+			rec := newRecorder()
+			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Timeout: 100 * time.Millisecond}, rec)
+			err := requireFail(t, evs, ErrTimedOut)
+			assert.Equal(t, "net::ERR_TIMED_OUT", err.Error())
+			assert.Equal(t, tt.wantKinds, kinds(evs))
+		})
+	}
+}
+
+func TestExchangeTimeoutIsResetByProgress(t *testing.T) {
+	const parts = 6
+	srv := newRawServer(t, func(c net.Conn, br *bufio.Reader) {
+		if _, err := readRawRequest(br); err != nil {
+			return
+		}
+		fmt.Fprintf(c, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", parts)
+		for range parts { // 300ms in all, never 250ms without a byte
+			time.Sleep(50 * time.Millisecond)
+			if _, err := io.WriteString(c, "x"); err != nil {
+				return
+			}
+		}
+	})
+	c := newClient(t, Options{})
+	rec := newRecorder()
+	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Timeout: 250 * time.Millisecond}, rec)
+	requireEnd(t, evs)
+	body, _ := rec.received()
+	assert.Equal(t, strings.Repeat("x", parts), body)
+}
