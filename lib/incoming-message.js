@@ -21,7 +21,8 @@ class IncomingMessage extends Readable {
   #reused
   #onRead
   #onDestroy
-  #ended = false
+  #ended = false // the engine delivered the whole body
+  #aborted = false
 
   /**
    * @param {object} head {statusCode, statusMessage, versionMajor, versionMinor, rawHeaders, url, reused}
@@ -87,8 +88,15 @@ class IncomingMessage extends Readable {
   [kAbort] () {
     if (this.readableEnded || this.destroyed) return
     this.#ended = true
+    this.#aborted = true
     this.emit('aborted')
     this.destroy()
+  }
+
+  // An 'end' that Readable scheduled before an abort must not follow 'aborted'.
+  emit (event, ...args) {
+    if (this.#aborted && event === 'end') return false
+    return super.emit(event, ...args)
   }
 
   /** The body failed mid-stream: 'error', then close. */
