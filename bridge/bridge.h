@@ -21,8 +21,10 @@
 enum gnr_event_kind {
   GNR_EV_REDIRECT = 1,        /* n1 status; text "method\0url\0name\0value\0..." */
   GNR_EV_LOGIN = 2,           /* n1 port, n2 isProxy; text "scheme\0host\0realm" */
-  GNR_EV_RESPONSE = 3,        /* n1 status, n2 major*1000+minor, flags reused;
-                                 text "statusText\0url\0name\0value\0..." */
+  GNR_EV_RESPONSE = 3,        /* n1 status, n2 major*1000+minor, flags GNR_RESPONSE_*;
+                                 text "statusText\0url\0name\0value\0...";
+                                 with GNR_RESPONSE_COMPLETE, data is the whole body
+                                 and the event is terminal (no DATA or END follows) */
   GNR_EV_DATA = 4,            /* data: decoded body bytes */
   GNR_EV_END = 5,             /* terminal: the response body is complete */
   GNR_EV_FAIL = 6,            /* terminal; text "ERR_NAME\0detail\0header" */
@@ -46,6 +48,12 @@ typedef struct gnr_event {
 
 /* The host's event sink: any thread, must not block, takes ownership. */
 typedef void (*gnr_post_fn)(gnr_event *ev);
+
+/* GNR_EV_RESPONSE flags. */
+enum gnr_response_flags {
+  GNR_RESPONSE_REUSED = 1,  /* the connection had served a request before */
+  GNR_RESPONSE_COMPLETE = 2 /* the whole body is in data; terminal */
+};
 
 /* Request spec flags (the first field of the spec string). */
 enum gnr_spec_flags {

@@ -45,8 +45,9 @@ func post(env, id uint64, kind C.int32_t, flags C.int32_t, n1, n2 int64, text st
 
 // sink turns one exchange's events into posted C events.
 type sink struct {
-	env uint64
-	id  uint64
+	env      uint64
+	id       uint64
+	complete bool // the response carried its whole body: End posts nothing
 }
 
 func (s *sink) emit(kind C.int32_t, flags C.int32_t, n1, n2 int64, text string, data []byte) {
@@ -84,19 +85,25 @@ func (s *sink) Login(a *gocore.AuthInfo) {
 }
 
 func (s *sink) Response(h *gocore.ResponseHead) {
-	reused := C.int32_t(0)
+	flags := C.int32_t(0)
 	if h.Reused {
-		reused = 1
+		flags |= C.GNR_RESPONSE_REUSED
 	}
-	s.emit(C.GNR_EV_RESPONSE, reused, int64(h.StatusCode), int64(h.Major*1000+h.Minor),
-		joinFields([]string{h.StatusText, h.URL}, h.Headers), nil)
+	if h.Complete {
+		flags |= C.GNR_RESPONSE_COMPLETE
+		s.complete = true
+	}
+	s.emit(C.GNR_EV_RESPONSE, flags, int64(h.StatusCode), int64(h.Major*1000+h.Minor),
+		joinFields([]string{h.StatusText, h.URL}, h.Headers), h.Body)
 }
 
 func (s *sink) Data(p []byte) { s.emit(C.GNR_EV_DATA, 0, 0, 0, "", p) }
 
 func (s *sink) End() {
 	requests.remove(s.id)
-	s.emit(C.GNR_EV_END, 0, 0, 0, "", nil)
+	if !s.complete {
+		s.emit(C.GNR_EV_END, 0, 0, 0, "", nil)
+	}
 }
 
 func (s *sink) Fail(err *gocore.NetError) {

@@ -48,6 +48,17 @@ func (c *credit) await(ctx context.Context, max int64) (int64, error) {
 	}
 }
 
+// take spends n if that much credit is left, without waiting.
+func (c *credit) take(n int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.left < n {
+		return false
+	}
+	c.left -= n
+	return true
+}
+
 func (c *credit) spend(n int64) {
 	c.mu.Lock()
 	c.left -= n

@@ -149,9 +149,15 @@ func (r *recorder) Login(a *AuthInfo) {
 func (r *recorder) Response(h *ResponseHead) {
 	r.enter(evResponse)
 	defer r.leave()
+	complete, body := h.Complete, bytes.Clone(h.Body)
+	h.Body = nil // only valid during the call
 	r.add(event{kind: evResponse, head: h})
 	if r.onResponse != nil {
 		r.onResponse(r.exchange(), h)
+	}
+	if complete && len(body) > 0 {
+		// A whole body delivered with the head reads as one Data event.
+		r.add(event{kind: evData, data: body})
 	}
 }
 

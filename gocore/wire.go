@@ -26,6 +26,9 @@ type ResponseHead struct {
 	Headers    []Header // as received: case, order and duplicates kept
 	URL        string   // the URL this response answers (after redirects)
 	Reused     bool     // whether the connection had served a request before
+	// Complete says the whole body is in Body and no Data event follows.
+	Complete bool
+	Body     []byte // only when Complete; valid only during Sink.Response
 }
 
 // writeRequestHead writes the request line and headers. Every header value

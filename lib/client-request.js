@@ -8,7 +8,7 @@ const { validateHeader, isValidHeaderValue, headerLists } = require('./headers')
 const { fromFailure } = require('./errors')
 const { IncomingMessage, kPush, kEnd, kAbort, kFail, kActive } = require('./incoming-message')
 
-const { EVENT, WRITE, SPEC_FLAG } = native
+const { EVENT, WRITE, SPEC_FLAG, RESPONSE_FLAG } = native
 
 /** Response-body credit: how much the engine may read ahead of the app. */
 const RESPONSE_WINDOW = 1 << 20
@@ -156,27 +156,27 @@ class ClientRequest extends Writable {
       fields.push(name, isValidHeaderValue(text) ? text : '\r')
     }
     this.#credit = RESPONSE_WINDOW
-    this.#id = native.start(fields.join('\0'), body, (kind, n1, n2, payload, eventFlags) =>
-      this.#onEngineEvent(kind, n1, n2, payload, eventFlags))
+    this.#id = native.start(fields.join('\0'), body, (kind, n1, n2, text, eventFlags, data) =>
+      this.#onEngineEvent(kind, n1, n2, text, eventFlags, data))
   }
 
-  #onEngineEvent (kind, n1, n2, payload, flags) {
+  #onEngineEvent (kind, n1, n2, text, flags, data) {
     if (this.#closing) return // aborted or destroyed: the engine is only finishing
     switch (kind) {
-      case EVENT.RESPONSE: return this.#onResponse(n1, n2, payload, flags)
-      case EVENT.DATA: return this.#onData(payload)
+      case EVENT.RESPONSE: return this.#onResponse(n1, n2, text, flags, data)
+      case EVENT.DATA: return this.#onData(data)
       case EVENT.END: return this.#onEnd()
-      case EVENT.FAIL: return this.#onFail(fromFailure(payload))
-      case EVENT.REDIRECT: return this.#onRedirect(n1, payload)
-      case EVENT.LOGIN: return this.#onLogin(n1, n2, payload)
+      case EVENT.FAIL: return this.#onFail(fromFailure(text))
+      case EVENT.REDIRECT: return this.#onRedirect(n1, text)
+      case EVENT.LOGIN: return this.#onLogin(n1, n2, text)
       case EVENT.UPLOAD_PROGRESS: return this.#onUploadProgress(n1, n2)
       case EVENT.WRITE_READY: return this.#releaseWrite()
       default: throw new Error(`go-net-request: unknown engine event ${kind}`)
     }
   }
 
-  #onResponse (statusCode, version, payload, flags) {
-    const fields = payload.split('\0')
+  #onResponse (statusCode, version, text, flags, body) {
+    const fields = text.split('\0')
     const response = new IncomingMessage({
       statusCode,
       statusMessage: fields[0],
@@ -184,11 +184,16 @@ class ClientRequest extends Writable {
       rawHeaders: fields.slice(2),
       versionMajor: Math.floor(version / 1000),
       versionMinor: version % 1000,
-      reused: flags === 1
+      reused: (flags & RESPONSE_FLAG.REUSED) !== 0
     }, () => this.#grantCredit(), () => this.#onResponseDestroyed())
     this.#response = response
     this.#phase = 'responded'
     response.once('close', () => this.#onResponseClose())
+    if ((flags & RESPONSE_FLAG.COMPLETE) !== 0) {
+      // The whole body came with the head: no DATA or END follows.
+      if (body !== undefined) this.#onData(body)
+      this.#onEnd()
+    }
     // A response nobody listens to is drained, so it never pins a connection.
     if (!this.emit('response', response)) response.resume()
   }

@@ -18,6 +18,7 @@ const EVENT = Object.freeze({
   WRITE_READY: 8
 })
 const WRITE = Object.freeze({ GONE: -1, WAIT: 0, MORE: 1 })
+const RESPONSE_FLAG = Object.freeze({ REUSED: 1, COMPLETE: 2 })
 const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4 })
 
 function addonPath () {
@@ -36,13 +37,16 @@ function addonPath () {
 
 const binding = require(addonPath())
 
-/** @type {Map<number, (kind: number, n1: number, n2: number, payload: any, flags: number) => void>} */
+/** @type {Map<number, (kind: number, n1: number, n2: number, text?: string, flags: number, data?: Buffer) => void>} */
 const handlers = new Map()
 
-binding.setDispatch((id, kind, n1, n2, payload, flags) => {
+binding.setDispatch((id, kind, n1, n2, text, flags, data) => {
   const handler = handlers.get(id)
-  if (kind === EVENT.END || kind === EVENT.FAIL) handlers.delete(id)
-  if (handler !== undefined) handler(kind, n1, n2, payload, flags)
+  if (kind === EVENT.END || kind === EVENT.FAIL ||
+      (kind === EVENT.RESPONSE && (flags & RESPONSE_FLAG.COMPLETE) !== 0)) {
+    handlers.delete(id) // the terminal event: the engine is done with id
+  }
+  if (handler !== undefined) handler(kind, n1, n2, text, flags, data)
 })
 
 /**
@@ -59,6 +63,7 @@ function start (spec, body, handler) {
 module.exports = {
   EVENT,
   WRITE,
+  RESPONSE_FLAG,
   SPEC_FLAG,
   start,
   write: binding.write,

@@ -72,6 +72,7 @@ func (s *sink) Login(*gocore.AuthInfo) {
 	s.x.Load().Login(nil)
 }
 func (s *sink) Response(h *gocore.ResponseHead) {
+	s.bytes += int64(len(h.Body))
 	s.status = h.StatusCode
 	s.proto = strconv.Itoa(h.Major) + "." + strconv.Itoa(h.Minor)
 }

@@ -86,30 +86,31 @@ void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   while (list) {
     gnr_event *ev = list;
     list = ev->next;
-    if (ev->kind == GNR_EV_END || ev->kind == GNR_EV_FAIL) shim_request_finished(env, st);
+    if (ev->kind == GNR_EV_END || ev->kind == GNR_EV_FAIL ||
+        (ev->kind == GNR_EV_RESPONSE && (ev->flags & GNR_RESPONSE_COMPLETE)))
+      shim_request_finished(env, st);
 
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) != napi_ok) {
       free(ev);
       continue;
     }
-    napi_value args[6];
+    /* dispatch(requestId, kind, n1, n2, text, flags, data) */
+    napi_value args[7];
     bool ok = napi_create_double(env, (double)ev->request, &args[0]) == napi_ok &&
               napi_create_int32(env, ev->kind, &args[1]) == napi_ok &&
               napi_create_double(env, (double)ev->n1, &args[2]) == napi_ok &&
               napi_create_double(env, (double)ev->n2, &args[3]) == napi_ok &&
               napi_create_int32(env, ev->flags, &args[5]) == napi_ok;
-    if (ok) {
-      if (ev->data)
-        ok = napi_create_buffer_copy(env, ev->data_len, ev->data, NULL, &args[4]) == napi_ok;
-      else if (ev->text)
-        /* Header bytes are latin1, as node:http reads them. */
-        ok = napi_create_string_latin1(env, ev->text, ev->text_len, &args[4]) == napi_ok;
-      else
-        ok = napi_get_undefined(env, &args[4]) == napi_ok;
-    }
+    /* Header bytes are latin1, as node:http reads them. */
+    if (ok)
+      ok = (ev->text ? napi_create_string_latin1(env, ev->text, ev->text_len, &args[4])
+                     : napi_get_undefined(env, &args[4])) == napi_ok;
+    if (ok)
+      ok = (ev->data ? napi_create_buffer_copy(env, ev->data_len, ev->data, NULL, &args[6])
+                     : napi_get_undefined(env, &args[6])) == napi_ok;
     free(ev);
-    if (ok && napi_call_function(env, recv, dispatch, 6, args, NULL) != napi_ok) {
+    if (ok && napi_call_function(env, recv, dispatch, 7, args, NULL) != napi_ok) {
       /* An app handler threw: take Node's uncaught-exception path, never a
        * swallowed warning (SPEC section 5). */
       napi_value exception;

@@ -14,7 +14,7 @@ typedef struct env_state {
   struct env_state *next_env; /* the registry list; guarded by the registry lock */
   uint64_t id;                /* the env id Go tags this environment's events with */
   napi_threadsafe_function tsfn;
-  napi_ref dispatch_ref; /* JS dispatch(requestId, kind, n1, n2, payload, flags) */
+  napi_ref dispatch_ref; /* JS dispatch(requestId, kind, n1, n2, text, flags, data) */
   /* Guarded by the registry lock: */
   gnr_event *head, *tail; /* events waiting for the JS thread */
   int scheduled;          /* a tsfn call is pending (the doorbell rang) */
