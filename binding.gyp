@@ -4,6 +4,7 @@
       "target_name": "go_net_request",
       "sources": [
         "bridge/shim/addon.c",
+        "bridge/shim/commands.c",
         "bridge/shim/request.c"
       ],
       "include_dirs": [

@@ -2,14 +2,19 @@
  * bridge.h: THE contract between the Go engine (libgonetrequest.so) and the
  * N-API shim. Everything that crosses is declared here.
  *
- * Ownership:
- *   - Requests are integer ids (never pointers). Ids are never reused; an
- *     unknown id is a normal answer ("gone"), because JS may act after the
- *     request ended.
- *   - Inputs (spec strings, body bytes) are copied by Go during the call.
- *   - Events are allocated by Go with malloc as ONE block (the struct, then
- *     its text, then its data) and handed to the host's post function, which
- *     owns them from then on and releases them with free() exactly once.
+ * Two one-way queues cross it, so that the host's JS thread never enters
+ * Go (and never waits for Go's scheduler) on the request path:
+ *   - commands, host -> Go: the host pushes them (any thread, never blocks);
+ *     one Go goroutine takes them in order through the take function the
+ *     host registers, and frees each with free() once handled;
+ *   - events, Go -> host: Go allocates each and hands it to the host's post
+ *     function, which owns it from then on and frees it exactly once.
+ * Commands and events are each ONE malloc'd block: the struct, then its
+ * text, then its data.
+ *
+ * Requests are integer ids (never pointers), allocated by the host, never
+ * reused; an unknown id is a normal answer ("gone"), because JS may act
+ * after the request ended.
  */
 #ifndef GNR_BRIDGE_H
 #define GNR_BRIDGE_H
@@ -28,8 +33,7 @@ enum gnr_event_kind {
   GNR_EV_DATA = 4,            /* data: decoded body bytes */
   GNR_EV_END = 5,             /* terminal: the response body is complete */
   GNR_EV_FAIL = 6,            /* terminal; text "ERR_NAME\0detail\0header" */
-  GNR_EV_UPLOAD_PROGRESS = 7, /* n1 position, n2 total */
-  GNR_EV_WRITE_READY = 8      /* the streamed body's window has room again */
+  GNR_EV_UPLOAD_PROGRESS = 7  /* n1 position (bytes written to the socket), n2 total */
 };
 
 typedef struct gnr_event {
@@ -62,14 +66,36 @@ enum gnr_spec_flags {
   GNR_SPEC_NO_LOGIN = 4
 };
 
-/* GnrWrite answers. */
-enum gnr_write_answer {
-  GNR_WRITE_GONE = -1, /* no such request any more */
-  GNR_WRITE_WAIT = 0,  /* taken; wait for GNR_EV_WRITE_READY before writing more */
-  GNR_WRITE_MORE = 1   /* taken; write more now */
+/* Command kinds, host -> Go. */
+enum gnr_command_kind {
+  GNR_CMD_START = 1,    /* text: the spec; data: a buffered body or none */
+  GNR_CMD_WRITE = 2,    /* data: a chunk of a streamed body */
+  GNR_CMD_END_BODY = 3, /* the streamed body is complete */
+  GNR_CMD_GRANT = 4,    /* n: bytes of response-body credit */
+  GNR_CMD_CANCEL = 5,
+  GNR_CMD_FOLLOW = 6,   /* flag: 1 follows the manual redirect, 0 cancels it */
+  GNR_CMD_LOGIN = 7     /* flag 1: text "user\0pass" retries; flag 0 cancels the login */
 };
 
-/* Called from Go's cgo preamble: invokes the registered post function. */
+typedef struct gnr_command {
+  struct gnr_command *next; /* the queue link */
+  uint64_t env;
+  uint64_t request;
+  int32_t kind; /* enum gnr_command_kind */
+  int32_t flag;
+  int64_t n;
+  const char *text; /* points inside this block, or NULL */
+  size_t text_len;
+  const char *data; /* points inside this block, or NULL */
+  size_t data_len;
+} gnr_command;
+
+/* The host's command source: blocks until commands are queued and returns
+ * them all, oldest first, as a list the caller owns. Called by one Go thread. */
+typedef gnr_command *(*gnr_take_fn)(void);
+
+/* Called from Go's cgo preamble: invoke the registered host functions. */
 static inline void gnr_call_post(gnr_post_fn fn, gnr_event *ev) { fn(ev); }
+static inline gnr_command *gnr_call_take(gnr_take_fn fn) { return fn(); }
 
 #endif

@@ -115,4 +115,6 @@ func (s *sink) UploadProgress(position, total int64) {
 	s.emit(C.GNR_EV_UPLOAD_PROGRESS, 0, position, total, "", nil)
 }
 
-func (s *sink) WriteReady() { s.emit(C.GNR_EV_WRITE_READY, 0, 0, 0, "", nil) }
+// WriteReady is not reported: the host paces uploads itself from
+// UploadProgress, which says how much has left for the socket.
+func (s *sink) WriteReady() {}

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
 )
@@ -21,9 +20,13 @@ import (
 // defaultClient is the default session's engine state.
 var defaultClient = gocore.NewClient(gocore.Options{})
 
+// GnrInit registers the host's event sink and command source, and starts
+// the goroutine that serves commands. Called once per process.
+//
 //export GnrInit
-func GnrInit(post C.gnr_post_fn) {
+func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn) {
 	postFn.Store(&post)
+	go serveCommands(take)
 }
 
 // spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0name\0value\0..."
@@ -85,90 +88,6 @@ func parseSpec(spec string, body []byte) (*gocore.Request, error) {
 		req.Header = append(req.Header, gocore.Header{Name: f[i], Value: f[i+1]})
 	}
 	return req, nil
-}
-
-// GnrStart starts a request for host environment env and returns its id.
-// Every outcome, a bad spec included, arrives later as events.
-//
-//export GnrStart
-func GnrStart(env C.uint64_t, spec *C.char, specLen C.size_t, body *C.char, bodyLen C.size_t) (id C.uint64_t) {
-	rid, e := requests.reserve(uint64(env))
-	id = C.uint64_t(rid)
-	s := &sink{env: uint64(env), id: rid}
-	defer func() {
-		if r := recover(); r != nil {
-			s.Fail(gocore.Failure(gocore.ErrFailed, fmt.Errorf("start panic: %v", r)))
-		}
-	}()
-	var bodyBytes []byte
-	if body != nil && bodyLen > 0 {
-		bodyBytes = C.GoBytes(unsafe.Pointer(body), C.int(bodyLen))
-	}
-	req, err := parseSpec(C.GoStringN(spec, C.int(specLen)), bodyBytes)
-	if err != nil {
-		s.Fail(gocore.Failure(gocore.ErrInvalidArgument, err))
-		return id
-	}
-	requests.attach(e, defaultClient.Start(req, s))
-	return id
-}
-
-// GnrWrite queues a chunk of a streamed body (copied).
-//
-//export GnrWrite
-func GnrWrite(id C.uint64_t, p *C.char, n C.size_t) (answer C.int) {
-	defer func() {
-		if r := recover(); r != nil {
-			answer = C.GNR_WRITE_GONE
-		}
-	}()
-	x := requests.lookup(uint64(id))
-	if x == nil {
-		return C.GNR_WRITE_GONE
-	}
-	if x.WriteBody(C.GoBytes(unsafe.Pointer(p), C.int(n))) {
-		return C.GNR_WRITE_MORE
-	}
-	return C.GNR_WRITE_WAIT
-}
-
-// withExchange runs fn on id's exchange if it is still live.
-func withExchange(id C.uint64_t, fn func(*gocore.Exchange)) {
-	defer func() { recover() }()
-	if x := requests.lookup(uint64(id)); x != nil {
-		fn(x)
-	}
-}
-
-//export GnrEndBody
-func GnrEndBody(id C.uint64_t) { withExchange(id, (*gocore.Exchange).EndBody) }
-
-//export GnrGrant
-func GnrGrant(id C.uint64_t, n C.int64_t) {
-	withExchange(id, func(x *gocore.Exchange) { x.Grant(int64(n)) })
-}
-
-//export GnrCancel
-func GnrCancel(id C.uint64_t) {
-	withExchange(id, func(x *gocore.Exchange) { x.Cancel(nil) })
-}
-
-//export GnrFollowRedirect
-func GnrFollowRedirect(id C.uint64_t, follow C.int) {
-	withExchange(id, func(x *gocore.Exchange) { x.FollowRedirect(follow != 0) })
-}
-
-// GnrLogin answers a login; hasCredentials 0 cancels it.
-//
-//export GnrLogin
-func GnrLogin(id C.uint64_t, hasCredentials C.int, user *C.char, userLen C.size_t, pass *C.char, passLen C.size_t) {
-	withExchange(id, func(x *gocore.Exchange) {
-		if hasCredentials == 0 {
-			x.Login(nil)
-			return
-		}
-		x.Login(&gocore.Credentials{Username: C.GoStringN(user, C.int(userLen)), Password: C.GoStringN(pass, C.int(passLen))})
-	})
 }
 
 // GnrCloseEnv cancels every request of a host environment that is going away.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"sync"
-	"sync/atomic"
 
 	"github.com/go-net-request/go-net-request/gocore"
 )
@@ -12,7 +11,6 @@ import (
 type registry struct {
 	mu      sync.Mutex
 	entries map[uint64]*entry
-	lastID  atomic.Uint64
 }
 
 type entry struct {
@@ -22,14 +20,13 @@ type entry struct {
 
 var requests = &registry{entries: map[uint64]*entry{}}
 
-// reserve allocates a fresh id for env.
-func (r *registry) reserve(env uint64) (uint64, *entry) {
-	id := r.lastID.Add(1)
+// reserve records request id (allocated by the host) for env.
+func (r *registry) reserve(env, id uint64) *entry {
 	e := &entry{env: env}
 	r.mu.Lock()
 	r.entries[id] = e
 	r.mu.Unlock()
-	return id, e
+	return e
 }
 
 func (r *registry) attach(e *entry, x *gocore.Exchange) {

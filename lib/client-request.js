@@ -8,10 +8,12 @@ const { validateHeader, isValidHeaderValue, headerLists } = require('./headers')
 const { fromFailure } = require('./errors')
 const { IncomingMessage, kPush, kEnd, kAbort, kFail, kActive } = require('./incoming-message')
 
-const { EVENT, WRITE, SPEC_FLAG, RESPONSE_FLAG } = native
+const { EVENT, SPEC_FLAG, RESPONSE_FLAG } = native
 
 /** Response-body credit: how much the engine may read ahead of the app. */
 const RESPONSE_WINDOW = 1 << 20
+/** Upload window: streamed bytes that may wait in the engine before write() waits. */
+const UPLOAD_WINDOW = 1 << 20
 const REDIRECT_MODE = { follow: 0, error: 1, manual: 2 }
 
 class ClientRequest extends Writable {
@@ -23,7 +25,9 @@ class ClientRequest extends Writable {
   #firstWrite = false
   #id = 0
   #chunks = [] // buffered body, concatenated once at end()
-  #pendingWrite = null // a chunked write's callback, waiting for WRITE_READY
+  #pendingWrite = null // a chunked write's callback, waiting for the upload window
+  #uploadQueued = 0 // streamed bytes handed to the engine
+  #uploadSent = 0 // of which written to the socket (UPLOAD_PROGRESS)
   #response = null
   #credit = 0 // response credit granted and not yet used
   #received = 0
@@ -116,8 +120,10 @@ class ClientRequest extends Writable {
       return callback()
     }
     if (this.#phase === 'idle') this.#start(null)
-    if (native.write(this.#id, chunk) === WRITE.WAIT) this.#pendingWrite = callback
-    else callback()
+    native.write(this.#id, chunk)
+    this.#uploadQueued += chunk.length
+    if (this.#uploadQueued - this.#uploadSent < UPLOAD_WINDOW) callback()
+    else this.#pendingWrite = callback
   }
 
   _final (callback) {
@@ -170,7 +176,6 @@ class ClientRequest extends Writable {
       case EVENT.REDIRECT: return this.#onRedirect(n1, text)
       case EVENT.LOGIN: return this.#onLogin(n1, n2, text)
       case EVENT.UPLOAD_PROGRESS: return this.#onUploadProgress(n1, n2)
-      case EVENT.WRITE_READY: return this.#releaseWrite()
       default: throw new Error(`go-net-request: unknown engine event ${kind}`)
     }
   }
@@ -296,6 +301,8 @@ class ClientRequest extends Writable {
   }
 
   #onUploadProgress (position, total) {
+    this.#uploadSent = position
+    if (this.#uploadQueued - position <= UPLOAD_WINDOW / 2) this.#releaseWrite()
     this.#uploadProgress = { active: true, started: true, current: position, total }
     this.emit('upload-progress', position, total)
   }

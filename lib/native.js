@@ -1,5 +1,6 @@
 'use strict'
 // Loads the addon and routes engine events to the request that owns them.
+// Calls into the addon only queue commands for the engine: none waits.
 // One dispatcher per JS environment (main thread or worker): each
 // environment loads its own instance of this module and of the addon's
 // per-environment state.
@@ -14,10 +15,8 @@ const EVENT = Object.freeze({
   DATA: 4,
   END: 5,
   FAIL: 6,
-  UPLOAD_PROGRESS: 7,
-  WRITE_READY: 8
+  UPLOAD_PROGRESS: 7
 })
-const WRITE = Object.freeze({ GONE: -1, WAIT: 0, MORE: 1 })
 const RESPONSE_FLAG = Object.freeze({ REUSED: 1, COMPLETE: 2 })
 const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4 })
 
@@ -62,7 +61,6 @@ function start (spec, body, handler) {
 
 module.exports = {
   EVENT,
-  WRITE,
   RESPONSE_FLAG,
   SPEC_FLAG,
   start,

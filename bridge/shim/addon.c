@@ -159,7 +159,7 @@ static void tsfn_finalize(napi_env env, void *data, void *hint) {
   free(st);
 }
 
-static void init_go(void) { GnrInit(shim_post); }
+static void init_go(void) { GnrInit(shim_post, shim_command_take); }
 
 /* JS thread. setDispatch(fn): the function every event is delivered to. */
 static napi_value set_dispatch(napi_env env, napi_callback_info info) {

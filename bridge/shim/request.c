@@ -1,5 +1,6 @@
 /* The functions JS calls: start, write, endBody, grant, cancel,
- * followRedirect, login, liveRequests. Requests are ids (numbers). */
+ * followRedirect, login, liveRequests. Each only queues a command for Go
+ * (see commands.c): none waits for Go. Requests are ids (numbers). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,162 +10,172 @@
 
 #define MAX_ARGS 3
 
+/* Request ids: process-wide, never reused (workers share the Go engine). */
+static uint64_t g_last_request_id;
+
 typedef struct call_args {
   size_t argc;
   napi_value argv[MAX_ARGS];
   env_state *st;
+  uint64_t id;
 } call_args;
 
-/* JS thread. */
-static bool get_args(napi_env env, napi_callback_info info, call_args *a) {
+/* JS thread. Reads the arguments and, when with_id, argv[0] as a request id.
+ * Throws and returns false on bad input. */
+static bool get_args(napi_env env, napi_callback_info info, call_args *a, bool with_id) {
   a->argc = MAX_ARGS;
-  return napi_get_cb_info(env, info, &a->argc, a->argv, NULL, (void **)&a->st) == napi_ok;
-}
-
-/* JS thread. Reads argv[i] as a request id. */
-static bool get_id(napi_env env, call_args *a, size_t i, uint64_t *id) {
+  if (napi_get_cb_info(env, info, &a->argc, a->argv, NULL, (void **)&a->st) != napi_ok) {
+    shim_throw_last_error(env);
+    return false;
+  }
+  if (!with_id) return true;
   int64_t v = 0;
-  if (i >= a->argc || napi_get_value_int64(env, a->argv[i], &v) != napi_ok || v <= 0) {
+  if (a->argc < 1 || napi_get_value_int64(env, a->argv[0], &v) != napi_ok || v <= 0) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "request id must be a positive number");
     return false;
   }
-  *id = (uint64_t)v;
+  a->id = (uint64_t)v;
   return true;
 }
 
-/* JS thread. Copies a JS string as UTF-8 into malloc'd memory (caller frees). */
-static char *get_utf8(napi_env env, napi_value v, size_t *len) {
-  if (napi_get_value_string_utf8(env, v, NULL, 0, len) != napi_ok) return NULL;
-  char *buf = malloc(*len + 1);
-  if (buf == NULL) return NULL;
-  if (napi_get_value_string_utf8(env, v, buf, *len + 1, len) != napi_ok) {
-    free(buf);
-    return NULL;
+/* JS thread. Queues cmd, or throws when it could not be allocated. */
+static bool push(napi_env env, gnr_command *cmd) {
+  if (cmd == NULL) {
+    napi_throw_error(env, "ERR_GO_NET_REQUEST_NOMEM", "out of memory");
+    return false;
   }
-  return buf;
+  shim_command_push(cmd);
+  return true;
+}
+
+/* JS thread. Reads argv[i] as a Buffer (false and a throw otherwise). */
+static bool get_buffer(napi_env env, call_args *a, size_t i, void **data, size_t *len) {
+  bool is_buffer = false;
+  if (i < a->argc && napi_is_buffer(env, a->argv[i], &is_buffer) == napi_ok && is_buffer &&
+      napi_get_buffer_info(env, a->argv[i], data, len) == napi_ok)
+    return true;
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "a Buffer is required");
+  return false;
+}
+
+/* JS thread. Queues a command with no payload for argv[0]'s request. */
+static napi_value push_simple(napi_env env, napi_callback_info info, int32_t kind, int32_t flag, int64_t n,
+                              bool read_n) {
+  call_args a;
+  if (!get_args(env, info, &a, true)) return NULL;
+  if (read_n) NAPI_CALL(env, a.argc >= 2 ? napi_get_value_int64(env, a.argv[1], &n) : napi_invalid_arg);
+  gnr_command *cmd = shim_command_new(a.st->id, a.id, kind, NULL, 0, NULL, 0);
+  if (cmd) {
+    cmd->flag = flag;
+    cmd->n = n;
+  }
+  push(env, cmd);
+  return NULL;
 }
 
 /* JS thread. start(spec: string, body: Buffer | null) -> id */
 static napi_value start(napi_env env, napi_callback_info info) {
   call_args a;
-  NAPI_CALL(env, get_args(env, info, &a) ? napi_ok : napi_generic_failure);
+  if (!get_args(env, info, &a, false)) return NULL;
   if (a.argc < 2) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "start(spec, body) needs two arguments");
     return NULL;
   }
   size_t spec_len = 0;
-  char *spec = get_utf8(env, a.argv[0], &spec_len);
-  if (spec == NULL) {
-    shim_throw_last_error(env);
-    return NULL;
-  }
+  NAPI_CALL(env, napi_get_value_string_utf8(env, a.argv[0], NULL, 0, &spec_len));
   void *body = NULL;
   size_t body_len = 0;
   bool is_buffer = false;
-  if (napi_is_buffer(env, a.argv[1], &is_buffer) != napi_ok ||
-      (is_buffer && napi_get_buffer_info(env, a.argv[1], &body, &body_len) != napi_ok)) {
-    free(spec);
+  NAPI_CALL(env, napi_is_buffer(env, a.argv[1], &is_buffer));
+  if (is_buffer) NAPI_CALL(env, napi_get_buffer_info(env, a.argv[1], &body, &body_len));
+
+  uint64_t id = __atomic_add_fetch(&g_last_request_id, 1, __ATOMIC_RELAXED);
+  /* Room for the spec and its NUL terminator, written in place. */
+  gnr_command *cmd = shim_command_new(a.st->id, id, GNR_CMD_START, NULL, spec_len + 1, body, body_len);
+  if (cmd == NULL) return push(env, NULL), NULL;
+  size_t written = 0;
+  if (napi_get_value_string_utf8(env, a.argv[0], (char *)cmd->text, spec_len + 1, &written) != napi_ok) {
+    free(cmd);
     shim_throw_last_error(env);
     return NULL;
   }
-  /* Go copies spec and body during the call. */
-  uint64_t id = GnrStart(a.st->id, spec, spec_len, body, body_len);
-  free(spec);
+  cmd->text_len = written;
   shim_request_started(env, a.st);
+  shim_command_push(cmd);
   napi_value result;
   NAPI_CALL(env, napi_create_double(env, (double)id, &result));
   return result;
 }
 
-/* JS thread. write(id, chunk: Buffer) -> GNR_WRITE_* */
+/* JS thread. write(id, chunk: Buffer): the chunk is copied; the caller paces
+ * itself with the UPLOAD_PROGRESS events. */
 static napi_value write_body(napi_env env, napi_callback_info info) {
   call_args a;
-  uint64_t id;
-  NAPI_CALL(env, get_args(env, info, &a) ? napi_ok : napi_generic_failure);
-  if (!get_id(env, &a, 0, &id)) return NULL;
   void *data = NULL;
   size_t len = 0;
-  bool is_buffer = false;
-  NAPI_CALL(env, a.argc >= 2 ? napi_is_buffer(env, a.argv[1], &is_buffer) : napi_invalid_arg);
-  if (!is_buffer) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "write(id, chunk) needs a Buffer");
-    return NULL;
-  }
-  NAPI_CALL(env, napi_get_buffer_info(env, a.argv[1], &data, &len));
-  int answer = GnrWrite(id, data, len);
-  napi_value result;
-  NAPI_CALL(env, napi_create_int32(env, answer, &result));
-  return result;
+  if (!get_args(env, info, &a, true) || !get_buffer(env, &a, 1, &data, &len)) return NULL;
+  push(env, shim_command_new(a.st->id, a.id, GNR_CMD_WRITE, NULL, 0, data, len));
+  return NULL;
 }
 
 /* JS thread. endBody(id) */
 static napi_value end_body(napi_env env, napi_callback_info info) {
-  call_args a;
-  uint64_t id;
-  NAPI_CALL(env, get_args(env, info, &a) ? napi_ok : napi_generic_failure);
-  if (!get_id(env, &a, 0, &id)) return NULL;
-  GnrEndBody(id);
-  return NULL;
+  return push_simple(env, info, GNR_CMD_END_BODY, 0, 0, false);
 }
 
 /* JS thread. grant(id, bytes) */
 static napi_value grant(napi_env env, napi_callback_info info) {
-  call_args a;
-  uint64_t id;
-  int64_t bytes = 0;
-  NAPI_CALL(env, get_args(env, info, &a) ? napi_ok : napi_generic_failure);
-  if (!get_id(env, &a, 0, &id)) return NULL;
-  NAPI_CALL(env, a.argc >= 2 ? napi_get_value_int64(env, a.argv[1], &bytes) : napi_invalid_arg);
-  GnrGrant(id, bytes);
-  return NULL;
+  return push_simple(env, info, GNR_CMD_GRANT, 0, 0, true);
 }
 
 /* JS thread. cancel(id) */
 static napi_value cancel(napi_env env, napi_callback_info info) {
-  call_args a;
-  uint64_t id;
-  NAPI_CALL(env, get_args(env, info, &a) ? napi_ok : napi_generic_failure);
-  if (!get_id(env, &a, 0, &id)) return NULL;
-  GnrCancel(id);
-  return NULL;
+  return push_simple(env, info, GNR_CMD_CANCEL, 0, 0, false);
 }
 
 /* JS thread. followRedirect(id, follow: boolean) */
 static napi_value follow_redirect(napi_env env, napi_callback_info info) {
   call_args a;
-  uint64_t id;
   bool follow = false;
-  NAPI_CALL(env, get_args(env, info, &a) ? napi_ok : napi_generic_failure);
-  if (!get_id(env, &a, 0, &id)) return NULL;
+  if (!get_args(env, info, &a, true)) return NULL;
   NAPI_CALL(env, a.argc >= 2 ? napi_get_value_bool(env, a.argv[1], &follow) : napi_invalid_arg);
-  GnrFollowRedirect(id, follow ? 1 : 0);
+  gnr_command *cmd = shim_command_new(a.st->id, a.id, GNR_CMD_FOLLOW, NULL, 0, NULL, 0);
+  if (cmd) cmd->flag = follow ? 1 : 0;
+  push(env, cmd);
   return NULL;
 }
 
-/* JS thread. login(id, username?, password?): both strings retry, else cancel. */
+/* JS thread. login(id, username?, password?): two strings retry, anything else cancels. */
 static napi_value login(napi_env env, napi_callback_info info) {
   call_args a;
-  uint64_t id;
-  NAPI_CALL(env, get_args(env, info, &a) ? napi_ok : napi_generic_failure);
-  if (!get_id(env, &a, 0, &id)) return NULL;
+  if (!get_args(env, info, &a, true)) return NULL;
   napi_valuetype user_type = napi_undefined, pass_type = napi_undefined;
   if (a.argc >= 2) NAPI_CALL(env, napi_typeof(env, a.argv[1], &user_type));
   if (a.argc >= 3) NAPI_CALL(env, napi_typeof(env, a.argv[2], &pass_type));
   if (user_type != napi_string || pass_type != napi_string) {
-    GnrLogin(id, 0, NULL, 0, NULL, 0);
+    push(env, shim_command_new(a.st->id, a.id, GNR_CMD_LOGIN, NULL, 0, NULL, 0));
     return NULL;
   }
   size_t user_len = 0, pass_len = 0;
-  char *user = get_utf8(env, a.argv[1], &user_len);
-  char *pass = get_utf8(env, a.argv[2], &pass_len);
-  if (user && pass) GnrLogin(id, 1, user, user_len, pass, pass_len);
-  free(user);
-  free(pass);
-  if (!user || !pass) shim_throw_last_error(env);
+  NAPI_CALL(env, napi_get_value_string_utf8(env, a.argv[1], NULL, 0, &user_len));
+  NAPI_CALL(env, napi_get_value_string_utf8(env, a.argv[2], NULL, 0, &pass_len));
+  /* text "user\0pass", each written in place with its own terminator. */
+  gnr_command *cmd = shim_command_new(a.st->id, a.id, GNR_CMD_LOGIN, NULL, user_len + pass_len + 2, NULL, 0);
+  if (cmd == NULL) return push(env, NULL), NULL;
+  char *text = (char *)cmd->text;
+  if (napi_get_value_string_utf8(env, a.argv[1], text, user_len + 1, &user_len) != napi_ok ||
+      napi_get_value_string_utf8(env, a.argv[2], text + user_len + 1, pass_len + 1, &pass_len) != napi_ok) {
+    free(cmd);
+    shim_throw_last_error(env);
+    return NULL;
+  }
+  cmd->text_len = user_len + 1 + pass_len;
+  cmd->flag = 1;
+  shim_command_push(cmd);
   return NULL;
 }
 
-/* JS thread. liveRequests() -> number of requests the engine holds (diagnostic). */
+/* JS thread. liveRequests() -> requests the engine still holds (diagnostic). */
 static napi_value live_requests(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value result;

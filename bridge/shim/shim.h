@@ -26,6 +26,14 @@ typedef struct env_state {
 /* Any thread (called from Go): queue ev for its environment; takes ownership. */
 void shim_post(gnr_event *ev);
 
+/* Any thread: a command block with text and data copied in (NULL when out of memory). */
+gnr_command *shim_command_new(uint64_t env, uint64_t request, int32_t kind, const char *text, size_t text_len,
+                              const void *data, size_t data_len);
+/* Any thread: queue cmd for Go; takes ownership. */
+void shim_command_push(gnr_command *cmd);
+/* The Go command thread: wait for and take every queued command. */
+gnr_command *shim_command_take(void);
+
 /* JS thread: registers the functions JS calls on exports. */
 napi_status shim_define_request_functions(napi_env env, napi_value exports, env_state *st);
 

@@ -1,0 +1,105 @@
+package main
+
+// #include <stdlib.h>
+// #include "bridge.h"
+import "C"
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/go-net-request/go-net-request/gocore"
+)
+
+// serveCommands takes the host's commands, in order, for as long as the
+// process lives. The host's JS thread only queues them, so it never waits
+// for Go's scheduler; this goroutine's thread is the one that blocks (in
+// the host's take function) while there is nothing to do.
+func serveCommands(take C.gnr_take_fn) {
+	for {
+		list := C.gnr_call_take(take)
+		for cmd := list; cmd != nil; {
+			next := cmd.next
+			handleCommand(cmd)
+			C.free(unsafe.Pointer(cmd))
+			cmd = next
+		}
+	}
+}
+
+// commandText and commandData view a command's text and data; they are
+// valid until the command is freed, so anything kept must be copied.
+func commandText(cmd *C.gnr_command) string {
+	if cmd.text == nil {
+		return ""
+	}
+	return C.GoStringN(cmd.text, C.int(cmd.text_len))
+}
+
+func commandData(cmd *C.gnr_command) []byte {
+	if cmd.data == nil || cmd.data_len == 0 {
+		return nil
+	}
+	return C.GoBytes(unsafe.Pointer(cmd.data), C.int(cmd.data_len))
+}
+
+// handleCommand applies one command. A panic fails that request only.
+func handleCommand(cmd *C.gnr_command) {
+	id := uint64(cmd.request)
+	defer func() {
+		if r := recover(); r != nil {
+			if x := requests.lookup(id); x != nil {
+				x.Cancel(gocore.Failure(gocore.ErrFailed, fmt.Errorf("command panic: %v", r)))
+			}
+		}
+	}()
+	if cmd.kind == C.GNR_CMD_START {
+		startRequest(uint64(cmd.env), id, commandText(cmd), commandData(cmd))
+		return
+	}
+	x := requests.lookup(id)
+	if x == nil {
+		return // gone: the request ended before the command arrived
+	}
+	switch cmd.kind {
+	case C.GNR_CMD_WRITE:
+		x.WriteBody(commandData(cmd))
+	case C.GNR_CMD_END_BODY:
+		x.EndBody()
+	case C.GNR_CMD_GRANT:
+		x.Grant(int64(cmd.n))
+	case C.GNR_CMD_CANCEL:
+		x.Cancel(nil)
+	case C.GNR_CMD_FOLLOW:
+		x.FollowRedirect(cmd.flag != 0)
+	case C.GNR_CMD_LOGIN:
+		if cmd.flag == 0 {
+			x.Login(nil)
+			return
+		}
+		user, pass, _ := cutNUL(commandText(cmd))
+		x.Login(&gocore.Credentials{Username: user, Password: pass})
+	}
+}
+
+func cutNUL(s string) (before, after string, found bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// startRequest starts request id for env. Every outcome, a bad spec
+// included, arrives as events.
+func startRequest(env, id uint64, spec string, body []byte) {
+	e := requests.reserve(env, id)
+	s := &sink{env: env, id: id}
+	req, err := parseSpec(spec, body)
+	if err != nil {
+		s.Fail(gocore.Failure(gocore.ErrInvalidArgument, err))
+		return
+	}
+	requests.attach(e, defaultClient.Start(req, s))
+}
