@@ -20,8 +20,9 @@ func serveCommands(take C.gnr_take_fn) {
 		list := C.gnr_call_take(take)
 		for cmd := list; cmd != nil; {
 			next := cmd.next
-			handleCommand(cmd)
-			C.free(unsafe.Pointer(cmd))
+			if !handleCommand(cmd) {
+				C.free(unsafe.Pointer(cmd))
+			}
 			cmd = next
 		}
 	}
@@ -43,8 +44,10 @@ func commandData(cmd *C.gnr_command) []byte {
 	return C.GoBytes(unsafe.Pointer(cmd.data), C.int(cmd.data_len))
 }
 
-// handleCommand applies one command. A panic fails that request only.
-func handleCommand(cmd *C.gnr_command) {
+// handleCommand applies one command and reports whether it kept the
+// command's memory (freed later by whoever it was handed to). A panic fails
+// that request only.
+func handleCommand(cmd *C.gnr_command) (kept bool) {
 	id := uint64(cmd.request)
 	defer func() {
 		if r := recover(); r != nil {
@@ -55,15 +58,22 @@ func handleCommand(cmd *C.gnr_command) {
 	}()
 	if cmd.kind == C.GNR_CMD_START {
 		startRequest(uint64(cmd.env), id, commandText(cmd), commandData(cmd))
-		return
+		return false
 	}
 	x := requests.lookup(id)
 	if x == nil {
-		return // gone: the request ended before the command arrived
+		return false // gone: the request ended before the command arrived
 	}
 	switch cmd.kind {
 	case C.GNR_CMD_WRITE:
-		x.WriteBody(commandData(cmd))
+		if cmd.data_len == 0 {
+			return false
+		}
+		// The chunk is sent straight from the command's C memory, which the
+		// exchange frees once the chunk has gone to the socket.
+		chunk := unsafe.Slice((*byte)(unsafe.Pointer(cmd.data)), int(cmd.data_len))
+		x.WriteBodyOwned(chunk, func() { C.free(unsafe.Pointer(cmd)) })
+		return true
 	case C.GNR_CMD_END_BODY:
 		x.EndBody()
 	case C.GNR_CMD_GRANT:
@@ -75,11 +85,12 @@ func handleCommand(cmd *C.gnr_command) {
 	case C.GNR_CMD_LOGIN:
 		if cmd.flag == 0 {
 			x.Login(nil)
-			return
+			return false
 		}
 		user, pass, _ := cutNUL(commandText(cmd))
 		x.Login(&gocore.Credentials{Username: user, Password: pass})
 	}
+	return false
 }
 
 func cutNUL(s string) (before, after string, found bool) {

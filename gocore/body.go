@@ -66,31 +66,49 @@ func (c *credit) spend(n int64) {
 }
 
 // uploadPipe carries a streamed request body from the host to the sender.
-// It keeps the slices it is given (the bridge hands it copies); writes never block; once window bytes are
-// queued Write answers "not ready" and the pipe calls ready() when the
-// sender has drained it to half, which is when the host may write again.
+// It keeps the slices it is given, and calls each chunk's release once the
+// chunk has gone to the socket or the exchange is over. Writes never block;
+// once window bytes are queued write answers "not ready" and the pipe calls
+// ready() when the sender has drained it to half, which is when the host
+// may write again.
 type uploadPipe struct {
 	mu        sync.Mutex
-	chunks    [][]byte
+	chunks    []uploadChunk
 	queued    int
 	window    int
 	ended     bool   // the host ended the body
+	closed    bool   // the exchange is over: chunks are released at once
 	tellReady bool   // a writer was told to wait
 	ready     func() // called without the lock held
 	avail     chan struct{}
+}
+
+type uploadChunk struct {
+	p       []byte
+	release func() // may be nil
+}
+
+func (c uploadChunk) done() {
+	if c.release != nil {
+		c.release()
+	}
 }
 
 func newUploadPipe(window int, ready func()) *uploadPipe {
 	return &uploadPipe{window: window, ready: ready, avail: make(chan struct{}, 1)}
 }
 
-// write queues p (kept, not copied) and reports whether the host may write more now.
-func (u *uploadPipe) write(p []byte) (more bool) {
+// write queues c (kept, not copied) and reports whether the host may write more now.
+func (u *uploadPipe) write(c uploadChunk) (more bool) {
 	u.mu.Lock()
-	if !u.ended && len(p) > 0 {
-		u.chunks = append(u.chunks, p)
-		u.queued += len(p)
+	if u.closed || u.ended || len(c.p) == 0 {
+		more = !u.closed
+		u.mu.Unlock()
+		c.done()
+		return more
 	}
+	u.chunks = append(u.chunks, c)
+	u.queued += len(c.p)
 	more = u.queued < u.window
 	if !more {
 		u.tellReady = true
@@ -107,6 +125,17 @@ func (u *uploadPipe) end() {
 	u.signal()
 }
 
+// close releases every queued chunk and every later one: the exchange is over.
+func (u *uploadPipe) close() {
+	u.mu.Lock()
+	chunks := u.chunks
+	u.chunks, u.closed = nil, true
+	u.mu.Unlock()
+	for _, c := range chunks {
+		c.done()
+	}
+}
+
 func (u *uploadPipe) signal() {
 	select {
 	case u.avail <- struct{}{}:
@@ -115,7 +144,7 @@ func (u *uploadPipe) signal() {
 }
 
 // next returns the queued chunks (nil and true once the body has ended).
-func (u *uploadPipe) next(ctx context.Context) (chunks [][]byte, ended bool, err error) {
+func (u *uploadPipe) next(ctx context.Context) (chunks []uploadChunk, ended bool, err error) {
 	for {
 		u.mu.Lock()
 		chunks, ended = u.chunks, u.ended
@@ -132,8 +161,13 @@ func (u *uploadPipe) next(ctx context.Context) (chunks [][]byte, ended bool, err
 	}
 }
 
-// sent records that n bytes left the pipe for the socket.
-func (u *uploadPipe) sent(n int) {
+// sent records that chunks left the pipe for the socket, and releases them.
+func (u *uploadPipe) sent(chunks []uploadChunk) {
+	n := 0
+	for _, c := range chunks {
+		n += len(c.p)
+		c.done()
+	}
 	u.mu.Lock()
 	u.queued -= n
 	notify := u.tellReady && u.queued <= u.window/2

@@ -60,45 +60,46 @@ func TestUploadPipeWindow(t *testing.T) {
 	ready := make(chan struct{}, 10)
 	u := newUploadPipe(100, func() { ready <- struct{}{} })
 
-	assert.True(t, u.write(make([]byte, 40)), "40 of 100 queued")
-	assert.True(t, u.write(make([]byte, 59)), "99 of 100 queued")
-	assert.False(t, u.write(make([]byte, 1)), "the window is full at 100")
-	assert.False(t, u.write(make([]byte, 50)), "still full; writes are kept, never refused")
+	assert.True(t, u.write(uploadChunk{p: make([]byte, 40)}), "40 of 100 queued")
+	assert.True(t, u.write(uploadChunk{p: make([]byte, 59)}), "99 of 100 queued")
+	assert.False(t, u.write(uploadChunk{p: make([]byte, 1)}), "the window is full at 100")
+	assert.False(t, u.write(uploadChunk{p: make([]byte, 50)}), "still full; writes are kept, never refused")
 
 	chunks, ended, err := u.next(context.Background())
 	require.NoError(t, err)
 	assert.False(t, ended)
 	assert.Len(t, chunks, 4)
 
-	u.sent(40) // 110 queued
-	u.sent(59) // 51 queued: above half the window
+	u.sent(chunks[:1])  // 110 queued
+	u.sent(chunks[1:2]) // 51 queued: above half the window
 	assert.Empty(t, ready, "no WriteReady above half the window")
-	u.sent(1) // 50 queued: half
+	u.sent(chunks[2:3]) // 50 queued: half
 	assert.Len(t, ready, 1, "WriteReady once the queue is down to half")
-	u.sent(50)
+	u.sent(chunks[3:])
 	assert.Len(t, ready, 1, "WriteReady only once per full window")
-	assert.True(t, u.write(make([]byte, 10)))
+	assert.True(t, u.write(uploadChunk{p: make([]byte, 10)}))
 }
 
 func TestUploadPipeNoWriteReadyWithoutAFullWindow(t *testing.T) {
 	ready := make(chan struct{}, 10)
 	u := newUploadPipe(100, func() { ready <- struct{}{} })
-	assert.True(t, u.write(make([]byte, 10)))
-	_, _, err := u.next(context.Background())
+	assert.True(t, u.write(uploadChunk{p: make([]byte, 10)}))
+	chunks, _, err := u.next(context.Background())
 	require.NoError(t, err)
-	u.sent(10)
+	u.sent(chunks)
 	assert.Empty(t, ready, "the host was never told to wait")
 }
 
 func TestUploadPipeEnd(t *testing.T) {
 	u := newUploadPipe(100, nil)
-	u.write([]byte("ab"))
+	u.write(uploadChunk{p: []byte("ab")})
 	u.end()
-	u.write([]byte("ignored after end"))
+	u.write(uploadChunk{p: []byte("ignored after end")})
 
 	chunks, ended, err := u.next(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, [][]byte{[]byte("ab")}, chunks)
+	require.Len(t, chunks, 1)
+	assert.Equal(t, []byte("ab"), chunks[0].p)
 	assert.False(t, ended, "the last chunks come before the end")
 
 	chunks, ended, err = u.next(context.Background())
@@ -116,7 +117,7 @@ func TestUploadPipeNextWaitsForAWrite(t *testing.T) {
 	require.Error(t, err, "next must block while nothing is queued")
 
 	type result struct {
-		chunks [][]byte
+		chunks []uploadChunk
 		err    error
 	}
 	got := make(chan result, 1)
@@ -124,10 +125,11 @@ func TestUploadPipeNextWaitsForAWrite(t *testing.T) {
 		chunks, _, err := u.next(context.Background())
 		got <- result{chunks, err}
 	}()
-	u.write([]byte("x"))
+	u.write(uploadChunk{p: []byte("x")})
 	r := recv(t, got, "next after a write")
 	require.NoError(t, r.err)
-	assert.Equal(t, [][]byte{[]byte("x")}, r.chunks)
+	require.Len(t, r.chunks, 1)
+	assert.Equal(t, []byte("x"), r.chunks[0].p)
 }
 
 func TestUploadPipeNextEndsWithTheCancelCause(t *testing.T) {
@@ -136,4 +138,20 @@ func TestUploadPipeNextEndsWithTheCancelCause(t *testing.T) {
 	cancel(nil)
 	_, _, err := u.next(ctx)
 	assert.Equal(t, ErrAborted, netErrorName(err))
+}
+
+func TestUploadPipeReleasesEveryChunkOnce(t *testing.T) {
+	released := map[string]int{}
+	chunk := func(name string) uploadChunk {
+		return uploadChunk{p: []byte(name), release: func() { released[name]++ }}
+	}
+	u := newUploadPipe(100, nil)
+	u.write(chunk("sent"))
+	chunks, _, err := u.next(context.Background())
+	require.NoError(t, err)
+	u.sent(chunks)
+	u.write(chunk("queued"))
+	u.close()
+	u.write(chunk("late"))
+	assert.Equal(t, map[string]int{"sent": 1, "queued": 1, "late": 1}, released)
 }

@@ -93,9 +93,23 @@ type conn struct {
 	bw        *bufio.Writer
 	key       string
 	idleSince time.Time
-	served    int         // requests completed on it
-	unwatch   func() bool // stops the exchange's cancellation watch; nil while idle
+	served    int           // requests completed on it
+	unwatch   func() bool   // stops the exchange's cancellation watch; nil while idle
+	tlsRaw    *bufferedConn // under TLS: the buffered socket the records come from
 }
+
+// bufferedConn reads the socket through a large buffer, so TLS takes many
+// records per system call and the body pump can tell which records have
+// already arrived (TLS hands over one 16 KiB record per Read).
+type bufferedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (b *bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
+
+// tlsReadBuffer is how much ciphertext one socket read may take.
+const tlsReadBuffer = 256 << 10
 
 const connBufferSize = 32 << 10
 
@@ -109,10 +123,12 @@ func (c *Client) dial(ctx context.Context, scheme, host, port string) (*conn, er
 	if tcp, ok := nc.(*net.TCPConn); ok {
 		tcp.SetNoDelay(true)
 	}
+	var raw *bufferedConn
 	if scheme == "https" {
 		cfg := c.tlsConfig.Clone()
 		cfg.ServerName = host
-		tc := tls.Client(nc, cfg)
+		raw = &bufferedConn{Conn: nc, r: bufio.NewReaderSize(nc, tlsReadBuffer)}
+		tc := tls.Client(raw, cfg)
 		hctx, cancel := context.WithTimeout(ctx, c.opts.DialTimeout)
 		err := tc.HandshakeContext(hctx)
 		cancel()
@@ -126,10 +142,11 @@ func (c *Client) dial(ctx context.Context, scheme, host, port string) (*conn, er
 		nc = tc
 	}
 	return &conn{
-		nc:  nc,
-		br:  bufio.NewReaderSize(nc, connBufferSize),
-		bw:  bufio.NewWriterSize(nc, connBufferSize),
-		key: scheme + "://" + addr,
+		nc:     nc,
+		br:     bufio.NewReaderSize(nc, connBufferSize),
+		bw:     bufio.NewWriterSize(nc, connBufferSize),
+		key:    scheme + "://" + addr,
+		tlsRaw: raw,
 	}, nil
 }
 
@@ -166,10 +183,12 @@ func (c *conn) healthy() bool {
 	if c.br.Buffered() > 0 {
 		return false
 	}
-	raw := c.nc
-	tlsConn, isTLS := raw.(*tls.Conn)
+	raw, isTLS := c.nc, c.tlsRaw != nil
 	if isTLS {
-		raw = tlsConn.NetConn()
+		if c.tlsRaw.r.Buffered() > 0 {
+			return true // records (a session ticket, say) wait: only EOF is conclusive
+		}
+		raw = c.tlsRaw.Conn
 	}
 	state, err := peekSocket(raw)
 	if err != nil {

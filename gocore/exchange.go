@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,10 +152,21 @@ func (x *Exchange) Grant(n int64) { x.credit.grant(n) }
 // WriteBody queues p (kept, not copied) for a streamed body and reports
 // whether the host may write more before WriteReady.
 func (x *Exchange) WriteBody(p []byte) (more bool) {
+	return x.WriteBodyOwned(p, nil)
+}
+
+// WriteBodyOwned is WriteBody for memory the caller must get back: release
+// (if not nil) is called exactly once, when p has gone to the socket or the
+// exchange no longer needs it. The bridge writes from C memory this way,
+// without a copy.
+func (x *Exchange) WriteBodyOwned(p []byte, release func()) (more bool) {
 	if x.upload == nil {
+		if release != nil {
+			release()
+		}
 		return true
 	}
-	return x.upload.write(p)
+	return x.upload.write(uploadChunk{p: p, release: release})
 }
 
 // EndBody marks the end of a streamed body.
@@ -231,6 +243,9 @@ func (x *Exchange) finish(failure *NetError) {
 	}
 	x.cancel(errExchangeOver)
 	x.stopSender()
+	if x.upload != nil {
+		x.upload.close() // gives back the chunks no one will send
+	}
 	if failure != nil {
 		x.sink.Fail(failure)
 		return
@@ -769,17 +784,18 @@ func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming
 			return
 		}
 		n := 0
-		for _, p := range chunks {
-			cw.write(p)
-			n += len(p)
+		for _, ch := range chunks {
+			cw.write(ch.p)
+			n += len(ch.p)
 		}
 		if ended {
 			cw.close()
 		}
-		if err = c.bw.Flush(); err != nil {
+		err = c.bw.Flush()
+		x.upload.sent(chunks) // written or failed, the chunks are done with
+		if err != nil {
 			return
 		}
-		x.upload.sent(n)
 		if n > 0 {
 			position += int64(n)
 			x.progress()
@@ -813,6 +829,31 @@ func (x *Exchange) discard(c *conn, f framing) {
 	consumed := len(buffered) - src.Len() - view.Buffered()
 	c.br.Discard(consumed)
 	x.release(c, f)
+}
+
+// readArrived tops buf[:m] up with TLS records that have already arrived,
+// without waiting for the network: one event per 16 KiB record would cost
+// the host a thread wake-up each. Only for bodies whose readers keep no
+// state across a failed read (no chunk parser, no decoder).
+func (x *Exchange) readArrived(c *conn, body io.Reader, buf []byte, m int) (int, error) {
+	c.nc.SetReadDeadline(time.Unix(1, 0)) // reads now fail rather than wait
+	var err error
+	for m < len(buf) {
+		var k int
+		k, err = body.Read(buf[m:])
+		m += k
+		if err != nil || k == 0 {
+			break
+		}
+	}
+	c.nc.SetReadDeadline(time.Time{})
+	if x.ctx.Err() != nil {
+		c.nc.SetDeadline(time.Unix(1, 0)) // a cancel raced the reset above
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = nil // nothing more has arrived yet
+	}
+	return m, err
 }
 
 // deliverWhole delivers a response whose small, uncoded body arrived with
@@ -866,6 +907,9 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing) error {
 			return err
 		}
 		m, rerr := body.Read(buf[:n])
+		if m > 0 && int64(m) < n && rerr == nil && c.tlsRaw != nil && !f.chunked && !body.coded {
+			m, rerr = x.readArrived(c, body, buf[:n], m)
+		}
 		if m > 0 {
 			x.credit.spend(int64(m))
 			x.progress()
