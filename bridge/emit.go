@@ -15,21 +15,42 @@ import (
 // postFn is the host's event sink, registered once by GnrInit.
 var postFn atomic.Pointer[C.gnr_post_fn]
 
-// post builds one event block in C memory and hands it to the host.
-func post(env, id uint64, kind C.int32_t, flags C.int32_t, n1, n2 int64, text string, data []byte) {
-	fn := postFn.Load()
-	if fn == nil {
-		return
-	}
-	head := C.size_t(unsafe.Sizeof(C.gnr_event{}))
-	block := C.malloc(head + C.size_t(len(text)+len(data)))
+// newEvent allocates an event block with room for text and data bytes.
+func newEvent(env, id uint64, kind C.int32_t, textLen, dataLen int) *C.gnr_event {
+	block := C.malloc(C.size_t(unsafe.Sizeof(C.gnr_event{})) + C.size_t(textLen+dataLen))
 	if block == nil {
-		return
+		return nil
 	}
 	ev := (*C.gnr_event)(block)
-	*ev = C.gnr_event{env: C.uint64_t(env), request: C.uint64_t(id), kind: kind, flags: flags,
-		n1: C.int64_t(n1), n2: C.int64_t(n2)}
-	tail := unsafe.Slice((*byte)(unsafe.Add(block, head)), len(text)+len(data))
+	*ev = C.gnr_event{env: C.uint64_t(env), request: C.uint64_t(id), kind: kind}
+	return ev
+}
+
+// eventTail is the memory after the struct: text, then data.
+func eventTail(ev *C.gnr_event, size int) []byte {
+	return unsafe.Slice((*byte)(unsafe.Add(unsafe.Pointer(ev), unsafe.Sizeof(C.gnr_event{}))), size)
+}
+
+// hand gives ev to the host, or frees it when there is no host.
+func hand(ev *C.gnr_event) {
+	if fn := postFn.Load(); fn != nil {
+		C.gnr_call_post(*fn, ev)
+		return
+	}
+	C.free(unsafe.Pointer(ev))
+}
+
+// post builds one event block in C memory and hands it to the host.
+func post(env, id uint64, kind C.int32_t, flags C.int32_t, n1, n2 int64, text string, data []byte) {
+	if postFn.Load() == nil {
+		return
+	}
+	ev := newEvent(env, id, kind, len(text), len(data))
+	if ev == nil {
+		return
+	}
+	ev.flags, ev.n1, ev.n2 = flags, C.int64_t(n1), C.int64_t(n2)
+	tail := eventTail(ev, len(text)+len(data))
 	if len(text) > 0 {
 		copy(tail, text)
 		ev.text = (*C.char)(unsafe.Pointer(&tail[0]))
@@ -40,14 +61,15 @@ func post(env, id uint64, kind C.int32_t, flags C.int32_t, n1, n2 int64, text st
 		ev.data = (*C.char)(unsafe.Pointer(&tail[len(text)]))
 		ev.data_len = C.size_t(len(data))
 	}
-	C.gnr_call_post(*fn, ev)
+	hand(ev)
 }
 
 // sink turns one exchange's events into posted C events.
 type sink struct {
 	env      uint64
 	id       uint64
-	complete bool // the response carried its whole body: End posts nothing
+	complete bool         // the response carried its whole body: End posts nothing
+	chunk    *C.gnr_event // the DATA event a body chunk is being read into
 }
 
 func (s *sink) emit(kind C.int32_t, flags C.int32_t, n1, n2 int64, text string, data []byte) {
@@ -98,6 +120,29 @@ func (s *sink) Response(h *gocore.ResponseHead) {
 }
 
 func (s *sink) Data(p []byte) { s.emit(C.GNR_EV_DATA, 0, 0, 0, "", p) }
+
+// NewChunk lends the data area of a fresh DATA event: the engine reads the
+// body straight into the memory the host receives.
+func (s *sink) NewChunk(size int) []byte {
+	s.chunk = newEvent(s.env, s.id, C.GNR_EV_DATA, 0, size)
+	if s.chunk == nil {
+		panic("go-net-request: out of memory for a body chunk")
+	}
+	return eventTail(s.chunk, size)
+}
+
+func (s *sink) SendChunk(chunk []byte, n int) {
+	ev := s.chunk
+	s.chunk = nil
+	ev.data = (*C.char)(unsafe.Pointer(&chunk[0]))
+	ev.data_len = C.size_t(n)
+	hand(ev)
+}
+
+func (s *sink) DropChunk([]byte) {
+	C.free(unsafe.Pointer(s.chunk))
+	s.chunk = nil
+}
 
 func (s *sink) End() {
 	requests.remove(s.id)

@@ -42,6 +42,18 @@ type Sink interface {
 	WriteReady()
 }
 
+// ChunkSink is a Sink that lends the memory bodies are read into, which
+// saves a copy: the bridge reads straight into the block it hands the host.
+type ChunkSink interface {
+	Sink
+	// NewChunk returns memory for up to size body bytes.
+	NewChunk(size int) []byte
+	// SendChunk delivers chunk[:n] as Data (n > 0); the chunk belongs to the sink again.
+	SendChunk(chunk []byte, n int)
+	// DropChunk returns a chunk that received nothing.
+	DropChunk(chunk []byte)
+}
+
 // Redirect describes one redirect hop.
 type Redirect struct {
 	StatusCode int
@@ -897,23 +909,37 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing) error {
 	body := newDecodedBody(bodyReader(c.br, f), head.Headers)
 	defer body.Close()
 	x.sink.Response(head)
-	bufp := bodyBuffers.Get().(*[]byte)
-	defer bodyBuffers.Put(bufp)
-	buf := *bufp
+	lender, lends := x.sink.(ChunkSink)
+	var buf []byte
+	if !lends {
+		bufp := bodyBuffers.Get().(*[]byte)
+		defer bodyBuffers.Put(bufp)
+		buf = *bufp
+	}
 	for {
-		n, err := x.credit.await(x.ctx, int64(len(buf)))
+		n, err := x.credit.await(x.ctx, bodyChunk)
 		if err != nil {
 			x.closeConn(c)
 			return err
+		}
+		if lends {
+			buf = lender.NewChunk(int(n))
 		}
 		m, rerr := body.Read(buf[:n])
 		if m > 0 && int64(m) < n && rerr == nil && c.tlsRaw != nil && !f.chunked && !body.coded {
 			m, rerr = x.readArrived(c, body, buf[:n], m)
 		}
-		if m > 0 {
+		switch {
+		case m > 0 && lends:
+			x.credit.spend(int64(m))
+			x.progress()
+			lender.SendChunk(buf, m)
+		case m > 0:
 			x.credit.spend(int64(m))
 			x.progress()
 			x.sink.Data(buf[:m])
+		case lends:
+			lender.DropChunk(buf)
 		}
 		if rerr == io.EOF {
 			if body.finishFraming() {
