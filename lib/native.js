@@ -48,14 +48,37 @@ binding.setDispatch((id, kind, n1, n2, text, flags, data) => {
   if (handler !== undefined) handler(kind, n1, n2, text, flags, data)
 })
 
+// Commands are handed to the engine once per tick: waking its thread costs
+// more than everything else a small request does, so one wake-up serves
+// every command a tick queued.
+let flushScheduled = false
+function flush () {
+  flushScheduled = false
+  binding.flush()
+}
+function scheduleFlush () {
+  if (flushScheduled) return
+  flushScheduled = true
+  process.nextTick(flush)
+}
+
+/** Wraps a queueing binding so the queued command reaches the engine this tick. */
+function queued (command) {
+  return (...args) => {
+    command(...args)
+    scheduleFlush()
+  }
+}
+
 /**
  * Starts a request in the engine; handler receives its events until the
- * terminal one (END or FAIL). The handler map keeps the JS request alive
- * for as long as the engine may still report on it.
+ * terminal one (END, FAIL, or a complete RESPONSE). The handler map keeps
+ * the JS request alive for as long as the engine may still report on it.
  */
 function start (spec, body, handler) {
   const id = binding.start(spec, body)
   handlers.set(id, handler)
+  scheduleFlush()
   return id
 }
 
@@ -64,12 +87,12 @@ module.exports = {
   RESPONSE_FLAG,
   SPEC_FLAG,
   start,
-  write: binding.write,
-  endBody: binding.endBody,
-  grant: binding.grant,
-  cancel: binding.cancel,
-  followRedirect: binding.followRedirect,
-  login: binding.login,
+  write: queued(binding.write),
+  endBody: queued(binding.endBody),
+  grant: queued(binding.grant),
+  cancel: queued(binding.cancel),
+  followRedirect: queued(binding.followRedirect),
+  login: queued(binding.login),
   liveRequests: binding.liveRequests,
   pendingHandlers: () => handlers.size
 }

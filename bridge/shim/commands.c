@@ -36,15 +36,23 @@ gnr_command *shim_command_new(uint64_t env, uint64_t request, int32_t kind, cons
   return cmd;
 }
 
-/* Any thread. Queues cmd (ownership passes to Go); wakes the Go thread only
- * when it sleeps. */
+/* Any thread. Queues cmd (ownership passes to Go) without waking Go: the
+ * pusher calls shim_command_flush once it has pushed a batch. */
 void shim_command_push(gnr_command *cmd) {
   cmd->next = NULL;
   pthread_mutex_lock(&q_lock);
   if (q_tail) q_tail->next = cmd; else q_head = cmd;
   q_tail = cmd;
-  int wake = q_sleeping;
-  q_sleeping = 0;
+  pthread_mutex_unlock(&q_lock);
+}
+
+/* Any thread. Wakes the Go thread if it sleeps with commands queued. A
+ * wake-up costs tens of microseconds of CPU on small VMs, so JS rings once
+ * per tick for all the commands of that tick. */
+void shim_command_flush(void) {
+  pthread_mutex_lock(&q_lock);
+  int wake = q_sleeping && q_head != NULL;
+  if (wake) q_sleeping = 0;
   pthread_mutex_unlock(&q_lock);
   if (wake) pthread_cond_signal(&q_cond);
 }

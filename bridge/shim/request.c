@@ -1,6 +1,7 @@
 /* The functions JS calls: start, write, endBody, grant, cancel,
- * followRedirect, login, liveRequests. Each only queues a command for Go
- * (see commands.c): none waits for Go. Requests are ids (numbers). */
+ * followRedirect, login (each queues a command for Go, see commands.c),
+ * flush (hands the queued commands to Go) and liveRequests. None waits for
+ * Go. Requests are ids (numbers). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,6 +176,14 @@ static napi_value login(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* JS thread. flush(): hand Go the commands queued so far (one wake-up). */
+static napi_value flush(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  shim_command_flush();
+  return NULL;
+}
+
 /* JS thread. liveRequests() -> requests the engine still holds (diagnostic). */
 static napi_value live_requests(napi_env env, napi_callback_info info) {
   (void)info;
@@ -192,6 +201,7 @@ napi_status shim_define_request_functions(napi_env env, napi_value exports, env_
       {"cancel", NULL, cancel, NULL, NULL, NULL, napi_enumerable, st},
       {"followRedirect", NULL, follow_redirect, NULL, NULL, NULL, napi_enumerable, st},
       {"login", NULL, login, NULL, NULL, NULL, napi_enumerable, st},
+      {"flush", NULL, flush, NULL, NULL, NULL, napi_enumerable, st},
       {"liveRequests", NULL, live_requests, NULL, NULL, NULL, napi_enumerable, st},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -29,8 +29,10 @@ void shim_post(gnr_event *ev);
 /* Any thread: a command block with text and data copied in (NULL when out of memory). */
 gnr_command *shim_command_new(uint64_t env, uint64_t request, int32_t kind, const char *text, size_t text_len,
                               const void *data, size_t data_len);
-/* Any thread: queue cmd for Go; takes ownership. */
+/* Any thread: queue cmd for Go; takes ownership. Go sees it after a flush. */
 void shim_command_push(gnr_command *cmd);
+/* Any thread: wake Go for the commands pushed so far. */
+void shim_command_flush(void);
 /* The Go command thread: wait for and take every queued command. */
 gnr_command *shim_command_take(void);
 
