@@ -1,10 +1,11 @@
 module github.com/go-net-request/go-net-request
 
-go 1.25
+go 1.26.0
 
 require (
 	github.com/andybalholm/brotli v1.2.0
 	github.com/klauspost/compress v1.20.4
+	golang.org/x/net v0.62.0
 )
 
 require (

@@ -2,6 +2,7 @@
 // go-net-request: Electron's `net` module for Node, with a Go engine.
 const { ClientRequest } = require('./lib/client-request')
 const { IncomingMessage } = require('./lib/incoming-message')
+const { session, Session, setDataPath } = require('./lib/session')
 
 /**
  * Creates a ClientRequest, as Electron's net.request does.
@@ -16,5 +17,8 @@ function request (options, callback) {
 module.exports = {
   request,
   ClientRequest,
-  IncomingMessage
+  IncomingMessage,
+  session,
+  Session,
+  setDataPath
 }

@@ -33,7 +33,9 @@ enum gnr_event_kind {
   GNR_EV_DATA = 4,            /* data: decoded body bytes */
   GNR_EV_END = 5,             /* terminal: the response body is complete */
   GNR_EV_FAIL = 6,            /* terminal; text "ERR_NAME\0detail\0header" */
-  GNR_EV_UPLOAD_PROGRESS = 7  /* n1 position (bytes written to the socket), n2 total */
+  GNR_EV_UPLOAD_PROGRESS = 7, /* n1 position (bytes written to the socket), n2 total */
+  GNR_EV_RESULT = 8,          /* terminal answer to GNR_CMD_CALL: text JSON; flags 1 = an error message */
+  GNR_EV_COOKIE_CHANGED = 9   /* to a cookie listener id: text JSON {cookie, cause, removed} */
 };
 
 typedef struct gnr_event {
@@ -56,14 +58,16 @@ typedef void (*gnr_post_fn)(gnr_event *ev);
 /* GNR_EV_RESPONSE flags. */
 enum gnr_response_flags {
   GNR_RESPONSE_REUSED = 1,  /* the connection had served a request before */
-  GNR_RESPONSE_COMPLETE = 2 /* the whole body is in data; terminal */
+  GNR_RESPONSE_COMPLETE = 2, /* the whole body is in data; terminal */
+  GNR_RESPONSE_FROM_CACHE = 4 /* served by the session's HTTP cache */
 };
 
 /* Request spec flags (the first field of the spec string). */
 enum gnr_spec_flags {
   GNR_SPEC_BODY_BUFFERED = 1,
   GNR_SPEC_BODY_STREAMING = 2,
-  GNR_SPEC_NO_LOGIN = 4
+  GNR_SPEC_NO_LOGIN = 4,
+  GNR_SPEC_COOKIES = 8 /* send the session's cookies and store Set-Cookie */
 };
 
 /* Command kinds, host -> Go. */
@@ -74,7 +78,8 @@ enum gnr_command_kind {
   GNR_CMD_GRANT = 4,    /* n: bytes of response-body credit */
   GNR_CMD_CANCEL = 5,
   GNR_CMD_FOLLOW = 6,   /* flag: 1 follows the manual redirect, 0 cancels it */
-  GNR_CMD_LOGIN = 7     /* flag 1: text "user\0pass" retries; flag 0 cancels the login */
+  GNR_CMD_LOGIN = 7,    /* flag 1: text "user\0pass" retries; flag 0 cancels the login */
+  GNR_CMD_CALL = 8      /* text: JSON {op, session, ...}; answered by one GNR_EV_RESULT to request */
 };
 
 typedef struct gnr_command {

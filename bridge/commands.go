@@ -56,8 +56,12 @@ func handleCommand(cmd *C.gnr_command) (kept bool) {
 			}
 		}
 	}()
-	if cmd.kind == C.GNR_CMD_START {
+	switch cmd.kind {
+	case C.GNR_CMD_START:
 		startRequest(uint64(cmd.env), id, commandText(cmd), commandData(cmd))
+		return false
+	case C.GNR_CMD_CALL:
+		answerCall(uint64(cmd.env), id, commandText(cmd))
 		return false
 	}
 	x := requests.lookup(id)
@@ -107,10 +111,10 @@ func cutNUL(s string) (before, after string, found bool) {
 func startRequest(env, id uint64, spec string, body []byte) {
 	e := requests.reserve(env, id)
 	s := &sink{env: env, id: id}
-	req, err := parseSpec(spec, body)
+	req, sessionID, err := parseSpec(spec, body)
 	if err != nil {
 		s.Fail(gocore.Failure(gocore.ErrInvalidArgument, err))
 		return
 	}
-	requests.attach(e, defaultClient.Start(req, s))
+	requests.attach(e, sessionFor(sessionID).client.Start(req, s))
 }

@@ -111,6 +111,9 @@ func (s *sink) Response(h *gocore.ResponseHead) {
 	if h.Reused {
 		flags |= C.GNR_RESPONSE_REUSED
 	}
+	if h.FromCache {
+		flags |= C.GNR_RESPONSE_FROM_CACHE
+	}
 	if h.Complete {
 		flags |= C.GNR_RESPONSE_COMPLETE
 		s.complete = true

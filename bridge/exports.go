@@ -17,9 +17,6 @@ import (
 // Every export recovers: a panic must fail one request, never abort the
 // host process (a Go panic that reaches C kills the whole Electron app).
 
-// defaultClient is the default session's engine state.
-var defaultClient = gocore.NewClient(gocore.Options{})
-
 // GnrInit registers the host's event sink and command source, and starts
 // the goroutine that serves commands. Called once per process.
 //
@@ -29,7 +26,7 @@ func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn) {
 	go serveCommands(take)
 }
 
-// spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0name\0value\0..."
+// spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0cacheMode\0name\0value\0..."
 const (
 	specFlags = iota
 	specSession
@@ -39,36 +36,41 @@ const (
 	specWindow
 	specTimeout
 	specOrigin
+	specCache
 	specHeaders
 )
 
 // parseSpec decodes the request spec the shim passes to GnrStart.
-func parseSpec(spec string, body []byte) (*gocore.Request, error) {
+func parseSpec(spec string, body []byte) (req *gocore.Request, sessionID uint64, err error) {
 	f := strings.Split(spec, "\x00")
 	if len(f) < specHeaders || (len(f)-specHeaders)%2 != 0 {
-		return nil, fmt.Errorf("request spec has %d fields", len(f))
+		return nil, 0, fmt.Errorf("request spec has %d fields", len(f))
+	}
+	sessionID, err = strconv.ParseUint(f[specSession], 10, 64)
+	if err != nil {
+		return nil, 0, fmt.Errorf("request spec session: %w", err)
 	}
 	flags, err := strconv.Atoi(f[specFlags])
 	if err != nil {
-		return nil, fmt.Errorf("request spec flags: %w", err)
+		return nil, 0, fmt.Errorf("request spec flags: %w", err)
 	}
 	u, err := url.Parse(f[specURL])
 	if err != nil {
-		return nil, fmt.Errorf("request url: %w", err)
+		return nil, 0, fmt.Errorf("request url: %w", err)
 	}
 	redirect, err := strconv.Atoi(f[specRedirect])
 	if err != nil || redirect < 0 || redirect > int(gocore.RedirectManual) {
-		return nil, errors.New("request spec redirect mode")
+		return nil, 0, errors.New("request spec redirect mode")
 	}
 	window, err := strconv.ParseInt(f[specWindow], 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("request spec window: %w", err)
+		return nil, 0, fmt.Errorf("request spec window: %w", err)
 	}
 	timeoutMs, err := strconv.ParseInt(f[specTimeout], 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("request spec timeout: %w", err)
+		return nil, 0, fmt.Errorf("request spec timeout: %w", err)
 	}
-	req := &gocore.Request{
+	req = &gocore.Request{
 		Method:         f[specMethod],
 		URL:            u,
 		Redirect:       gocore.RedirectMode(redirect),
@@ -76,7 +78,13 @@ func parseSpec(spec string, body []byte) (*gocore.Request, error) {
 		ResponseWindow: window,
 		Timeout:        time.Duration(timeoutMs) * time.Millisecond,
 		Initiator:      f[specOrigin],
+		Cookies:        flags&C.GNR_SPEC_COOKIES != 0,
 	}
+	cacheMode, err := strconv.Atoi(f[specCache])
+	if err != nil || cacheMode < 0 || cacheMode > int(gocore.CacheOnlyIfCached) {
+		return nil, 0, errors.New("request spec cache mode")
+	}
+	req.CacheMode = gocore.CacheMode(cacheMode)
 	switch {
 	case flags&C.GNR_SPEC_BODY_STREAMING != 0:
 		req.BodyMode = gocore.BodyStreaming
@@ -87,7 +95,7 @@ func parseSpec(spec string, body []byte) (*gocore.Request, error) {
 	for i := specHeaders; i+1 < len(f); i += 2 {
 		req.Header = append(req.Header, gocore.Header{Name: f[i], Value: f[i+1]})
 	}
-	return req, nil
+	return req, sessionID, nil
 }
 
 // GnrCloseEnv cancels every request of a host environment that is going away.
@@ -98,6 +106,7 @@ func GnrCloseEnv(env C.uint64_t) {
 	for _, x := range requests.ofEnv(uint64(env)) {
 		x.Cancel(nil)
 	}
+	forgetEnv(uint64(env))
 }
 
 // GnrLiveRequests reports how many requests the registry holds (diagnostics).

@@ -28,6 +28,10 @@ type Options struct {
 	MaxIdlePerHost int
 	// IdleTimeout closes keep-alive connections unused for this long; default 60s.
 	IdleTimeout time.Duration
+	// Jar is the session's cookie jar; nil sends and stores no cookies.
+	Jar *CookieJar
+	// Cache is the session's HTTP cache; nil caches nothing.
+	Cache *HTTPCache
 }
 
 // A Client is one session's engine state: the connection pool, the auth
@@ -40,6 +44,9 @@ type Client struct {
 	auth      *authCache
 	pool      *pool
 	live      atomic.Int64 // exchanges started and not yet finished
+	jar       *CookieJar
+	cache     *HTTPCache
+	cacheOff  atomic.Bool // the session was made with {cache: false}
 }
 
 // NewClient makes a Client.
@@ -58,6 +65,8 @@ func NewClient(opts Options) *Client {
 		dialer:    net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second},
 		tlsConfig: &tls.Config{RootCAs: opts.RootCAs, NextProtos: []string{"http/1.1"}, ClientSessionCache: tls.NewLRUClientSessionCache(256)},
 		auth:      newAuthCache(),
+		jar:       opts.Jar,
+		cache:     opts.Cache,
 		pool:      &pool{idle: map[string][]*conn{}, maxPerHost: opts.MaxIdlePerHost, idleTimeout: opts.IdleTimeout},
 	}
 	ua := opts.UserAgent
@@ -73,6 +82,9 @@ func (c *Client) SetUserAgent(ua string) { c.userAgent.Store(&ua) }
 
 // UserAgent returns the User-Agent sent by default.
 func (c *Client) UserAgent() string { return *c.userAgent.Load() }
+
+// DisableCache stops requests from reading or writing the HTTP cache.
+func (c *Client) DisableCache() { c.cacheOff.Store(true) }
 
 // CloseIdleConnections closes every idle keep-alive connection.
 func (c *Client) CloseIdleConnections() { c.pool.closeAll() }

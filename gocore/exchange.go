@@ -84,8 +84,9 @@ type Exchange struct {
 	answer chan answer             // capacity 1; one send per question
 	done   chan struct{}           // closed after the terminal event
 
-	sender   *bodySender // the current hop's body sender; nil when none
-	watchdog *time.Timer
+	sender    *bodySender // the current hop's body sender; nil when none
+	wholeBody []byte      // a whole small body deliverWhole kept for the cache
+	watchdog  *time.Timer
 }
 
 type answer struct {
@@ -220,6 +221,8 @@ type hop struct {
 	authPending  bool       // auth came from a login: cache it once the answer is not 401
 	triedURLCred bool
 	triedCache   bool
+	revalidating *CachedResponse // the stored answer a conditional request revalidates
+	sentAt       time.Time       // when this hop's request went out (cache ages)
 }
 
 func (x *Exchange) run() {
@@ -290,10 +293,15 @@ func (x *Exchange) loop() error {
 	logins := 0
 	for {
 		x.applyPreemptiveAuth(h)
+		if served, err := x.consultCache(h); served || err != nil {
+			return err
+		}
+		h.sentAt = time.Now()
 		c, head, err := x.roundTrip(h)
 		if err != nil {
 			return err
 		}
+		x.storeCookies(h, head)
 		f, ferr := frameResponse(h.method, head)
 		if ferr != nil {
 			x.closeConn(c)
@@ -323,6 +331,11 @@ func (x *Exchange) loop() error {
 			}
 			continue
 		}
+		if h.revalidating != nil && head.StatusCode == 304 {
+			entry := x.client.cache.Update(h.revalidating, head, h.sentAt, time.Now())
+			x.discard(c, f)
+			return x.deliverCached(h, entry)
+		}
 		if head.StatusCode == 401 && !x.req.NoLogin && logins < maxRedirects {
 			retry, err := x.login(h, c, head, f)
 			if err != nil {
@@ -333,7 +346,10 @@ func (x *Exchange) loop() error {
 				continue
 			}
 		}
-		return x.deliver(c, head, f)
+		if cache := x.client.cache; cache != nil && h.method != "GET" && h.method != "HEAD" {
+			cache.InvalidateUnsafe(h.method, h.url, head)
+		}
+		return x.deliver(c, head, f, h)
 	}
 }
 
@@ -551,6 +567,10 @@ func (x *Exchange) requestHeaders(h *hop) []Header {
 		hs = append(hs, Header{"Content-Length", "0"})
 	}
 	hs = append(hs, h.header...)
+	if cookie := x.cookieHeader(h); cookie != "" {
+		hs = append(hs, Header{"Cookie", cookie})
+	}
+	hs = append(hs, conditionalHeaders(h)...)
 	if h.auth != nil && headerIndex(h.header, "Authorization") < 0 {
 		// Computed per hop: a Digest answer covers one method and URI.
 		hs = append(hs, Header{"Authorization", authorization(&h.auth.challenge, h.auth.cred, h.method, requestTarget(h.url))})
@@ -871,7 +891,7 @@ func (x *Exchange) readArrived(c *conn, body io.Reader, buf []byte, m int) (int,
 // deliverWhole delivers a response whose small, uncoded body arrived with
 // its head as one Response event (no Data), straight from the read buffer:
 // the common API response then costs the host one event instead of three.
-func (x *Exchange) deliverWhole(c *conn, head *ResponseHead, f framing) bool {
+func (x *Exchange) deliverWhole(c *conn, head *ResponseHead, f framing, keep bool) bool {
 	if !f.none {
 		if f.chunked || f.length < 0 || f.length > int64(c.br.Buffered()) ||
 			headerIndex(head.Headers, "Content-Encoding") >= 0 || !x.credit.take(f.length) {
@@ -881,6 +901,9 @@ func (x *Exchange) deliverWhole(c *conn, head *ResponseHead, f framing) bool {
 	}
 	head.Complete = true
 	x.sink.Response(head)
+	if keep {
+		x.wholeBody = append(x.wholeBody[:0], head.Body...) // for the cache: the read buffer is reused
+	}
 	head.Body = nil
 	c.br.Discard(int(f.length))
 	x.release(c, f)
@@ -901,14 +924,39 @@ func wantsClose(hs []Header) bool {
 	return false
 }
 
-// deliver emits the response and pumps its decoded body, paced by credit.
-func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing) error {
-	if x.deliverWhole(c, head, f) {
+// deliver emits the response and pumps its decoded body, paced by credit,
+// keeping a copy for the HTTP cache when the response may be stored.
+func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing, h *hop) error {
+	cache := x.cacheFor(h)
+	if cache != nil && !Storable(h.method, h.header, head) {
+		cache = nil
+	}
+	if x.deliverWhole(c, head, f, cache != nil) {
+		if cache != nil {
+			cache.Store(h.method, h.url, h.header, head, x.wholeBody, h.sentAt, time.Now())
+		}
+		x.wholeBody = nil
 		return nil
 	}
-	body := newDecodedBody(bodyReader(c.br, f), head.Headers)
+	raw := bodyReader(c.br, f)
+	var tee *cacheTee
+	if cache != nil && f.length <= maxCachedBody {
+		tee = &cacheTee{r: raw}
+		raw = tee
+	}
+	body := newDecodedBody(raw, head.Headers)
 	defer body.Close()
 	x.sink.Response(head)
+	return x.pumpBody(c, f, body, func() {
+		if tee != nil && !tee.overflow {
+			cache.Store(h.method, h.url, h.header, head, tee.buf.Bytes(), h.sentAt, time.Now())
+		}
+	})
+}
+
+// pumpBody delivers body as Data, paced by credit; at its end it calls
+// completeFn (if any) and releases c (nil for a body from the cache).
+func (x *Exchange) pumpBody(c *conn, f framing, body *decodedBody, completeFn func()) error {
 	lender, lends := x.sink.(ChunkSink)
 	var buf []byte
 	if !lends {
@@ -916,17 +964,22 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing) error {
 		defer bodyBuffers.Put(bufp)
 		buf = *bufp
 	}
+	fail := func(err error) error {
+		if c != nil {
+			x.closeConn(c)
+		}
+		return err
+	}
 	for {
 		n, err := x.credit.await(x.ctx, bodyChunk)
 		if err != nil {
-			x.closeConn(c)
-			return err
+			return fail(err)
 		}
 		if lends {
 			buf = lender.NewChunk(int(n))
 		}
 		m, rerr := body.Read(buf[:n])
-		if m > 0 && int64(m) < n && rerr == nil && c.tlsRaw != nil && !f.chunked && !body.coded {
+		if c != nil && m > 0 && int64(m) < n && rerr == nil && c.tlsRaw != nil && !f.chunked && !body.coded {
 			m, rerr = x.readArrived(c, body, buf[:n], m)
 		}
 		switch {
@@ -942,16 +995,21 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing) error {
 			lender.DropChunk(buf)
 		}
 		if rerr == io.EOF {
-			if body.finishFraming() {
+			framingDone := body.finishFraming()
+			switch {
+			case c == nil:
+			case framingDone:
 				x.release(c, f)
-			} else {
+			default:
 				x.closeConn(c)
+			}
+			if framingDone && completeFn != nil {
+				completeFn()
 			}
 			return nil
 		}
 		if rerr != nil {
-			x.closeConn(c)
-			return rerr
+			return fail(rerr)
 		}
 	}
 }

@@ -45,6 +45,10 @@ type Request struct {
 	NoLogin bool
 	// ResponseWindow is the body credit granted up front, in bytes.
 	ResponseWindow int64
+	// Cookies sends the session's cookies and stores Set-Cookie answers.
+	Cookies bool
+	// CacheMode says how the session's HTTP cache is used (GET only).
+	CacheMode CacheMode
 	// Initiator is the origin of whoever makes the request ("" for none):
 	// the origin option, else an Origin header.
 	Initiator string

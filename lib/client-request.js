@@ -7,6 +7,7 @@ const { parseOptions } = require('./options')
 const { validateHeader, isValidHeaderValue, headerLists } = require('./headers')
 const { fromFailure } = require('./errors')
 const { IncomingMessage, kPush, kEnd, kAbort, kFail, kActive } = require('./incoming-message')
+const { kSessionId } = require('./session')
 
 const { EVENT, SPEC_FLAG, RESPONSE_FLAG } = native
 
@@ -15,6 +16,16 @@ const RESPONSE_WINDOW = 1 << 20
 /** Upload window: streamed bytes that may wait in the engine before write() waits. */
 const UPLOAD_WINDOW = 1 << 20
 const REDIRECT_MODE = { follow: 0, error: 1, manual: 2 }
+
+/** Whether the session's cookies go with the request (SPEC section 9). */
+function sendsCookies (options) {
+  switch (options.credentials) {
+    case 'include': return true
+    case 'omit': return false
+    case 'same-origin': return options.origin === options.url.origin
+    default: return options.useSessionCookies === true
+  }
+}
 
 class ClientRequest extends Writable {
   // idle -end()/first chunked write-> started -head-> responded -END-> done
@@ -154,8 +165,9 @@ class ClientRequest extends Writable {
     if (this.#chunked) flags |= SPEC_FLAG.BODY_STREAMING
     else if (body !== null) flags |= SPEC_FLAG.BODY_BUFFERED
     if (options.credentials === 'omit') flags |= SPEC_FLAG.NO_LOGIN
-    const fields = [flags, 0, options.method, options.url.href, REDIRECT_MODE[options.redirect],
-      RESPONSE_WINDOW, options.timeout, options.origin || '']
+    if (sendsCookies(options)) flags |= SPEC_FLAG.COOKIES
+    const fields = [flags, options.session[kSessionId], options.method, options.url.href,
+      REDIRECT_MODE[options.redirect], RESPONSE_WINDOW, options.timeout, options.origin || '', options.cacheMode]
     for (const { name, value } of options.headers.values()) {
       const text = String(value)
       // A value whose toString() changed since setHeader must still not inject.
@@ -189,7 +201,8 @@ class ClientRequest extends Writable {
       rawHeaders: fields.slice(2),
       versionMajor: Math.floor(version / 1000),
       versionMinor: version % 1000,
-      reused: (flags & RESPONSE_FLAG.REUSED) !== 0
+      reused: (flags & RESPONSE_FLAG.REUSED) !== 0,
+      fromCache: (flags & RESPONSE_FLAG.FROM_CACHE) !== 0
     }, () => this.#grantCredit(), () => this.#onResponseDestroyed())
     this.#response = response
     this.#phase = 'responded'

@@ -19,6 +19,7 @@ class IncomingMessage extends Readable {
   #headers = null // folded on first use
   #url
   #reused
+  #fromCache
   #onRead
   #onDestroy
   #ended = false // the engine delivered the whole body
@@ -38,6 +39,7 @@ class IncomingMessage extends Readable {
     this.#rawHeaders = head.rawHeaders
     this.#url = head.url
     this.#reused = head.reused
+    this.#fromCache = head.fromCache
     this.#onRead = onRead
     this.#onDestroy = onDestroy
   }
@@ -65,6 +67,9 @@ class IncomingMessage extends Readable {
 
   /** Addition: whether the response came over a reused keep-alive connection. */
   get reusedConnection () { return this.#reused }
+
+  /** Addition: whether the session's HTTP cache answered, without the network. */
+  get fromCache () { return this.#fromCache }
 
   _read () {
     this.#onRead()

@@ -15,10 +15,12 @@ const EVENT = Object.freeze({
   DATA: 4,
   END: 5,
   FAIL: 6,
-  UPLOAD_PROGRESS: 7
+  UPLOAD_PROGRESS: 7,
+  RESULT: 8,
+  COOKIE_CHANGED: 9
 })
-const RESPONSE_FLAG = Object.freeze({ REUSED: 1, COMPLETE: 2 })
-const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4 })
+const RESPONSE_FLAG = Object.freeze({ REUSED: 1, COMPLETE: 2, FROM_CACHE: 4 })
+const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4, COOKIES: 8 })
 
 function addonPath () {
   const root = path.resolve(__dirname, '..')
@@ -41,7 +43,7 @@ const handlers = new Map()
 
 binding.setDispatch((id, kind, n1, n2, text, flags, data) => {
   const handler = handlers.get(id)
-  if (kind === EVENT.END || kind === EVENT.FAIL ||
+  if (kind === EVENT.END || kind === EVENT.FAIL || kind === EVENT.RESULT ||
       (kind === EVENT.RESPONSE && (flags & RESPONSE_FLAG.COMPLETE) !== 0)) {
     handlers.delete(id) // the terminal event: the engine is done with id
   }
@@ -82,7 +84,38 @@ function start (spec, body, handler) {
   return id
 }
 
+/**
+ * Runs a session operation in the engine.
+ * @param {string} op e.g. 'cookies.get'
+ * @param {object} fields the operation's arguments
+ * @returns {Promise<any>} the result, or a rejection with the engine's message
+ */
+function call (op, fields) {
+  return new Promise((resolve, reject) => {
+    const id = binding.call(JSON.stringify({ op, ...fields }))
+    handlers.set(id, (kind, n1, n2, text, flags) => {
+      if (flags & 1) reject(new Error(text))
+      else resolve(JSON.parse(text))
+    })
+    scheduleFlush()
+  })
+}
+
+/** Routes the events addressed to a fresh id to handler until unlisten(id). */
+function listen (handler) {
+  const id = binding.newId()
+  handlers.set(id, handler)
+  return id
+}
+
+function unlisten (id) {
+  handlers.delete(id)
+}
+
 module.exports = {
+  call,
+  listen,
+  unlisten,
   EVENT,
   RESPONSE_FLAG,
   SPEC_FLAG,

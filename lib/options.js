@@ -2,8 +2,10 @@
 // ClientRequest options, parsed exactly as Electron parses them.
 const url = require('node:url')
 const { validateHeader } = require('./headers')
+const { Session, fromPartition } = require('./session')
 
 const HTTP_PROTOCOLS = new Set(['http:', 'https:'])
+const CACHE_MODES = ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached']
 const REDIRECT_MODES = ['follow', 'error', 'manual']
 const METHOD = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/
 
@@ -64,8 +66,17 @@ function parseOptions (input) {
     validateHeader(name, value)
     headers.set(name.toLowerCase(), { name, value })
   }
-  if (options.partition && !options.session && typeof options.partition !== 'string') {
-    throw new TypeError('`partition` should be a string')
+  let session
+  if (options.session) {
+    if (!(options.session instanceof Session)) {
+      throw new TypeError('`session` should be an instance of the Session class')
+    }
+    session = options.session
+  } else if (options.partition) {
+    if (typeof options.partition !== 'string') throw new TypeError('`partition` should be a string')
+    session = fromPartition(options.partition)
+  } else {
+    session = fromPartition('')
   }
   if (!HTTP_PROTOCOLS.has(parsed.protocol)) {
     throw new Error('ClientRequest only supports http: and https: protocols')
@@ -76,6 +87,10 @@ function parseOptions (input) {
   const method = String(options.method || 'GET').toUpperCase()
   if (!METHOD.test(method)) {
     throw new TypeError(`Method must be a valid HTTP token ["${method}"]`)
+  }
+  const cache = options.cache == null ? 'default' : options.cache
+  if (!CACHE_MODES.includes(cache)) {
+    throw new TypeError(`cache mode should be one of ${CACHE_MODES.join(', ')}`)
   }
   let timeout = 0
   if (options.timeout != null) {
@@ -89,6 +104,8 @@ function parseOptions (input) {
     url: parsed,
     redirect,
     headers,
+    session,
+    cacheMode: CACHE_MODES.indexOf(cache),
     credentials: options.credentials,
     useSessionCookies: options.useSessionCookies,
     origin: initiatorOrigin(options.origin),

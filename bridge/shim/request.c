@@ -108,6 +108,37 @@ static napi_value start(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* JS thread. call(json: string) -> id: a session operation, answered by one
+ * GNR_EV_RESULT event to that id (which keeps the process alive until then). */
+static napi_value call(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!get_args(env, info, &a, false)) return NULL;
+  size_t len = 0;
+  NAPI_CALL(env, a.argc >= 1 ? napi_get_value_string_utf8(env, a.argv[0], NULL, 0, &len) : napi_invalid_arg);
+  uint64_t id = __atomic_add_fetch(&g_last_request_id, 1, __ATOMIC_RELAXED);
+  gnr_command *cmd = shim_command_new(a.st->id, id, GNR_CMD_CALL, NULL, len + 1, NULL, 0);
+  if (cmd == NULL) return push(env, NULL), NULL;
+  if (napi_get_value_string_utf8(env, a.argv[0], (char *)cmd->text, len + 1, &len) != napi_ok) {
+    free(cmd);
+    shim_throw_last_error(env);
+    return NULL;
+  }
+  cmd->text_len = len;
+  shim_request_started(env, a.st);
+  shim_command_push(cmd);
+  napi_value result;
+  NAPI_CALL(env, napi_create_double(env, (double)id, &result));
+  return result;
+}
+
+/* JS thread. newId() -> a fresh id (for cookie listeners). */
+static napi_value new_id(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  NAPI_CALL(env, napi_create_double(env, (double)__atomic_add_fetch(&g_last_request_id, 1, __ATOMIC_RELAXED), &result));
+  return result;
+}
+
 /* JS thread. write(id, chunk: Buffer): the chunk is copied; the caller paces
  * itself with the UPLOAD_PROGRESS events. */
 static napi_value write_body(napi_env env, napi_callback_info info) {
@@ -195,6 +226,8 @@ static napi_value live_requests(napi_env env, napi_callback_info info) {
 napi_status shim_define_request_functions(napi_env env, napi_value exports, env_state *st) {
   napi_property_descriptor props[] = {
       {"start", NULL, start, NULL, NULL, NULL, napi_enumerable, st},
+      {"call", NULL, call, NULL, NULL, NULL, napi_enumerable, st},
+      {"newId", NULL, new_id, NULL, NULL, NULL, napi_enumerable, st},
       {"write", NULL, write_body, NULL, NULL, NULL, napi_enumerable, st},
       {"endBody", NULL, end_body, NULL, NULL, NULL, napi_enumerable, st},
       {"grant", NULL, grant, NULL, NULL, NULL, napi_enumerable, st},

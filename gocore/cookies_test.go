@@ -1,0 +1,787 @@
+package gocore
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// cookieClock is a settable clock for jars under test.
+type cookieClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *cookieClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *cookieClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// cookieLog records a jar's changes as "cause name=value" ("-" prefix for
+// a removal).
+type cookieLog struct {
+	mu      sync.Mutex
+	changes []CookieChange
+}
+
+func (l *cookieLog) record(c CookieChange) {
+	l.mu.Lock()
+	l.changes = append(l.changes, c)
+	l.mu.Unlock()
+}
+
+func (l *cookieLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, c := range l.changes {
+		sign := "+"
+		if c.Removed {
+			sign = "-"
+		}
+		out = append(out, sign+c.Cause+" "+c.Cookie.Name+"="+c.Cookie.Value)
+	}
+	l.changes = nil
+	return out
+}
+
+// newTestCookieJar is an in-memory jar on a fake clock, recording changes.
+func newTestCookieJar(t *testing.T) (*CookieJar, *cookieLog, *cookieClock) {
+	t.Helper()
+	log := &cookieLog{}
+	j, err := NewCookieJar("", log.record)
+	require.NoError(t, err)
+	clock := &cookieClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	j.now = clock.now
+	t.Cleanup(func() { assert.NoError(t, j.Close()) })
+	return j, log, clock
+}
+
+func cookieURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	return u
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+func TestParseSetCookie(t *testing.T) {
+	date := time.Date(2031, 10, 21, 7, 28, 0, 0, time.UTC)
+	base := func(name, value string) cookieAttrs {
+		return cookieAttrs{name: name, value: value, sameSite: SameSiteUnspecified}
+	}
+	with := func(a cookieAttrs, f func(*cookieAttrs)) cookieAttrs { f(&a); return a }
+	tests := []struct {
+		name     string
+		line     string
+		want     cookieAttrs
+		wantExcl cookieExclusion
+	}{
+		{name: "name and value", line: "a=b", want: base("a", "b")},
+		{name: "whitespace around name and value is trimmed", line: " a \t= b ", want: base("a", "b")},
+		{name: "no equals sign makes a nameless cookie", line: "token", want: base("", "token")},
+		{name: "empty name", line: "=v", want: base("", "v")},
+		{name: "value keeps quotes and equals signs", line: `a="x=y"`, want: base("a", `"x=y"`)},
+		{name: "empty value", line: "a=", want: base("a", "")},
+		{name: "flags are case-insensitive", line: "a=b; SECURE; httpOnly", want: with(base("a", "b"), func(a *cookieAttrs) {
+			a.secure, a.httpOnly = true, true
+		})},
+		{name: "expires", line: "a=b; Expires=Tue, 21 Oct 2031 07:28:00 GMT", want: with(base("a", "b"), func(a *cookieAttrs) {
+			a.expires, a.hasExpires = date, true
+		})},
+		{name: "unparsable expires is ignored", line: "a=b; expires=soon", want: base("a", "b")},
+		{name: "max-age", line: "a=b; Max-Age=60", want: with(base("a", "b"), func(a *cookieAttrs) {
+			a.maxAge, a.hasMaxAge = 60, true
+		})},
+		{name: "negative max-age", line: "a=b; max-age=-1", want: with(base("a", "b"), func(a *cookieAttrs) {
+			a.maxAge, a.hasMaxAge = -1, true
+		})},
+		{name: "huge max-age saturates", line: "a=b; max-age=99999999999999999999999", want: with(base("a", "b"), func(a *cookieAttrs) {
+			a.maxAge, a.hasMaxAge = 1<<63-1, true
+		})},
+		{name: "max-age that is not a number is ignored", line: "a=b; max-age=+5; max-age=1e3", want: base("a", "b")},
+		{name: "domain and path", line: "a=b; Domain=.Example.com; Path=/x", want: with(base("a", "b"), func(a *cookieAttrs) {
+			a.domain, a.hasDomain, a.path, a.hasPath = ".Example.com", true, "/x", true
+		})},
+		{name: "empty domain is no domain", line: "a=b; Domain=", want: base("a", "b")},
+		{name: "the last of a repeated attribute wins", line: "a=b; Path=/x; path=/y", want: with(base("a", "b"), func(a *cookieAttrs) {
+			a.path, a.hasPath = "/y", true
+		})},
+		{name: "samesite none", line: "a=b; SameSite=None", want: with(base("a", "b"), func(a *cookieAttrs) { a.sameSite = SameSiteNoRestriction })},
+		{name: "samesite lax", line: "a=b; samesite=lax", want: with(base("a", "b"), func(a *cookieAttrs) { a.sameSite = SameSiteLax })},
+		{name: "samesite strict", line: "a=b; SameSite=STRICT", want: with(base("a", "b"), func(a *cookieAttrs) { a.sameSite = SameSiteStrict })},
+		{name: "unknown samesite is unspecified", line: "a=b; SameSite=Extended", want: base("a", "b")},
+		{name: "unknown attributes are ignored", line: "a=b; Priority=High; Partitioned; ; =x", want: base("a", "b")},
+		{name: "attribute values over 1024 bytes are ignored", line: "a=b; Path=/" + strings.Repeat("p", 1024), want: base("a", "b")},
+		{name: "control characters refuse the line", line: "a=b\x01c", want: base("", ""), wantExcl: cookieExclDisallowedCharacter},
+		{name: "a tab is not a control character here", line: "a=b\tc", want: base("a", "b\tc")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, excl := parseSetCookie(tt.line)
+			assert.Equal(t, tt.wantExcl, excl)
+			if excl == 0 {
+				assert.Equal(t, tt.want, got)
+			}
+		})
+	}
+}
+
+func TestParseCookieDate(t *testing.T) {
+	want := time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)
+	tests := []struct {
+		name string
+		in   string
+		want time.Time // zero: not a date
+	}{
+		{name: "RFC 1123", in: "Sun, 06 Nov 1994 08:49:37 GMT", want: want},
+		{name: "RFC 850 with a two-digit year", in: "Sunday, 06-Nov-94 08:49:37 GMT", want: want},
+		{name: "asctime", in: "Sun Nov  6 08:49:37 1994", want: want},
+		{name: "any order and case", in: "1994 nov 6 8:49:37", want: want},
+		{name: "single-digit time fields", in: "6 Nov 1994 8:9:7", want: time.Date(1994, 11, 6, 8, 9, 7, 0, time.UTC)},
+		{name: "years below 70 are in 2000s", in: "06 Nov 30 08:49:37", want: time.Date(2030, 11, 6, 8, 49, 37, 0, time.UTC)},
+		{name: "month by its first three letters", in: "06 November 2031 08:49:37", want: time.Date(2031, 11, 6, 8, 49, 37, 0, time.UTC)},
+		{name: "no time", in: "Sun, 06 Nov 1994"},
+		{name: "no such day", in: "30 Feb 2031 00:00:00"},
+		{name: "hour out of range", in: "06 Nov 1994 24:00:00"},
+		{name: "year before 1601", in: "06 Nov 1600 08:49:37"},
+		{name: "three-digit time field", in: "06 Nov 1994 008:49:37"},
+		{name: "empty", in: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := parseCookieDate(tt.in)
+			assert.Equal(t, !tt.want.IsZero(), ok)
+			if ok {
+				assert.True(t, tt.want.Equal(got), "got %v", got)
+			}
+		})
+	}
+}
+
+// TestCookieSetFromResponseRules covers which Set-Cookie lines are kept and
+// what domain and path they get.
+func TestCookieSetFromResponseRules(t *testing.T) {
+	long := strings.Repeat("v", cookieMaxNameValueBytes-1)
+	tests := []struct {
+		name         string
+		url          string
+		line         string
+		wantStored   bool
+		wantDomain   string
+		wantHostOnly bool
+		wantPath     string
+	}{
+		{name: "no domain is host-only", url: "http://www.example.com/", line: "a=b", wantStored: true, wantDomain: "www.example.com", wantHostOnly: true, wantPath: "/"},
+		{name: "host is lowercased", url: "http://WWW.Example.COM/", line: "a=b", wantStored: true, wantDomain: "www.example.com", wantHostOnly: true, wantPath: "/"},
+		{name: "parent domain is accepted", url: "http://www.example.com/", line: "a=b; Domain=example.com", wantStored: true, wantDomain: ".example.com", wantPath: "/"},
+		{name: "leading dot and case of the domain do not matter", url: "http://www.example.com/", line: "a=b; Domain=.EXAMPLE.com", wantStored: true, wantDomain: ".example.com", wantPath: "/"},
+		{name: "domain equal to the host is a domain cookie", url: "http://example.com/", line: "a=b; Domain=example.com", wantStored: true, wantDomain: ".example.com", wantPath: "/"},
+		{name: "unrelated domain is rejected", url: "http://www.example.com/", line: "a=b; Domain=other.com"},
+		{name: "subdomain of the host is rejected", url: "http://example.com/", line: "a=b; Domain=www.example.com"},
+		{name: "partial label is rejected", url: "http://example.com/", line: "a=b; Domain=ample.com"},
+		{name: "public suffix is rejected", url: "http://a.b.co.uk/", line: "a=b; Domain=co.uk"},
+		{name: "registrable domain under a multi-label suffix is accepted", url: "http://a.b.co.uk/", line: "a=b; Domain=b.co.uk", wantStored: true, wantDomain: ".b.co.uk", wantPath: "/"},
+		{name: "public suffix equal to the host becomes host-only", url: "http://co.uk/", line: "a=b; Domain=co.uk", wantStored: true, wantDomain: "co.uk", wantHostOnly: true, wantPath: "/"},
+		{name: "private public suffix is rejected", url: "http://me.github.io/", line: "a=b; Domain=github.io"},
+		{name: "top-level domain is rejected", url: "http://example.com/", line: "a=b; Domain=com"},
+		{name: "trailing dot is rejected", url: "http://example.com/", line: "a=b; Domain=example.com."},
+		{name: "non-ASCII domain is rejected", url: "http://example.com/", line: "a=b; Domain=exämple.com"},
+		{name: "IP domain equal to the host is host-only", url: "http://127.0.0.1/", line: "a=b; Domain=127.0.0.1", wantStored: true, wantDomain: "127.0.0.1", wantHostOnly: true, wantPath: "/"},
+		{name: "IP suffix is rejected", url: "http://127.0.0.1/", line: "a=b; Domain=0.0.1"},
+		{name: "IPv6 host is bracketed", url: "http://[::1]:8080/", line: "a=b", wantStored: true, wantDomain: "[::1]", wantHostOnly: true, wantPath: "/"},
+		{name: "intranet name as its own domain is host-only", url: "http://localhost/", line: "a=b; Domain=localhost", wantStored: true, wantDomain: "localhost", wantHostOnly: true, wantPath: "/"},
+		{name: "intranet parent is rejected", url: "http://a.localhost/", line: "a=b; Domain=localhost"},
+		{name: "default path is the directory", url: "http://example.com/a/b/c?q=1", line: "a=b", wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/a/b"},
+		{name: "default path of a top-level file is /", url: "http://example.com/a", line: "a=b", wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/"},
+		{name: "default path of no path is /", url: "http://example.com", line: "a=b", wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/"},
+		{name: "relative path attribute takes the default", url: "http://example.com/a/b", line: "a=b; Path=x", wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/a"},
+		{name: "path attribute is kept", url: "http://example.com/", line: "a=b; Path=/x/y/", wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/x/y/"},
+		{name: "secure from http is rejected", url: "http://example.com/", line: "a=b; Secure"},
+		{name: "secure from https is accepted", url: "https://example.com/", line: "a=b; Secure", wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/"},
+		{name: "samesite none without secure is rejected", url: "https://example.com/", line: "a=b; SameSite=None"},
+		{name: "samesite none with secure is accepted", url: "https://example.com/", line: "a=b; SameSite=None; Secure", wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/"},
+		{name: "__Secure- without secure is rejected", url: "https://example.com/", line: "__Secure-a=b"},
+		{name: "__Secure- with secure over https is accepted", url: "https://example.com/", line: "__Secure-a=b; Secure", wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/"},
+		{name: "__Secure- prefix is case-insensitive", url: "https://example.com/", line: "__SECURE-a=b"},
+		{name: "__Host- with secure, no domain and path / is accepted", url: "https://example.com/x/y", line: "__Host-a=b; Secure; Path=/", wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/"},
+		{name: "__Host- with a domain is rejected", url: "https://example.com/", line: "__Host-a=b; Secure; Path=/; Domain=example.com"},
+		{name: "__Host- without a path attribute is rejected", url: "https://example.com/", line: "__Host-a=b; Secure"},
+		{name: "__Host- with a relative path attribute is rejected even at /", url: "https://example.com/", line: "__Host-a=b; Secure; Path=x"},
+		{name: "__Host- with another path is rejected", url: "https://example.com/", line: "__Host-a=b; Secure; Path=/x"},
+		{name: "__Host- without secure is rejected", url: "https://example.com/", line: "__host-a=b; Path=/"},
+		{name: "nameless cookie hiding a prefix is rejected", url: "https://example.com/", line: "__Host-a; Secure; Path=/"},
+		{name: "name and value of 4096 bytes are accepted", url: "http://example.com/", line: "a=" + long, wantStored: true, wantDomain: "example.com", wantHostOnly: true, wantPath: "/"},
+		{name: "name and value over 4096 bytes are rejected", url: "http://example.com/", line: "ab=" + long},
+		{name: "no name and no value is rejected", url: "http://example.com/", line: "="},
+		{name: "empty line is rejected", url: "http://example.com/", line: ""},
+		{name: "other schemes are ignored", url: "ftp://example.com/", line: "a=b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, _, _ := newTestCookieJar(t)
+			j.SetFromResponse(cookieURL(t, tt.url), []string{tt.line})
+			got := j.Get(CookieFilter{})
+			if !tt.wantStored {
+				assert.Empty(t, got)
+				return
+			}
+			require.Len(t, got, 1)
+			assert.Equal(t, tt.wantDomain, got[0].Domain)
+			assert.Equal(t, tt.wantHostOnly, got[0].HostOnly)
+			assert.Equal(t, tt.wantPath, got[0].Path)
+		})
+	}
+}
+
+func TestCookieSetFromResponseKeepsTheAttributes(t *testing.T) {
+	j, _, clock := newTestCookieJar(t)
+	j.SetFromResponse(cookieURL(t, "https://example.com/"), []string{
+		"a=1; Secure; HttpOnly; SameSite=Strict; Max-Age=60",
+		"b=2",
+	})
+	got := j.Get(CookieFilter{})
+	require.Len(t, got, 2)
+	byName := map[string]Cookie{got[0].Name: got[0], got[1].Name: got[1]}
+	a := byName["a"]
+	assert.True(t, a.Secure)
+	assert.True(t, a.HTTPOnly)
+	assert.False(t, a.Session)
+	assert.Equal(t, SameSiteStrict, a.SameSite)
+	assert.Equal(t, cookieSeconds(clock.now().Add(time.Minute)), a.ExpirationDate)
+	b := byName["b"]
+	assert.False(t, b.Secure)
+	assert.False(t, b.HTTPOnly)
+	assert.True(t, b.Session)
+	assert.Zero(t, b.ExpirationDate)
+	assert.Equal(t, SameSiteUnspecified, b.SameSite)
+}
+
+func TestCookieMatching(t *testing.T) {
+	domain := &Cookie{Domain: ".example.com", Path: "/"}
+	host := &Cookie{Domain: "example.com", HostOnly: true, Path: "/"}
+	dir := &Cookie{Domain: "example.com", HostOnly: true, Path: "/docs"}
+	slash := &Cookie{Domain: "example.com", HostOnly: true, Path: "/docs/"}
+	secure := &Cookie{Domain: "example.com", HostOnly: true, Path: "/", Secure: true}
+	tests := []struct {
+		name   string
+		cookie *Cookie
+		host   string
+		path   string
+		secure bool
+		want   bool
+	}{
+		{name: "domain cookie matches its domain", cookie: domain, host: "example.com", path: "/", want: true},
+		{name: "domain cookie matches a subdomain", cookie: domain, host: "a.b.example.com", path: "/", want: true},
+		{name: "domain cookie does not match a look-alike", cookie: domain, host: "badexample.com", path: "/"},
+		{name: "host-only cookie matches its host", cookie: host, host: "example.com", path: "/x", want: true},
+		{name: "host-only cookie does not match a subdomain", cookie: host, host: "www.example.com", path: "/"},
+		{name: "path matches itself", cookie: dir, host: "example.com", path: "/docs", want: true},
+		{name: "path matches below a slash", cookie: dir, host: "example.com", path: "/docs/web", want: true},
+		{name: "path does not match a longer name", cookie: dir, host: "example.com", path: "/docsx"},
+		{name: "path does not match its parent", cookie: dir, host: "example.com", path: "/"},
+		{name: "path ending in a slash matches below it", cookie: slash, host: "example.com", path: "/docs/x", want: true},
+		{name: "path ending in a slash does not match without it", cookie: slash, host: "example.com", path: "/docs"},
+		{name: "secure cookie goes over https", cookie: secure, host: "example.com", path: "/", secure: true, want: true},
+		{name: "secure cookie does not go over http", cookie: secure, host: "example.com", path: "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, cookieIncluded(tt.cookie, tt.host, tt.path, tt.secure))
+		})
+	}
+}
+
+func TestCookieHeader(t *testing.T) {
+	j, _, clock := newTestCookieJar(t)
+	set := func(rawURL string, lines ...string) {
+		j.SetFromResponse(cookieURL(t, rawURL), lines)
+		clock.advance(time.Second)
+	}
+	set("https://www.example.com/", "old=1; Domain=example.com")
+	set("https://www.example.com/", "new=2")
+	set("https://www.example.com/", "deep=3; Path=/a/b")
+	set("https://www.example.com/", "mid=4; Path=/a")
+	set("https://www.example.com/", "sec=5; Secure")
+	set("https://www.example.com/", "nameless")
+	set("https://www.example.com/", "other=6; Path=/z")
+	set("https://example.com/", "apex=7")
+
+	tests := []struct {
+		name string
+		url  string
+		want string
+	}{
+		{name: "longest path first then oldest first", url: "https://www.example.com/a/b/c", want: "deep=3; mid=4; old=1; new=2; sec=5; nameless"},
+		{name: "secure cookies are not sent over http", url: "http://www.example.com/a", want: "mid=4; old=1; new=2; nameless"},
+		{name: "domain cookie reaches the parent, host-only ones stay", url: "https://example.com/", want: "old=1; apex=7"},
+		{name: "other hosts get nothing", url: "https://example.org/", want: ""},
+		{name: "other schemes get nothing", url: "ws://www.example.com/", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, j.CookieHeader(cookieURL(t, tt.url)))
+		})
+	}
+}
+
+func TestCookieHeaderUpdatesLastAccessButGetDoesNot(t *testing.T) {
+	j, _, clock := newTestCookieJar(t)
+	u := cookieURL(t, "http://example.com/")
+	j.SetFromResponse(u, []string{"a=1"})
+	created := clock.now()
+	clock.advance(time.Hour)
+	j.Get(CookieFilter{URL: u.String()})
+	assert.True(t, j.Get(CookieFilter{})[0].LastAccess.Equal(created))
+	j.CookieHeader(u)
+	got := j.Get(CookieFilter{})[0]
+	assert.True(t, got.LastAccess.Equal(clock.now()))
+	assert.True(t, got.Creation.Equal(created))
+}
+
+func TestCookieExpiry(t *testing.T) {
+	tests := []struct {
+		name        string
+		line        string
+		wantSession bool
+		wantExpires time.Duration // from now
+	}{
+		{name: "max-age sets the expiry", line: "a=1; Max-Age=60", wantExpires: time.Minute},
+		{name: "max-age wins over expires", line: "a=1; Expires=Wed, 01 Jan 2031 00:00:00 GMT; Max-Age=60", wantExpires: time.Minute},
+		{name: "max-age wins over expires in either order", line: "a=1; Max-Age=60; Expires=Wed, 01 Jan 2031 00:00:00 GMT", wantExpires: time.Minute},
+		{name: "expires sets the expiry", line: "a=1; Expires=Thu, 02 Jan 2030 04:04:05 GMT", wantExpires: time.Hour},
+		{name: "an invalid max-age leaves expires in charge", line: "a=1; Max-Age=soon; Expires=Thu, 02 Jan 2030 04:04:05 GMT", wantExpires: time.Hour},
+		{name: "expiry is capped at 400 days", line: "a=1; Max-Age=999999999", wantExpires: cookieMaxLifetime},
+		{name: "expires is capped at 400 days", line: "a=1; Expires=Fri, 01 Jan 2100 00:00:00 GMT", wantExpires: cookieMaxLifetime},
+		{name: "neither makes a session cookie", line: "a=1", wantSession: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, _, clock := newTestCookieJar(t)
+			j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{tt.line})
+			got := j.Get(CookieFilter{})
+			require.Len(t, got, 1)
+			assert.Equal(t, tt.wantSession, got[0].Session)
+			if !tt.wantSession {
+				assert.Equal(t, cookieSeconds(clock.now().Add(tt.wantExpires)), got[0].ExpirationDate)
+			}
+		})
+	}
+}
+
+func TestCookieExpiredCookiesAreRemovedWithCauseExpired(t *testing.T) {
+	j, log, clock := newTestCookieJar(t)
+	u := cookieURL(t, "http://example.com/")
+	j.SetFromResponse(u, []string{"short=1; Max-Age=10", "long=2; Max-Age=100", "session=3"})
+	assert.Equal(t, []string{"+inserted short=1", "+inserted long=2", "+inserted session=3"}, log.take())
+
+	clock.advance(10 * time.Second)
+	assert.Equal(t, "long=2; session=3", j.CookieHeader(u))
+	assert.Equal(t, []string{"-expired short=1"}, log.take())
+
+	clock.advance(90 * time.Second)
+	assert.Len(t, j.Get(CookieFilter{}), 1)
+	assert.Equal(t, []string{"-expired long=2"}, log.take())
+	assert.Equal(t, 1, j.Len())
+}
+
+func TestCookieOverwriteCauses(t *testing.T) {
+	tests := []struct {
+		name   string
+		first  string
+		second string
+		want   []string
+	}{
+		{name: "new value: overwrite then inserted", first: "a=1", second: "a=2",
+			want: []string{"+inserted a=1", "-overwrite a=1", "+inserted a=2"}},
+		{name: "same cookie again: overwrite then inserted-no-change-overwrite", first: "a=1; HttpOnly", second: "a=1; HttpOnly",
+			want: []string{"+inserted a=1", "-overwrite a=1", "+inserted-no-change-overwrite a=1"}},
+		{name: "same value, new attributes: overwrite then inserted-no-value-change-overwrite", first: "a=1", second: "a=1; Max-Age=60",
+			want: []string{"+inserted a=1", "-overwrite a=1", "+inserted-no-value-change-overwrite a=1"}},
+		{name: "already expired: expired-overwrite and nothing stored", first: "a=1", second: "a=2; Max-Age=0",
+			want: []string{"+inserted a=1", "-expired-overwrite a=1"}},
+		{name: "expires in the past: expired-overwrite", first: "a=1", second: "a=2; Expires=Thu, 01 Jan 1970 00:00:01 GMT",
+			want: []string{"+inserted a=1", "-expired-overwrite a=1"}},
+		{name: "already expired and nothing to replace: no change", first: "b=1", second: "a=2; Max-Age=-5",
+			want: []string{"+inserted b=1"}},
+		{name: "another path is another cookie", first: "a=1; Path=/x", second: "a=2; Path=/y",
+			want: []string{"+inserted a=1", "+inserted a=2"}},
+		{name: "a domain cookie does not replace a host-only one", first: "a=1", second: "a=2; Domain=example.com",
+			want: []string{"+inserted a=1", "+inserted a=2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, log, _ := newTestCookieJar(t)
+			u := cookieURL(t, "http://example.com/")
+			j.SetFromResponse(u, []string{tt.first})
+			j.SetFromResponse(u, []string{tt.second})
+			assert.Equal(t, tt.want, log.take())
+		})
+	}
+}
+
+func TestCookieOverwriteWithTheSameValueKeepsTheCreationTime(t *testing.T) {
+	j, _, clock := newTestCookieJar(t)
+	u := cookieURL(t, "http://example.com/")
+	j.SetFromResponse(u, []string{"a=1", "b=1"})
+	created := clock.now()
+	clock.advance(time.Hour)
+	j.SetFromResponse(u, []string{"a=1; Max-Age=60", "b=2"})
+	got := map[string]Cookie{}
+	for _, c := range j.Get(CookieFilter{}) {
+		got[c.Name] = c
+	}
+	assert.True(t, got["a"].Creation.Equal(created), "same value inherits the creation time")
+	assert.True(t, got["b"].Creation.After(created), "a new value is a new cookie")
+}
+
+func TestCookieInsecureOriginLeavesSecureCookiesAlone(t *testing.T) {
+	j, log, _ := newTestCookieJar(t)
+	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"a=secure; Secure; Domain=example.com; Path=/"})
+	log.take()
+	j.SetFromResponse(cookieURL(t, "http://www.example.com/"), []string{
+		"a=shadow",                              // same name, host within the secure cookie's domain
+		"a=shadow2; Domain=example.com",         // same name, domain and path
+		"a=shadow3; Path=/deeper",               // a path on the secure cookie's path
+		"b=other",                               // another name is fine
+		"a=elsewhere; Domain=other.example.com", // not a domain of this host: rejected anyway
+	})
+	assert.Equal(t, []string{"+inserted b=other"}, log.take())
+	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"a=replaced; Secure; Domain=example.com"})
+	assert.Equal(t, []string{"-overwrite a=secure", "+inserted a=replaced"}, log.take())
+}
+
+func TestCookieEvictionPerDomain(t *testing.T) {
+	j, log, clock := newTestCookieJar(t)
+	u := cookieURL(t, "https://example.com/")
+	for i := range cookieMaxPerDomain {
+		secure := ""
+		if i < 10 {
+			secure = "; Secure" // the oldest ten are secure and so evicted last
+		}
+		j.SetFromResponse(u, []string{fmt.Sprintf("c%03d=v%s", i, secure)})
+		clock.advance(time.Second)
+	}
+	assert.Equal(t, cookieMaxPerDomain, j.Len())
+	log.take()
+
+	j.SetFromResponse(u, []string{"last=1"})
+	changes := log.take()
+	require.Len(t, changes, 1+cookieMaxPerDomain+1-(cookieMaxPerDomain-cookiePurgePerDomain))
+	assert.Equal(t, "+inserted last=1", changes[0])
+	var want []string
+	for i := 10; i < 10+cookiePurgePerDomain+1; i++ {
+		want = append(want, fmt.Sprintf("-evicted c%03d=v", i))
+	}
+	assert.Equal(t, want, changes[1:], "non-secure first, least recently accessed first")
+	assert.Equal(t, cookieMaxPerDomain-cookiePurgePerDomain, j.Len())
+	assert.Len(t, j.Get(CookieFilter{Secure: boolPtr(true)}), 10, "secure cookies survive")
+}
+
+func TestCookieEvictionSparesRecentlyAccessedCookies(t *testing.T) {
+	j, log, clock := newTestCookieJar(t)
+	for i := range cookieMaxPerDomain {
+		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{fmt.Sprintf("c%03d=v; Path=/p%03d", i, i)})
+		clock.advance(time.Second)
+	}
+	assert.Equal(t, "c000=v", j.CookieHeader(cookieURL(t, "http://example.com/p000")))
+	clock.advance(time.Second)
+	log.take()
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"last=1"})
+	changes := log.take()
+	assert.NotContains(t, changes, "-evicted c000=v")
+	assert.Contains(t, changes, "-evicted c001=v")
+	assert.Contains(t, changes, "-evicted c031=v")
+	assert.NotContains(t, changes, "-evicted c032=v")
+}
+
+func TestCookieEvictionDropsExpiredCookiesFirst(t *testing.T) {
+	j, log, clock := newTestCookieJar(t)
+	u := cookieURL(t, "http://example.com/")
+	j.SetFromResponse(u, []string{"dying=1; Max-Age=5"})
+	for i := range cookieMaxPerDomain - 1 {
+		j.SetFromResponse(u, []string{fmt.Sprintf("c%03d=v", i)})
+	}
+	clock.advance(10 * time.Second)
+	log.take()
+	j.SetFromResponse(u, []string{"last=1"})
+	assert.Equal(t, []string{"+inserted last=1", "-expired dying=1"}, log.take())
+	assert.Equal(t, cookieMaxPerDomain, j.Len())
+}
+
+func TestCookieEvictionInTheWholeJar(t *testing.T) {
+	j, log, clock := newTestCookieJar(t)
+	perDomain := 150
+	for i := range cookieMaxTotal {
+		u := cookieURL(t, fmt.Sprintf("http://d%02d.example/", i/perDomain))
+		j.SetFromResponse(u, []string{fmt.Sprintf("c%04d=v", i)})
+		clock.advance(time.Millisecond)
+	}
+	assert.Equal(t, cookieMaxTotal, j.Len())
+	log.take()
+	j.SetFromResponse(cookieURL(t, "http://last.example/"), []string{"last=1"})
+	changes := log.take()
+	evicted := cookieMaxTotal + 1 - (cookieMaxTotal - cookiePurgeTotal)
+	require.Len(t, changes, 1+evicted)
+	assert.Equal(t, "-evicted c0000=v", changes[1])
+	assert.Equal(t, fmt.Sprintf("-evicted c%04d=v", evicted-1), changes[evicted])
+	assert.Equal(t, cookieMaxTotal-cookiePurgeTotal, j.Len())
+}
+
+func TestCookieGetFilters(t *testing.T) {
+	j, _, clock := newTestCookieJar(t)
+	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{
+		"host=1",
+		"dom=2; Domain=example.com; Secure",
+		"http=3; HttpOnly; Path=/app",
+		"persist=4; Max-Age=60",
+	})
+	clock.advance(time.Second)
+	j.SetFromResponse(cookieURL(t, "https://other.com/"), []string{"other=5"})
+	j.SetFromResponse(cookieURL(t, "https://a.b.example.com/"), []string{"deep=6"})
+
+	names := func(cs []Cookie) []string {
+		out := []string{}
+		for _, c := range cs {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		filter CookieFilter
+		want   []string
+	}{
+		{name: "no filter returns all, longest path first then oldest", filter: CookieFilter{}, want: []string{"http", "host", "dom", "persist", "other", "deep"}},
+		{name: "url returns what would be sent, HttpOnly included", filter: CookieFilter{URL: "https://www.example.com/app/x"}, want: []string{"http", "host", "dom", "persist"}},
+		{name: "url over http leaves secure cookies out", filter: CookieFilter{URL: "http://www.example.com/"}, want: []string{"host", "persist"}},
+		{name: "url of the parent domain gets the domain cookie", filter: CookieFilter{URL: "https://example.com/"}, want: []string{"dom"}},
+		{name: "invalid url returns nothing", filter: CookieFilter{URL: "::nonsense"}, want: []string{}},
+		{name: "name", filter: CookieFilter{Name: "persist"}, want: []string{"persist"}},
+		{name: "path", filter: CookieFilter{Path: "/app"}, want: []string{"http"}},
+		{name: "domain matches the cookie's domain", filter: CookieFilter{Domain: "example.com"}, want: []string{"dom"}},
+		{name: "domain matches the host of host-only cookies", filter: CookieFilter{Domain: "www.example.com"}, want: []string{"http", "host", "dom", "persist"}},
+		{name: "domain of a subdomain matches domain cookies above it", filter: CookieFilter{Domain: "a.b.example.com"}, want: []string{"dom", "deep"}},
+		{name: "domain with a leading dot matches that domain cookie", filter: CookieFilter{Domain: ".example.com"}, want: []string{"dom"}},
+		{name: "domain does not match an unrelated look-alike", filter: CookieFilter{Domain: "otherexample.com"}, want: []string{}},
+		{name: "secure", filter: CookieFilter{Secure: boolPtr(true)}, want: []string{"dom"}},
+		{name: "not httpOnly", filter: CookieFilter{HTTPOnly: boolPtr(false), Domain: "www.example.com"}, want: []string{"host", "dom", "persist"}},
+		{name: "session false", filter: CookieFilter{Session: boolPtr(false)}, want: []string{"persist"}},
+		{name: "fields combine", filter: CookieFilter{URL: "https://www.example.com/", Session: boolPtr(true), Secure: boolPtr(false)}, want: []string{"host"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, names(j.Get(tt.filter)))
+		})
+	}
+}
+
+func TestCookieSet(t *testing.T) {
+	const invalidDomain = "Failed to set cookie - The cookie was set with an invalid Domain attribute." +
+		"EXCLUDE_INVALID_DOMAIN, DO_NOT_WARN, NO_EXEMPTION"
+	tests := []struct {
+		name    string
+		details CookieDetails
+		wantErr string
+		check   func(t *testing.T, c Cookie)
+	}{
+		{name: "empty url", details: CookieDetails{URL: "", Name: "a", Value: "b"}, wantErr: invalidDomain},
+		{name: "relative url", details: CookieDetails{URL: "asdf", Name: "a", Value: "b"}, wantErr: invalidDomain},
+		{name: "url without a host", details: CookieDetails{URL: "file:///tmp/x", Name: "a", Value: "b"}, wantErr: invalidDomain},
+		{name: "scheme without cookies", details: CookieDetails{URL: "ftp://example.com/", Name: "a", Value: "b"},
+			wantErr: "Failed to set cookie - Attempted to set a cookie from a scheme that does not support cookies.EXCLUDE_NONCOOKIEABLE_SCHEME, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "semicolon in the value", details: CookieDetails{URL: "http://example.com", Name: "BadCookie", Value: "test;test"},
+			wantErr: "Failed to set cookie - The cookie contains ASCII control charactersEXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "equals sign in the name", details: CookieDetails{URL: "http://example.com", Name: "a=b", Value: "c"},
+			wantErr: "Failed to set cookie - The cookie contains ASCII control charactersEXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "unrelated domain", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Domain: "other.com"}, wantErr: invalidDomain},
+		{name: "public suffix domain", details: CookieDetails{URL: "http://a.co.uk", Name: "a", Value: "b", Domain: "co.uk"}, wantErr: invalidDomain},
+		{name: "relative path", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Path: "x"},
+			wantErr: "Failed to set cookie - The cookie was malformed and could not be storedEXCLUDE_FAILURE_TO_STORE, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "secure from http", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Secure: true},
+			wantErr: "Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "no_restriction implies secure, so it fails from http", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", SameSite: "no_restriction"},
+			wantErr: "Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "__Host- with a domain", details: CookieDetails{URL: "https://example.com", Name: "__Host-a", Value: "b", Secure: true, Domain: "example.com"},
+			wantErr: "Failed to set cookie - The cookie was set with an invalid __Host- or __Secure- prefix.EXCLUDE_INVALID_PREFIX, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "several reasons are listed in Chromium's order", details: CookieDetails{URL: "http://example.com", Name: "__Secure-a", Value: "b\x01", Domain: "other.com"},
+			wantErr: "Failed to set cookie - The cookie was set with an invalid Domain attribute.The cookie was set with an invalid __Host- or __Secure- prefix.The cookie contains ASCII control characters" +
+				"EXCLUDE_INVALID_DOMAIN, EXCLUDE_INVALID_PREFIX, EXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "no name and no value", details: CookieDetails{URL: "http://example.com"},
+			wantErr: "Failed to set cookie - The cookie contains no content or only whitespace.EXCLUDE_NO_COOKIE_CONTENT, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "bad sameSite", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", SameSite: "garbage"},
+			wantErr: "Failed to convert 'garbage' to an appropriate cookie same site value"},
+		{name: "defaults: host-only session cookie, path from the url, sameSite lax", details: CookieDetails{URL: "http://Example.com/a/b", Name: "a", Value: "b"},
+			check: func(t *testing.T, c Cookie) {
+				assert.Equal(t, Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/a", HostOnly: true, Session: true, SameSite: SameSiteLax}, cookieWithoutTimes(c))
+			}},
+		{name: "a domain makes a domain cookie", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Domain: "example.com"},
+			check: func(t *testing.T, c Cookie) {
+				assert.Equal(t, ".example.com", c.Domain)
+				assert.False(t, c.HostOnly)
+			}},
+		{name: "an IP domain stays host-only", details: CookieDetails{URL: "http://127.0.0.1", Name: "a", Value: "b", Domain: "127.0.0.1"},
+			check: func(t *testing.T, c Cookie) {
+				assert.Equal(t, "127.0.0.1", c.Domain)
+				assert.True(t, c.HostOnly)
+			}},
+		{name: "expiration date makes a persistent cookie", details: CookieDetails{URL: "https://example.com", Name: "a", Value: "b", ExpirationDate: 1893553445.5, Secure: true, HTTPOnly: true, SameSite: "strict"},
+			check: func(t *testing.T, c Cookie) {
+				assert.False(t, c.Session)
+				assert.InDelta(t, 1893553445.5, c.ExpirationDate, 1e-6)
+				assert.True(t, c.Secure)
+				assert.True(t, c.HTTPOnly)
+				assert.Equal(t, SameSiteStrict, c.SameSite)
+			}},
+		{name: "nameless cookie", details: CookieDetails{URL: "http://example.com", Value: "v"},
+			check: func(t *testing.T, c Cookie) { assert.Equal(t, "", c.Name) }},
+		{name: "sameSite unspecified is kept", details: CookieDetails{URL: "http://example.com", Name: "a", SameSite: "unspecified"},
+			check: func(t *testing.T, c Cookie) { assert.Equal(t, SameSiteUnspecified, c.SameSite) }},
+		{name: "no_restriction is secure by default", details: CookieDetails{URL: "https://example.com", Name: "a", SameSite: "no_restriction"},
+			check: func(t *testing.T, c Cookie) {
+				assert.True(t, c.Secure)
+				assert.Equal(t, SameSiteNoRestriction, c.SameSite)
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, _, _ := newTestCookieJar(t)
+			err := j.Set(tt.details)
+			if tt.wantErr != "" {
+				require.Error(t, err)
+				assert.Equal(t, tt.wantErr, err.Error())
+				var setErr *CookieSetError
+				assert.ErrorAs(t, err, &setErr)
+				assert.Zero(t, j.Len())
+				return
+			}
+			require.NoError(t, err)
+			got := j.Get(CookieFilter{})
+			require.Len(t, got, 1)
+			tt.check(t, got[0])
+		})
+	}
+}
+
+func cookieWithoutTimes(c Cookie) Cookie {
+	c.Creation, c.LastAccess = time.Time{}, time.Time{}
+	return c
+}
+
+func TestCookieSetOverwrites(t *testing.T) {
+	j, log, clock := newTestCookieJar(t)
+	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "1", HTTPOnly: true}))
+	err := j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "2"})
+	require.Error(t, err, "only an httpOnly setter may replace an HttpOnly cookie")
+	assert.Equal(t, "Failed to set cookie - The cookie would have overwritten an HttpOnly cookie, and was not allowed to do so."+
+		"EXCLUDE_OVERWRITE_HTTP_ONLY, DO_NOT_WARN, NO_EXEMPTION", err.Error())
+	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "2", HTTPOnly: true}))
+	past := cookieSeconds(clock.now().Add(-time.Hour))
+	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "3", HTTPOnly: true, ExpirationDate: past}))
+	assert.Equal(t, []string{"+inserted a=1", "-overwrite a=1", "+inserted a=2", "-expired-overwrite a=2"}, log.take())
+	assert.Zero(t, j.Len())
+}
+
+func TestCookieRemove(t *testing.T) {
+	j, log, _ := newTestCookieJar(t)
+	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{
+		"a=host", "a=dom; Domain=example.com", "a=sec; Secure; Path=/s", "a=path; Path=/other", "b=keep",
+	})
+	log.take()
+
+	require.NoError(t, j.Remove("http://www.example.com/s/x", "a"))
+	assert.ElementsMatch(t, []string{"-explicit a=host", "-explicit a=dom"}, log.take(), "only what would be sent over http")
+
+	require.NoError(t, j.Remove("https://www.example.com/s/x", "a"))
+	assert.Equal(t, []string{"-explicit a=sec"}, log.take())
+
+	require.NoError(t, j.Remove("::not a url", "b"), "as Electron, an invalid URL removes nothing and resolves")
+	require.NoError(t, j.Remove("https://www.example.com/", "missing"))
+	assert.Empty(t, log.take())
+	assert.Equal(t, 2, j.Len())
+}
+
+func TestCookieClear(t *testing.T) {
+	j, log, _ := newTestCookieJar(t)
+	j.SetFromResponse(cookieURL(t, "http://a.com/"), []string{"a=1"})
+	j.SetFromResponse(cookieURL(t, "http://b.com/"), []string{"b=2; Max-Age=60"})
+	log.take()
+	j.Clear()
+	assert.Equal(t, []string{"-explicit a=1", "-explicit b=2"}, log.take())
+	assert.Zero(t, j.Len())
+}
+
+func TestCookieChangesAreDeliveredOutsideTheLock(t *testing.T) {
+	var j *CookieJar
+	var seen []string
+	j, err := NewCookieJar("", func(c CookieChange) {
+		// Using the jar from the callback would deadlock if the lock were held.
+		seen = append(seen, fmt.Sprintf("%s %s len=%d", c.Cause, c.Cookie.Name, j.Len()))
+		if c.Cookie.Name == "a" && !c.Removed {
+			require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "b", Value: "from callback"}))
+		}
+	})
+	require.NoError(t, err)
+	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "1"}))
+	assert.Equal(t, []string{"inserted a len=1", "inserted b len=2"}, seen)
+	require.NoError(t, j.Close())
+}
+
+func TestCookieChangesArriveInOrderUnderConcurrency(t *testing.T) {
+	var mu sync.Mutex
+	last := map[string]int{} // per cookie name, the last value seen
+	var outOfOrder []string
+	j, err := NewCookieJar("", func(c CookieChange) {
+		if c.Removed {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		var n int
+		fmt.Sscan(c.Cookie.Value, &n)
+		if n <= last[c.Cookie.Name] {
+			outOfOrder = append(outOfOrder, fmt.Sprintf("%s=%d after %d", c.Cookie.Name, n, last[c.Cookie.Name]))
+		}
+		last[c.Cookie.Name] = n
+	})
+	require.NoError(t, err)
+	u := cookieURL(t, "http://example.com/")
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := fmt.Sprintf("g%d", g)
+			for i := 1; i <= 200; i++ {
+				j.SetFromResponse(u, []string{fmt.Sprintf("%s=%d", name, i)})
+				_ = j.CookieHeader(u)
+				_ = j.Get(CookieFilter{Name: name})
+				if i%50 == 0 {
+					_ = j.Remove(u.String(), "nothing")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, j.Close())
+	assert.Empty(t, outOfOrder)
+	assert.Len(t, last, 8)
+	for name, n := range last {
+		assert.Equal(t, 200, n, name)
+	}
+	assert.Equal(t, 8, j.Len())
+}

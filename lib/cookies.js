@@ -1,0 +1,99 @@
+'use strict'
+// Cookies: Electron's session.cookies, backed by the session's jar in Go.
+const { EventEmitter } = require('node:events')
+const native = require('./native')
+
+class Cookies extends EventEmitter {
+  #sessionId
+  #listenerId = 0 // the engine reports changes here while 'changed' has listeners
+
+  /** @param {number} sessionId the engine's id of the owning session */
+  constructor (sessionId) {
+    super()
+    this.#sessionId = sessionId
+    this.on('newListener', (event) => {
+      if (event === 'changed' && this.listenerCount('changed') === 0) this.#subscribe()
+    })
+    this.on('removeListener', (event) => {
+      if (event === 'changed' && this.listenerCount('changed') === 0) this.#unsubscribe()
+    })
+  }
+
+  /**
+   * Cookies matching filter (url, name, domain, path, secure, session, httpOnly).
+   * @returns {Promise<object[]>}
+   */
+  get (filter = {}) {
+    if (filter === null || typeof filter !== 'object') {
+      return Promise.reject(new TypeError('filter must be an object'))
+    }
+    return native.call('cookies.get', { session: this.#sessionId, filter: pick(filter, FILTER_FIELDS) })
+  }
+
+  /**
+   * Sets a cookie (url required; no expirationDate makes a session cookie).
+   * @returns {Promise<void>}
+   */
+  set (details) {
+    if (details === null || typeof details !== 'object') {
+      return Promise.reject(new TypeError('details must be an object'))
+    }
+    if (typeof details.url !== 'string') {
+      return Promise.reject(new TypeError('details.url must be a string'))
+    }
+    return native.call('cookies.set', { session: this.#sessionId, details: pick(details, DETAIL_FIELDS) })
+      .then(() => undefined)
+  }
+
+  /** Removes the cookies named name that would be sent to url. */
+  remove (url, name) {
+    if (typeof url !== 'string' || typeof name !== 'string') {
+      return Promise.reject(new TypeError('url and name must be strings'))
+    }
+    return native.call('cookies.remove', { session: this.#sessionId, url, name }).then(() => undefined)
+  }
+
+  /** Writes any unwritten cookie data to disk now. */
+  flushStore () {
+    return native.call('cookies.flushStore', { session: this.#sessionId }).then(() => undefined)
+  }
+
+  #subscribe () {
+    this.#listenerId = native.listen((kind, n1, n2, text) => {
+      if (kind !== native.EVENT.COOKIE_CHANGED) return
+      const { cookie, cause, removed } = JSON.parse(text)
+      this.emit('changed', changedEvent(this), cookie, cause, removed)
+    })
+    native.call('cookies.subscribe', { session: this.#sessionId, listener: this.#listenerId }).catch(() => {})
+  }
+
+  #unsubscribe () {
+    const id = this.#listenerId
+    this.#listenerId = 0
+    native.call('cookies.unsubscribe', { session: this.#sessionId, listener: id })
+      .finally(() => native.unlisten(id)).catch(() => {})
+  }
+}
+
+const FILTER_FIELDS = ['url', 'name', 'domain', 'path', 'secure', 'session', 'httpOnly']
+const DETAIL_FIELDS = ['url', 'name', 'value', 'domain', 'path', 'secure', 'httpOnly', 'expirationDate', 'sameSite']
+
+function pick (object, fields) {
+  const out = {}
+  for (const field of fields) {
+    if (object[field] !== undefined) out[field] = object[field]
+  }
+  return out
+}
+
+/** The Event Electron passes first to 'changed' listeners. */
+function changedEvent (sender) {
+  let defaultPrevented = false
+  return {
+    sender,
+    get defaultPrevented () { return defaultPrevented },
+    preventDefault () { defaultPrevented = true }
+  }
+}
+
+module.exports = { Cookies }

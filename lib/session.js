@@ -1,0 +1,151 @@
+'use strict'
+// Sessions: Electron's session module. Each partition has one Session per JS
+// environment; the engine keeps one jar, cache and connection pool per
+// partition for the whole process.
+const os = require('node:os')
+const path = require('node:path')
+const native = require('./native')
+const { Cookies } = require('./cookies')
+const { version } = require('../package.json')
+
+const kSessionId = Symbol('sessionId')
+const kConstruct = Symbol('construct')
+
+const DEFAULT_USER_AGENT = `Mozilla/5.0 (${platformToken()}) go-net-request/${version} Node.js/${process.versions.node}`
+
+function platformToken () {
+  switch (process.platform) {
+    case 'darwin': return 'Macintosh; Intel Mac OS X 10_15_7'
+    case 'win32': return 'Windows NT 10.0; Win64; x64'
+    default: return `X11; Linux ${process.arch === 'x64' ? 'x86_64' : process.arch}`
+  }
+}
+
+let dataPath = null
+
+/** The directory persistent partitions live under (see setDataPath). */
+function getDataPath () {
+  if (dataPath !== null) return dataPath
+  if (process.env.GO_NET_REQUEST_DATA) return path.resolve(process.env.GO_NET_REQUEST_DATA)
+  const home = os.homedir()
+  switch (process.platform) {
+    case 'darwin': return path.join(home, 'Library', 'Application Support', 'go-net-request')
+    case 'win32': return path.join(process.env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'go-net-request')
+    default: return path.join(process.env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'go-net-request')
+  }
+}
+
+/**
+ * Addition: sets where persistent partitions keep their cookies and cache.
+ * Takes effect for partitions first used afterwards.
+ */
+function setDataPath (dir) {
+  if (typeof dir !== 'string' || dir === '') throw new TypeError('`dir` should be a non-empty string')
+  dataPath = path.resolve(dir)
+}
+
+let nextSessionId = 1
+const sessionsByPartition = new Map()
+
+class Session {
+  #id
+  #partition
+  #persistent
+  #storagePath
+  #userAgent = DEFAULT_USER_AGENT
+  #cookies
+  #ready // the engine has created (or joined) the session
+
+  constructor (token, partition, options) {
+    if (token !== kConstruct) throw new TypeError('Illegal constructor')
+    this.#id = nextSessionId++
+    this.#partition = partition
+    this.#persistent = partition.startsWith('persist:')
+    this.#storagePath = this.#persistent
+      ? path.join(getDataPath(), 'Partitions', encodeURIComponent(partition.slice('persist:'.length)))
+      : null
+    this.#cookies = new Cookies(this.#id)
+    // Queued before any request that names this session, so always first.
+    this.#ready = native.call('session.create', {
+      session: this.#id,
+      options: {
+        partition,
+        persistent: this.#persistent,
+        path: this.#storagePath || '',
+        cache: options.cache !== false,
+        userAgent: this.#userAgent
+      }
+    }).then(({ warning }) => {
+      if (warning) process.emitWarning(warning, { code: 'GO_NET_REQUEST_STORE' })
+    })
+  }
+
+  /** The session's cookie jar (Electron's Cookies). */
+  get cookies () { return this.#cookies }
+
+  isPersistent () { return this.#persistent }
+
+  /** The partition's directory on disk, or null for an in-memory session. */
+  getStoragePath () { return this.#storagePath }
+
+  setUserAgent (userAgent, acceptLanguages) {
+    if (typeof userAgent !== 'string') throw new TypeError('`userAgent` should be a string')
+    this.#userAgent = userAgent
+    native.call('session.setUserAgent', { session: this.#id, value: userAgent }).catch(() => {})
+  }
+
+  getUserAgent () { return this.#userAgent }
+
+  /** Closes the idle keep-alive connections of the session. */
+  closeAllConnections () {
+    return native.call('session.closeAllConnections', { session: this.#id }).then(() => undefined)
+  }
+
+  clearCache () {
+    return native.call('session.clearCache', { session: this.#id }).then(() => undefined)
+  }
+
+  /** @returns {Promise<number>} bytes used by the session's HTTP cache */
+  getCacheSize () {
+    return native.call('session.getCacheSize', { session: this.#id })
+  }
+
+  /** Clears the session's cookies (the storage this library keeps). */
+  clearStorageData (options) {
+    return native.call('session.clearStorageData', { session: this.#id }).then(() => undefined)
+  }
+
+  /** Forgets the credentials logins gave. */
+  clearAuthCache () {
+    return native.call('session.clearAuthCache', { session: this.#id }).then(() => undefined)
+  }
+
+  /** Writes unwritten cookie data to disk. */
+  flushStorageData () {
+    this.#cookies.flushStore().catch(() => {})
+  }
+
+  get [kSessionId] () { return this.#id }
+}
+
+function fromPartition (partition, options = {}) {
+  if (typeof partition !== 'string') throw new TypeError('`partition` should be a string')
+  let session = sessionsByPartition.get(partition)
+  if (session === undefined) {
+    session = new Session(kConstruct, partition, options || {})
+    sessionsByPartition.set(partition, session)
+  }
+  return session
+}
+
+module.exports = {
+  Session,
+  kSessionId,
+  fromPartition,
+  setDataPath,
+  getDataPath,
+  session: {
+    fromPartition,
+    get defaultSession () { return fromPartition('') }
+  }
+}
