@@ -5,6 +5,7 @@
 
 /// <reference types="node" />
 
+import { EventEmitter } from 'node:events'
 import { Readable, Writable } from 'node:stream'
 
 export type RedirectMode = 'follow' | 'error' | 'manual'
@@ -37,9 +38,9 @@ export interface ClientRequestConstructorOptions {
   url?: string
   /** Headers to send, each validated as `setHeader` does. */
   headers?: Record<string, string | string[]>
-  /** Accepted for compatibility; sessions come with this library's Session class. */
-  session?: unknown
-  /** The name of the session partition; must be a string. */
+  /** The session to use (cookies, cache, connections); wins over `partition`. */
+  session?: Session
+  /** The name of the session partition (`persist:` names are kept on disk); must be a string. */
   partition?: string
   /** `include`, `omit` (no cookies, no login event) or `same-origin` (needs `origin`). */
   credentials?: 'include' | 'omit' | 'same-origin'
@@ -78,6 +79,95 @@ export interface NetError extends Error {
   header?: string
 }
 
+export interface Cookie {
+  name: string
+  value: string
+  /** `.example.com` for a domain cookie; the host for a host-only one. */
+  domain?: string
+  hostOnly?: boolean
+  path?: string
+  secure?: boolean
+  httpOnly?: boolean
+  /** True for a session cookie (no expiration date). */
+  session?: boolean
+  /** Seconds since the UNIX epoch; absent for session cookies. */
+  expirationDate?: number
+  sameSite: 'unspecified' | 'no_restriction' | 'lax' | 'strict'
+}
+
+export interface CookiesGetFilter {
+  /** Cookies that would be sent to this URL. */
+  url?: string
+  name?: string
+  /** The cookie's domain or a subdomain of it. */
+  domain?: string
+  path?: string
+  secure?: boolean
+  session?: boolean
+  httpOnly?: boolean
+}
+
+export interface CookiesSetDetails {
+  /** The URL the cookie belongs to. */
+  url: string
+  name?: string
+  value?: string
+  domain?: string
+  path?: string
+  secure?: boolean
+  httpOnly?: boolean
+  /** Seconds since the UNIX epoch; omitted makes a session cookie. */
+  expirationDate?: number
+  sameSite?: 'unspecified' | 'no_restriction' | 'lax' | 'strict'
+}
+
+/** A session's cookie jar (Electron's `Cookies`). */
+export declare class Cookies extends EventEmitter {
+  get(filter: CookiesGetFilter): Promise<Cookie[]>
+  set(details: CookiesSetDetails): Promise<void>
+  remove(url: string, name: string): Promise<void>
+  /** Writes unwritten cookie data to disk (persistent sessions). */
+  flushStore(): Promise<void>
+  on(event: 'changed', listener: (event: { preventDefault(): void, defaultPrevented: boolean }, cookie: Cookie,
+    cause: 'inserted' | 'inserted-no-change-overwrite' | 'inserted-no-value-change-overwrite' | 'explicit' | 'overwrite' | 'expired' | 'evicted' | 'expired-overwrite',
+    removed: boolean) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+/** Electron's Session: one partition's cookies, HTTP cache and connections. */
+export declare class Session {
+  private constructor()
+  readonly cookies: Cookies
+  isPersistent(): boolean
+  /** The partition's directory, or null for an in-memory session. */
+  getStoragePath(): string | null
+  setUserAgent(userAgent: string, acceptLanguages?: string): void
+  getUserAgent(): string
+  closeAllConnections(): Promise<void>
+  clearCache(): Promise<void>
+  /** Bytes used by the session's HTTP cache. */
+  getCacheSize(): Promise<number>
+  /** Clears the session's cookies. */
+  clearStorageData(options?: object): Promise<void>
+  clearAuthCache(): Promise<void>
+  flushStorageData(): void
+}
+
+export interface SessionModule {
+  /** The session `''`: kept in memory (an Electron app's default session is on disk). */
+  readonly defaultSession: Session
+  /** The same Session for the same name; `persist:` names are kept on disk, others in memory. */
+  fromPartition(partition: string, options?: { cache?: boolean }): Session
+}
+
+export declare const session: SessionModule
+
+/**
+ * Addition: where persistent partitions keep their data. Default: the
+ * GO_NET_REQUEST_DATA environment variable, else a per-user directory.
+ */
+export declare function setDataPath(dir: string): void
+
 export declare class IncomingMessage extends Readable {
   /** The HTTP status code. */
   statusCode: number
@@ -99,6 +189,8 @@ export declare class IncomingMessage extends Readable {
   readonly url: string
   /** Addition: whether the response came over a reused keep-alive connection. */
   readonly reusedConnection: boolean
+  /** Addition: whether the session's HTTP cache answered without the network. */
+  readonly fromCache: boolean
 
   on(event: 'data', listener: (chunk: Buffer) => void): this
   on(event: 'end', listener: () => void): this
@@ -170,5 +262,8 @@ declare const net: {
   request: typeof request
   ClientRequest: typeof ClientRequest
   IncomingMessage: typeof IncomingMessage
+  session: SessionModule
+  Session: typeof Session
+  setDataPath: typeof setDataPath
 }
 export default net

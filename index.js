@@ -3,6 +3,8 @@
 const { ClientRequest } = require('./lib/client-request')
 const { IncomingMessage } = require('./lib/incoming-message')
 const { session, Session, setDataPath } = require('./lib/session')
+const { fetch } = require('./lib/fetch')
+const { resolveHost, isOnline } = require('./lib/host')
 
 /**
  * Creates a ClientRequest, as Electron's net.request does.
@@ -16,6 +18,10 @@ function request (options, callback) {
 
 module.exports = {
   request,
+  fetch: (input, init) => fetch(input, init),
+  resolveHost: (host, options) => resolveHost(host, options),
+  isOnline,
+  get online () { return isOnline() },
   ClientRequest,
   IncomingMessage,
   session,

@@ -26,7 +26,7 @@ func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn) {
 	go serveCommands(take)
 }
 
-// spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0cacheMode\0name\0value\0..."
+// spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0cacheMode\0referrerPolicy\0name\0value\0..."
 const (
 	specFlags = iota
 	specSession
@@ -37,6 +37,7 @@ const (
 	specTimeout
 	specOrigin
 	specCache
+	specReferrerPolicy
 	specHeaders
 )
 
@@ -85,6 +86,10 @@ func parseSpec(spec string, body []byte) (req *gocore.Request, sessionID uint64,
 		return nil, 0, errors.New("request spec cache mode")
 	}
 	req.CacheMode = gocore.CacheMode(cacheMode)
+	if !gocore.ValidReferrerPolicy(f[specReferrerPolicy]) {
+		return nil, 0, errors.New("request spec referrer policy")
+	}
+	req.ReferrerPolicy = f[specReferrerPolicy]
 	switch {
 	case flags&C.GNR_SPEC_BODY_STREAMING != 0:
 		req.BodyMode = gocore.BodyStreaming

@@ -4,12 +4,14 @@ package main
 import "C"
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
 )
@@ -199,15 +201,17 @@ func toCookieJSON(c gocore.Cookie) cookieJSON {
 
 // callRequest is a GNR_CMD_CALL's JSON.
 type callRequest struct {
-	Op       string             `json:"op"`
-	Session  uint64             `json:"session"`
-	Options  *sessionOptions    `json:"options,omitempty"`
-	Value    string             `json:"value,omitempty"`
-	Filter   *cookieFilterJSON  `json:"filter,omitempty"`
-	Details  *cookieDetailsJSON `json:"details,omitempty"`
-	URL      string             `json:"url,omitempty"`
-	Name     string             `json:"name,omitempty"`
-	Listener uint64             `json:"listener,omitempty"`
+	Op       string                 `json:"op"`
+	Session  uint64                 `json:"session"`
+	Options  *sessionOptions        `json:"options,omitempty"`
+	Value    string                 `json:"value,omitempty"`
+	Filter   *cookieFilterJSON      `json:"filter,omitempty"`
+	Details  *cookieDetailsJSON     `json:"details,omitempty"`
+	URL      string                 `json:"url,omitempty"`
+	Name     string                 `json:"name,omitempty"`
+	Listener uint64                 `json:"listener,omitempty"`
+	Host     string                 `json:"host,omitempty"`
+	Resolve  *gocore.ResolveOptions `json:"resolve,omitempty"`
 }
 
 type cookieFilterJSON struct {
@@ -260,6 +264,18 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 	case "session.clearAuthCache":
 		s.client.ClearAuthCache()
 		return nil, nil
+	case "net.resolveHost":
+		opts := gocore.ResolveOptions{}
+		if req.Resolve != nil {
+			opts = *req.Resolve
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		endpoints, nerr := s.client.ResolveHost(ctx, req.Host, opts)
+		if nerr != nil {
+			return nil, nerr
+		}
+		return map[string]any{"endpoints": endpoints}, nil
 	case "cookies.get":
 		f := gocore.CookieFilter{}
 		if req.Filter != nil {
@@ -304,7 +320,8 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 // slowCalls touch the disk: they run on their own goroutine so the command
 // loop goes on. Every other call runs in order with the requests around it
 // (a session is created before the requests that name it).
-var slowCalls = map[string]bool{"cookies.flushStore": true, "session.clearCache": true, "session.clearStorageData": true}
+var slowCalls = map[string]bool{"cookies.flushStore": true, "session.clearCache": true,
+	"session.clearStorageData": true, "net.resolveHost": true}
 
 // answerCall runs a GNR_CMD_CALL and posts its one GNR_EV_RESULT.
 func answerCall(env, id uint64, text string) {

@@ -47,6 +47,7 @@ type Client struct {
 	jar       *CookieJar
 	cache     *HTTPCache
 	cacheOff  atomic.Bool // the session was made with {cache: false}
+	dns       dnsCache
 }
 
 // NewClient makes a Client.
@@ -66,6 +67,7 @@ func NewClient(opts Options) *Client {
 		tlsConfig: &tls.Config{RootCAs: opts.RootCAs, NextProtos: []string{"http/1.1"}, ClientSessionCache: tls.NewLRUClientSessionCache(256)},
 		auth:      newAuthCache(),
 		jar:       opts.Jar,
+		dns:       dnsCache{entries: map[string]dnsEntry{}},
 		cache:     opts.Cache,
 		pool:      &pool{idle: map[string][]*conn{}, maxPerHost: opts.MaxIdlePerHost, idleTimeout: opts.IdleTimeout},
 	}
@@ -128,7 +130,11 @@ const connBufferSize = 32 << 10
 // dial opens a connection to the origin of key ("scheme://host:port").
 func (c *Client) dial(ctx context.Context, scheme, host, port string) (*conn, error) {
 	addr := net.JoinHostPort(host, port)
-	nc, err := c.dialer.DialContext(ctx, "tcp", addr)
+	dialAddr, err := localAnswer(host, port)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	nc, err := c.dialer.DialContext(ctx, "tcp", dialAddr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
@@ -243,6 +249,20 @@ func (p *pool) count() int {
 		n += len(list)
 	}
 	return n
+}
+
+// localAnswer is where to dial host without asking DNS when the name is
+// special (RFC 6761): *.localhost is this machine, *.invalid never exists.
+// Other names are returned as they are, for the resolver.
+func localAnswer(host, port string) (string, error) {
+	name := strings.TrimSuffix(strings.ToLower(host), ".")
+	switch {
+	case name == "invalid" || strings.HasSuffix(name, ".invalid"):
+		return "", &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	case strings.HasSuffix(name, ".localhost"):
+		return net.JoinHostPort("127.0.0.1", port), nil
+	}
+	return net.JoinHostPort(host, port), nil
 }
 
 // isLoopbackHost reports whether host names this machine (Chromium treats

@@ -566,7 +566,20 @@ func (x *Exchange) requestHeaders(h *hop) []Header {
 	case h.method == "POST" || h.method == "PUT":
 		hs = append(hs, Header{"Content-Length", "0"})
 	}
-	hs = append(hs, h.header...)
+	for _, hd := range h.header {
+		if strings.EqualFold(hd.Name, "Referer") {
+			// The app's Referer, filtered by the policy for this hop's URL.
+			if ref := referrerFor(hd.Value, x.req.ReferrerPolicy, h.url); ref != "" {
+				hs = append(hs, Header{hd.Name, ref})
+			}
+			continue
+		}
+		hs = append(hs, hd)
+	}
+	if x.req.Initiator != "" && headerIndex(h.header, "Origin") < 0 && h.method != "GET" && h.method != "HEAD" {
+		// Chromium sends the initiator as Origin on requests that are not GET or HEAD.
+		hs = append(hs, Header{"Origin", x.req.Initiator})
+	}
 	if cookie := x.cookieHeader(h); cookie != "" {
 		hs = append(hs, Header{"Cookie", cookie})
 	}
@@ -993,6 +1006,9 @@ func (x *Exchange) pumpBody(c *conn, f framing, body *decodedBody, completeFn fu
 			x.sink.Data(buf[:m])
 		case lends:
 			lender.DropChunk(buf)
+		}
+		if rerr == io.EOF && x.ctx.Err() != nil {
+			return fail(causeOf(x.ctx)) // cancelled while the last bytes were delivered
 		}
 		if rerr == io.EOF {
 			framingDone := body.finishFraming()

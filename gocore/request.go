@@ -49,6 +49,9 @@ type Request struct {
 	Cookies bool
 	// CacheMode says how the session's HTTP cache is used (GET only).
 	CacheMode CacheMode
+	// ReferrerPolicy filters the app's Referer header on every hop ("" is
+	// strict-origin-when-cross-origin).
+	ReferrerPolicy string
 	// Initiator is the origin of whoever makes the request ("" for none):
 	// the origin option, else an Origin header.
 	Initiator string

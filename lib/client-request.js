@@ -167,7 +167,8 @@ class ClientRequest extends Writable {
     if (options.credentials === 'omit') flags |= SPEC_FLAG.NO_LOGIN
     if (sendsCookies(options)) flags |= SPEC_FLAG.COOKIES
     const fields = [flags, options.session[kSessionId], options.method, options.url.href,
-      REDIRECT_MODE[options.redirect], RESPONSE_WINDOW, options.timeout, options.origin || '', options.cacheMode]
+      REDIRECT_MODE[options.redirect], RESPONSE_WINDOW, options.timeout, options.origin || '', options.cacheMode,
+      options.referrerPolicy]
     for (const { name, value } of options.headers.values()) {
       const text = String(value)
       // A value whose toString() changed since setHeader must still not inject.

@@ -6,6 +6,7 @@
 // per-environment state.
 const path = require('node:path')
 const fs = require('node:fs')
+const { netError } = require('./errors')
 
 // Event kinds and answers: the values of bridge/bridge.h.
 const EVENT = Object.freeze({
@@ -94,7 +95,7 @@ function call (op, fields) {
   return new Promise((resolve, reject) => {
     const id = binding.call(JSON.stringify({ op, ...fields }))
     handlers.set(id, (kind, n1, n2, text, flags) => {
-      if (flags & 1) reject(new Error(text))
+      if (flags & 1) reject(text.startsWith('net::ERR_') ? netError(text.slice(5)) : new Error(text))
       else resolve(JSON.parse(text))
     })
     scheduleFlush()

@@ -6,6 +6,8 @@ const { Session, fromPartition } = require('./session')
 
 const HTTP_PROTOCOLS = new Set(['http:', 'https:'])
 const CACHE_MODES = ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached']
+const REFERRER_POLICIES = ['', 'no-referrer', 'no-referrer-when-downgrade', 'origin', 'origin-when-cross-origin',
+  'same-origin', 'strict-origin', 'strict-origin-when-cross-origin', 'unsafe-url']
 const REDIRECT_MODES = ['follow', 'error', 'manual']
 const METHOD = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/
 
@@ -92,6 +94,10 @@ function parseOptions (input) {
   if (!CACHE_MODES.includes(cache)) {
     throw new TypeError(`cache mode should be one of ${CACHE_MODES.join(', ')}`)
   }
+  const referrerPolicy = options.referrerPolicy == null ? '' : String(options.referrerPolicy)
+  if (!REFERRER_POLICIES.includes(referrerPolicy)) {
+    throw new TypeError(`referrerPolicy should be one of ${REFERRER_POLICIES.slice(1).join(', ')}`)
+  }
   let timeout = 0
   if (options.timeout != null) {
     timeout = Number(options.timeout)
@@ -106,6 +112,7 @@ function parseOptions (input) {
     headers,
     session,
     cacheMode: CACHE_MODES.indexOf(cache),
+    referrerPolicy,
     credentials: options.credentials,
     useSessionCookies: options.useSessionCookies,
     origin: initiatorOrigin(options.origin),

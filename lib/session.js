@@ -125,6 +125,16 @@ class Session {
     this.#cookies.flushStore().catch(() => {})
   }
 
+  /** net.fetch through this session. */
+  fetch (input, init) {
+    return require('./fetch').fetch(input, init, this)
+  }
+
+  /** net.resolveHost through this session's DNS cache. */
+  resolveHost (host, options) {
+    return require('./host').resolveHost(host, options, this)
+  }
+
   get [kSessionId] () { return this.#id }
 }
 

@@ -1,0 +1,191 @@
+'use strict'
+// net.fetch: WHATWG fetch answered with Node's own Response, driven by this
+// engine (a ClientRequest underneath), as Electron's net.fetch is.
+const { ClientRequest } = require('./client-request')
+const { fromPartition } = require('./session')
+
+// Statuses whose response has no body (and HEAD answers).
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
+
+// Chromium's priorities, accepted as Electron accepts them.
+const PRIORITIES = new Set(['throttled', 'idle', 'lowest', 'low', 'medium', 'highest'])
+
+/**
+ * net.fetch(input[, init]) and session.fetch.
+ * @param {string | URL | Request} input
+ * @param {RequestInit & {session?: object, priority?: string, bypassCustomProtocolHandlers?: boolean}} [init]
+ * @returns {Promise<Response>}
+ */
+async function fetch (input, init = {}, session = fromPartition('')) {
+  // Node's Request normalises the URL, method, headers and every body type
+  // (FormData becomes multipart, URLSearchParams and strings get their
+  // Content-Type) exactly as the standard says.
+  const request = new Request(input, init)
+  const signal = request.signal
+  if (signal.aborted) throw signal.reason
+  if (init.priority !== undefined && !PRIORITIES.has(init.priority)) {
+    throw new TypeError(`priority should be one of ${[...PRIORITIES].join(', ')}`)
+  }
+  const url = new URL(request.url)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TypeError(`fetch failed: unsupported scheme ${url.protocol}`)
+  }
+
+  const streamed = isStreamBody(input, init)
+  const body = request.body === null || streamed ? null : Buffer.from(await request.arrayBuffer())
+  if (signal.aborted) throw signal.reason
+
+  const headers = {}
+  for (const [name, value] of request.headers) headers[name] = value
+  const referrer = referrerOf(request, init)
+  if (referrer !== '' && headers.referer === undefined) headers.referer = referrer
+
+  const req = new ClientRequest({
+    method: request.method,
+    url: request.url,
+    headers,
+    session: init.session || session,
+    redirect: request.redirect,
+    // fetch's default credentials (same-origin) count as include when
+    // there is no origin: the session's cookies are sent and stored.
+    credentials: request.credentials === 'omit' ? 'omit' : 'include',
+    cache: request.cache,
+    referrerPolicy: request.referrerPolicy || undefined,
+    origin: init.origin
+  })
+
+  return new Promise((resolve, reject) => {
+    let settled = false
+    let response = null
+    let redirected = false
+    const fail = (err) => {
+      if (!settled) {
+        settled = true
+        reject(err)
+      }
+    }
+    const onAbort = () => {
+      req.abort()
+      fail(signal.reason)
+      if (response !== null) response.destroy(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    req.on('close', () => signal.removeEventListener('abort', onAbort))
+
+    req.on('error', (err) => fail(err))
+    req.on('redirect', (statusCode, method, redirectUrl, responseHeaders) => {
+      if (request.redirect !== 'manual') {
+        redirected = true
+        return
+      }
+      // redirect: 'manual' resolves with the 3xx response itself.
+      settled = true
+      const headersOut = new Headers()
+      for (const [name, values] of Object.entries(responseHeaders)) {
+        for (const value of values) headersOut.append(name, value)
+      }
+      resolve(describe(new Response(null, { status: statusCode, headers: headersOut }), request.url, redirected))
+      req.abort()
+    })
+    req.on('response', (res) => {
+      response = res
+      if (settled) return res.resume()
+      settled = true
+      const headersOut = new Headers()
+      const raw = res.rawHeaders
+      for (let i = 0; i < raw.length; i += 2) headersOut.append(raw[i], raw[i + 1])
+      const noBody = NULL_BODY_STATUS.has(res.statusCode) || request.method === 'HEAD'
+      if (noBody) res.resume()
+      const init = { status: res.statusCode, statusText: res.statusMessage, headers: headersOut }
+      resolve(describe(new Response(noBody ? null : bodyStream(res), init), res.url, redirected))
+    })
+
+    if (streamed) {
+      req.chunkedEncoding = true
+      pump(request.body, req).catch((err) => {
+        req.destroy()
+        fail(err)
+      })
+    } else {
+      req.end(body === null ? undefined : body)
+    }
+  })
+}
+
+/** Whether the body is a ReadableStream (streamed chunked), not a known-length value. */
+function isStreamBody (input, init) {
+  if (init.body !== undefined && init.body !== null) return init.body instanceof ReadableStream
+  return input instanceof Request && input.body !== null && init.body === undefined && input.duplex === 'half'
+}
+
+/** The Referer the app asked for: init.referrer, else the Request's own. */
+function referrerOf (request, init) {
+  const referrer = init.referrer !== undefined ? String(init.referrer) : request.referrer
+  if (referrer === '' || referrer === 'about:client' || referrer === 'no-referrer') return ''
+  try {
+    return new URL(referrer).href
+  } catch {
+    return ''
+  }
+}
+
+/** Sets the url and redirected a constructed Response cannot take. */
+function describe (response, url, redirected) {
+  Object.defineProperty(response, 'url', { value: url, enumerable: true })
+  Object.defineProperty(response, 'redirected', { value: redirected, enumerable: true })
+  return response
+}
+
+/**
+ * The response body as a byte stream. The engine reads the socket only as
+ * fast as this stream is read: pull() resumes the IncomingMessage, whose
+ * reading grants the engine credit; a full queue pauses it.
+ */
+function bodyStream (res) {
+  return new ReadableStream({
+    start (controller) {
+      res.on('data', (chunk) => {
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+        if (controller.desiredSize <= 0) res.pause()
+      })
+      res.on('end', () => controller.close())
+      res.on('error', (err) => controller.error(err))
+      res.on('aborted', () => controller.error(new DOMException('The operation was aborted.', 'AbortError')))
+      res.pause()
+    },
+    pull () {
+      res.resume()
+    },
+    cancel () {
+      res.destroy() // cancels the engine's request
+    }
+  }, { highWaterMark: 256 * 1024, size: (chunk) => chunk.byteLength })
+}
+
+/** Streams a ReadableStream into a chunked ClientRequest, honouring write()'s backpressure. */
+async function pump (stream, req) {
+  const reader = stream.getReader()
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) break
+    if (req.destroyed) {
+      await reader.cancel()
+      return
+    }
+    const chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    if (!req.write(chunk)) {
+      await new Promise((resolve) => {
+        const settle = () => {
+          req.off('drain', settle)
+          req.off('close', settle)
+          resolve()
+        }
+        req.on('drain', settle)
+        req.on('close', settle)
+      })
+    }
+  }
+  req.end()
+}
+
+module.exports = { fetch }
