@@ -16,15 +16,28 @@ function request (options, callback) {
   return new ClientRequest(options, callback)
 }
 
-module.exports = {
-  request,
-  fetch: (input, init) => fetch(input, init),
-  resolveHost: (host, options) => resolveHost(host, options),
-  isOnline,
-  get online () { return isOnline() },
-  ClientRequest,
-  IncomingMessage,
-  session,
-  Session,
-  setDataPath
+/**
+ * net.fetch: WHATWG fetch on this engine, answered with Node's Response.
+ * @param {string | URL | Request} input
+ * @param {RequestInit} [init]
+ */
+function netFetch (input, init) {
+  return fetch(input, init)
 }
+
+/** Resolves host: Promise<{endpoints: [{address, family}]}>. */
+function netResolveHost (host, options) {
+  return resolveHost(host, options)
+}
+
+// Plain assignments, so that ESM `import { request } from` sees each name.
+exports.request = request
+exports.fetch = netFetch
+exports.resolveHost = netResolveHost
+exports.isOnline = isOnline
+exports.ClientRequest = ClientRequest
+exports.IncomingMessage = IncomingMessage
+exports.session = session
+exports.Session = Session
+exports.setDataPath = setDataPath
+Object.defineProperty(exports, 'online', { enumerable: true, get: isOnline })

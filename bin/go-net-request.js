@@ -411,7 +411,9 @@ async function run (net, opts) {
       session,
       // Only a named partition has a cookie jar worth using.
       useSessionCookies: opts.partition !== undefined,
-      redirect: opts.location ? 'follow' : 'manual',
+      // Manual whenever the CLI decides: the engine then waits for
+      // followRedirect() before the next hop, so a limit stops it exactly.
+      redirect: opts.location && opts.maxRedirs < 0 ? 'follow' : 'manual',
       timeout: opts.maxTimeMs
     })
   } catch (err) {
@@ -423,7 +425,9 @@ async function run (net, opts) {
   for (const header of headers.values()) {
     if (header === null) continue
     try {
-      req.setHeader(header.name, header.values.length === 1 ? header.values[0] : header.values)
+      // One field, the values joined as RFC 9110 allows (setHeader would
+      // join an array with ',' as Electron does).
+      req.setHeader(header.name, header.values.join(', '))
     } catch (err) {
       say(err.message)
       process.exitCode = EXIT.USAGE
@@ -451,7 +455,8 @@ async function run (net, opts) {
   let headAt = 0
   let bytes = 0
   let redirects = 0
-  let manualRedirect = false
+  let manualRedirect = false // --no-location stopped at a 3xx
+  let tooManyRedirects = false // --max-redirs stopped at a 3xx
   let logins = 0
   let out = null // the file stream of -o, once opened
   let progress = null
@@ -517,11 +522,11 @@ async function run (net, opts) {
     }
     redirects++
     if (opts.maxRedirs >= 0 && redirects > opts.maxRedirs) {
-      req.abort()
-      finish(EXIT.TOO_MANY_REDIRECTS, `net::ERR_TOO_MANY_REDIRECTS: maximum (${opts.maxRedirs}) redirects followed`)
+      tooManyRedirects = true // not following: the request fails with 'Redirect was cancelled'
       return
     }
     verbose(`* redirect ${redirects} to ${nextMethod} ${redirectUrl}`)
+    if (opts.maxRedirs >= 0) req.followRedirect() // manual mode: synchronously, in the handler
   })
 
   req.on('login', (authInfo, callback) => {
@@ -590,7 +595,12 @@ async function run (net, opts) {
   })
 
   req.on('error', (err) => {
-    if (manualRedirect && err.message === 'Redirect was cancelled') return finish(EXIT.OK)
+    if (err.message === 'Redirect was cancelled') {
+      if (manualRedirect) return finish(EXIT.OK)
+      if (tooManyRedirects) {
+        return finish(EXIT.TOO_MANY_REDIRECTS, `net::ERR_TOO_MANY_REDIRECTS: maximum (${opts.maxRedirs}) redirects followed`)
+      }
+    }
     const detail = err.header ? ` (the engine sets ${err.header} itself)` : ''
     finish(exitCodeFor(err), err.message + detail)
   })

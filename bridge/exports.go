@@ -121,3 +121,24 @@ func GnrLiveRequests() C.int64_t {
 	defer func() { recover() }()
 	return C.int64_t(requests.count())
 }
+
+// GnrFlushStores writes every persistent session's cookies and cache index
+// now. The host calls it synchronously when the process exits, so cookies
+// set in the last second (the jar writes them a second late) are not lost.
+//
+//export GnrFlushStores
+func GnrFlushStores() {
+	defer func() { recover() }()
+	sessions.Lock()
+	all := make([]*session, 0, len(sessions.byName))
+	for _, s := range sessions.byName {
+		if s.persistent {
+			all = append(all, s)
+		}
+	}
+	sessions.Unlock()
+	for _, s := range all {
+		s.jar.Flush()
+		s.cache.Close()
+	}
+}

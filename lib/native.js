@@ -128,5 +128,6 @@ module.exports = {
   followRedirect: queued(binding.followRedirect),
   login: queued(binding.login),
   liveRequests: binding.liveRequests,
+  flushStores: binding.flushStores,
   pendingHandlers: () => handlers.size
 }

@@ -47,6 +47,14 @@ function setDataPath (dir) {
 let nextSessionId = 1
 const sessionsByPartition = new Map()
 
+// Cookies reach the disk a second after they change; at exit, write them now.
+let flushOnExit = false
+function writeStoresAtExit () {
+  if (flushOnExit) return
+  flushOnExit = true
+  process.once('exit', () => native.flushStores())
+}
+
 class Session {
   #id
   #partition
@@ -65,6 +73,7 @@ class Session {
       ? path.join(getDataPath(), 'Partitions', encodeURIComponent(partition.slice('persist:'.length)))
       : null
     this.#cookies = new Cookies(this.#id)
+    if (this.#persistent) writeStoresAtExit()
     // Queued before any request that names this session, so always first.
     this.#ready = native.call('session.create', {
       session: this.#id,

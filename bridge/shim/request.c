@@ -215,6 +215,15 @@ static napi_value flush(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* JS thread. flushStores(): write persistent cookies and cache indexes now
+ * (called at process exit; enters Go directly, which only exit can afford). */
+static napi_value flush_stores(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  GnrFlushStores();
+  return NULL;
+}
+
 /* JS thread. liveRequests() -> requests the engine still holds (diagnostic). */
 static napi_value live_requests(napi_env env, napi_callback_info info) {
   (void)info;
@@ -235,6 +244,7 @@ napi_status shim_define_request_functions(napi_env env, napi_value exports, env_
       {"followRedirect", NULL, follow_redirect, NULL, NULL, NULL, napi_enumerable, st},
       {"login", NULL, login, NULL, NULL, NULL, napi_enumerable, st},
       {"flush", NULL, flush, NULL, NULL, NULL, napi_enumerable, st},
+      {"flushStores", NULL, flush_stores, NULL, NULL, NULL, napi_enumerable, st},
       {"liveRequests", NULL, live_requests, NULL, NULL, NULL, napi_enumerable, st},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
