@@ -59,7 +59,9 @@ export interface ClientRequestConstructorOptions {
   redirect?: RedirectMode
   /** The origin of the request (its initiator). */
   origin?: string
-  referrerPolicy?: string
+  /** How the app's Referer header is filtered; default `strict-origin-when-cross-origin`. */
+  referrerPolicy?: 'no-referrer' | 'no-referrer-when-downgrade' | 'origin' | 'origin-when-cross-origin' |
+    'same-origin' | 'strict-origin' | 'strict-origin-when-cross-origin' | 'unsafe-url'
   cache?: 'default' | 'no-store' | 'reload' | 'no-cache' | 'force-cache' | 'only-if-cached'
   priority?: 'throttled' | 'idle' | 'lowest' | 'low' | 'medium' | 'highest'
   priorityIncremental?: boolean
@@ -151,6 +153,40 @@ export declare class Session {
   clearStorageData(options?: object): Promise<void>
   clearAuthCache(): Promise<void>
   flushStorageData(): void
+  /** net.fetch through this session. */
+  fetch(input: string | URL | Request, init?: FetchInit): Promise<Response>
+  /** net.resolveHost through this session's DNS cache. */
+  resolveHost(host: string, options?: ResolveHostOptions): Promise<ResolvedHost>
+}
+
+/** fetch's RequestInit plus Electron's additions. */
+export interface FetchInit extends Omit<RequestInit, 'priority'> {
+  /** Electron: the request's priority (HTTP/2 priority when it applies). */
+  priority?: 'throttled' | 'idle' | 'lowest' | 'low' | 'medium' | 'highest'
+  /** Electron: accepted; this library has no custom protocols. */
+  bypassCustomProtocolHandlers?: boolean
+  /** Addition: the initiator's origin (sent as Origin on requests other than GET and HEAD). */
+  origin?: string
+}
+
+export interface ResolveHostOptions {
+  /** Only IPv4 (A) or IPv6 (AAAA) addresses; both when absent. */
+  queryType?: 'A' | 'AAAA'
+  /** `localOnly` answers from the hosts file alone; `dns` uses Go's own DNS client. */
+  source?: 'any' | 'system' | 'dns' | 'mdns' | 'localOnly'
+  /** Whether the session's DNS cache may answer (one minute of freshness). */
+  cacheUsage?: 'allowed' | 'staleAllowed' | 'disallowed'
+  /** Accepted; Go's resolver does no DNS over HTTPS. */
+  secureDnsPolicy?: 'allow' | 'disable'
+}
+
+export interface ResolvedEndpoint {
+  address: string
+  family: 'ipv4' | 'ipv6' | 'unspec'
+}
+
+export interface ResolvedHost {
+  endpoints: ResolvedEndpoint[]
 }
 
 export interface SessionModule {
@@ -252,6 +288,19 @@ export declare class ClientRequest extends Writable {
   once(event: string | symbol, listener: (...args: any[]) => void): this
 }
 
+/**
+ * WHATWG fetch driven by this engine, answered with Node's own Response.
+ * Network failures reject with the `net::ERR_*` Error. Unlike Electron,
+ * `redirect: 'manual'` resolves with the 3xx response.
+ */
+export declare function fetch(input: string | URL | Request, init?: FetchInit): Promise<Response>
+
+/** Resolves host; failures reject with `net::ERR_NAME_NOT_RESOLVED`. */
+export declare function resolveHost(host: string, options?: ResolveHostOptions): Promise<ResolvedHost>
+
+/** Whether the machine has a non-loopback interface that is up with an address. */
+export declare function isOnline(): boolean
+
 /** Creates a request, as Electron's `net.request` does. */
 export declare function request(
   options: ClientRequestConstructorOptions | string | URL,
@@ -260,6 +309,11 @@ export declare function request(
 
 declare const net: {
   request: typeof request
+  fetch: typeof fetch
+  resolveHost: typeof resolveHost
+  isOnline: typeof isOnline
+  /** Whether the machine is online (see isOnline). */
+  readonly online: boolean
   ClientRequest: typeof ClientRequest
   IncomingMessage: typeof IncomingMessage
   session: SessionModule

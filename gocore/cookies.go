@@ -48,7 +48,7 @@ const (
 type CookieFilter struct {
 	URL                       string // cookies that would be sent to this URL (HttpOnly ones included)
 	Name                      string // exact
-	Domain                    string // the cookie would be sent to this host: its domain or a subdomain of it
+	Domain                    string // the cookie's domain equals this domain or is a subdomain of it (Electron's MatchesDomain)
 	Path                      string // exact
 	Secure, Session, HTTPOnly *bool
 }
@@ -297,7 +297,8 @@ func (j *CookieJar) Get(f CookieFilter) []Cookie {
 func (f *CookieFilter) matches(c *Cookie) bool {
 	return (f.Name == "" || f.Name == c.Name) &&
 		(f.Path == "" || f.Path == c.Path) &&
-		(f.Domain == "" || cookieIsDomainMatch(c.Domain, f.Domain)) &&
+		(f.Domain == "" || cookieIsSubdomain(strings.TrimPrefix(strings.ToLower(c.Domain), "."),
+			strings.TrimPrefix(strings.ToLower(f.Domain), "."))) &&
 		(f.Secure == nil || *f.Secure == c.Secure) &&
 		(f.Session == nil || *f.Session == c.Session) &&
 		(f.HTTPOnly == nil || *f.HTTPOnly == c.HTTPOnly)

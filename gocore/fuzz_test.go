@@ -11,10 +11,12 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // knownNetErrors are the names the engine may report.
@@ -47,6 +49,20 @@ func requireNetError(t *testing.T, what string, err error) string {
 	return ne.Name
 }
 
+// fuzzHangLimit is how long one input may take. Go's fuzzer has no
+// per-input timeout: a hang would stall the run silently. Past the limit
+// the process panics, so the fuzzer keeps the input as a crasher.
+const fuzzHangLimit = 10 * time.Second
+
+// hangGuard panics (killing the process) if the input has not finished
+// within fuzzHangLimit; call the returned function when it has.
+func hangGuard(target string, input ...any) (done func()) {
+	timer := time.AfterFunc(fuzzHangLimit, func() {
+		panic(fmt.Sprintf("%s: input did not finish within %v: %q", target, fuzzHangLimit, input))
+	})
+	return func() { timer.Stop() }
+}
+
 // maxFuzzBody bounds how much decoded body one input may produce: a small
 // input can be a compression bomb.
 const maxFuzzBody = 4 << 20
@@ -59,6 +75,7 @@ var fuzzMethods = []string{"GET", "HEAD", "POST", "OPTIONS"}
 // NetError; a head that parses is HTTP/1.x with a three-digit status.
 func FuzzReadResponseHead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, methodIndex uint8, bufferSize uint16) {
+		defer hangGuard("FuzzReadResponseHead", data, methodIndex, bufferSize)()
 		size := 16 + int(bufferSize)%(connBufferSize-16+1) // bufio's minimum .. the engine's size
 		br := bufio.NewReaderSize(bytes.NewReader(data), size)
 		head, err := readResponseHead(br)
@@ -113,6 +130,7 @@ func FuzzReadResponseHead(f *testing.F) {
 // through chunkWriter.
 func FuzzChunkedReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, readSize uint16, chunkSize uint16) {
+		defer hangGuard("FuzzChunkedReader", data, readSize, chunkSize)()
 		step := 1 + int(readSize)%8192
 		cr := &chunkedReader{br: bufio.NewReaderSize(bytes.NewReader(data), connBufferSize)}
 		buf := make([]byte, step)
@@ -171,6 +189,7 @@ func FuzzChunkedReader(f *testing.F) {
 // the wire as a header).
 func FuzzParseChallenge(f *testing.F) {
 	f.Fuzz(func(t *testing.T, value, username, password, method, uri string) {
+		defer hangGuard("FuzzParseChallenge", value, username, password, method, uri)()
 		cs := parseChallengeValue(value)
 		for _, c := range cs {
 			if c.scheme == "" {
@@ -208,6 +227,7 @@ func FuzzParseChallenge(f *testing.F) {
 // injected.
 func FuzzValidateRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, method, rawURL, name1, value1, name2, value2 string) {
+		defer hangGuard("FuzzValidateRequest", method, rawURL, name1, value1, name2, value2)()
 		u, err := url.Parse(rawURL)
 		if err != nil {
 			return
@@ -276,6 +296,7 @@ func FuzzValidateRequest(f *testing.F) {
 // CR, LF or NUL.
 func FuzzSetCookie(f *testing.F) {
 	f.Fuzz(func(t *testing.T, rawURL, line1, line2, requestURL string) {
+		defer hangGuard("FuzzSetCookie", rawURL, line1, line2, requestURL)()
 		u, err := url.Parse(rawURL)
 		if err != nil {
 			return

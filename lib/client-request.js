@@ -15,7 +15,9 @@ const { EVENT, SPEC_FLAG, RESPONSE_FLAG } = native
 const RESPONSE_WINDOW = 1 << 20
 /** Upload window: streamed bytes that may wait in the engine before write() waits. */
 const UPLOAD_WINDOW = 1 << 20
-const REDIRECT_MODE = { follow: 0, error: 1, manual: 2 }
+// The engine waits for JS on every redirect, follow mode included, so that
+// an abort() in a 'redirect' handler stops the next hop as in Electron.
+const ENGINE_REDIRECT_MODE = { follow: 2, error: 1, manual: 2 }
 
 /** Whether the session's cookies go with the request (SPEC section 9). */
 function sendsCookies (options) {
@@ -167,7 +169,7 @@ class ClientRequest extends Writable {
     if (options.credentials === 'omit') flags |= SPEC_FLAG.NO_LOGIN
     if (sendsCookies(options)) flags |= SPEC_FLAG.COOKIES
     const fields = [flags, options.session[kSessionId], options.method, options.url.href,
-      REDIRECT_MODE[options.redirect], RESPONSE_WINDOW, options.timeout, options.origin || '', options.cacheMode,
+      ENGINE_REDIRECT_MODE[options.redirect], RESPONSE_WINDOW, options.timeout, options.origin || '', options.cacheMode,
       options.referrerPolicy]
     for (const { name, value } of options.headers.values()) {
       const text = String(value)
@@ -285,6 +287,7 @@ class ClientRequest extends Writable {
         this.emit('redirect', statusCode, method, url, headers)
       } finally {
         this.#followRedirect = undefined
+        if (this.#phase !== 'aborted') native.followRedirect(this.#id, true)
       }
       return
     }

@@ -215,6 +215,17 @@ test('-u answers the login of a Basic server', TIMEOUT, async (t) => {
   assert.equal(srv.logins, 1)
 })
 
+test('-u answers the login of a Digest server', TIMEOUT, async (t) => {
+  const srv = await startAuthServer({ scheme: 'digest', username: 'bob', password: 'pw', algorithm: 'SHA-256' })
+  t.after(() => srv.close())
+
+  const { code, stdout } = await runCLI(['--user', 'bob:pw', srv.url])
+
+  assert.equal(code, 0)
+  assert.equal(stdout.toString(), 'ok bob')
+  assert.equal(srv.logins, 1)
+})
+
 test('-u with wrong credentials answers once, then delivers the 401', TIMEOUT, async (t) => {
   const srv = await startAuthServer({ scheme: 'basic', username: 'alice', password: 's3cret' })
   t.after(() => srv.close())

@@ -292,7 +292,7 @@ test('cookies.set replaces an equivalent cookie; cookies.remove removes by url a
   assert.deepEqual(await cookies.get({}), [])
 })
 
-test("cookies.set honours the public-suffix list for Domain", { timeout: 20000 }, async () => {
+test('cookies.set honours the public-suffix list for Domain', { timeout: 20000 }, async () => {
   const { cookies } = net.session.fromPartition('public-suffix')
   const rejected = async (details) => {
     await assert.rejects(cookies.set(details), (err) => {

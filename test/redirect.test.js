@@ -439,3 +439,26 @@ test('a chunked POST redirected by 302 continues as a GET without a body', { tim
   assert.equal(body, 'got it')
   assert.deepEqual(srv.requests.map((r) => `${r.method} ${r.url} ${r.body}`), ['POST /upload streamed', 'GET /result '])
 })
+
+test('follow mode: abort() in a redirect handler stops the next hop, as in Electron', { timeout: 20000 }, async (t) => {
+  const seen = []
+  const srv = await startHttpServer((req, res) => {
+    seen.push(req.url)
+    if (req.url === '/a') { res.writeHead(302, { Location: '/b' }); return res.end() }
+    res.end('landed')
+  })
+  t.after(() => srv.close())
+  const req = net.request(srv.origin + '/a')
+  const events = []
+  req.on('redirect', () => { events.push('redirect'); req.abort() })
+  req.on('abort', () => events.push('abort'))
+  req.on('response', () => events.push('response'))
+  req.on('error', () => events.push('error'))
+  const closed = new Promise((resolve) => req.on('close', resolve))
+  req.end()
+  await closed
+  assert.deepEqual(events, ['redirect', 'abort'])
+  // A follow-up request proves the server is idle; /b was never asked for.
+  await new Promise((resolve) => net.request(srv.origin + '/done').on('response', (r) => r.resume().on('end', resolve)).end())
+  assert.deepEqual(seen, ['/a', '/done'])
+})
