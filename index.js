@@ -41,3 +41,15 @@ exports.session = session
 exports.Session = Session
 exports.setDataPath = setDataPath
 Object.defineProperty(exports, 'online', { enumerable: true, get: isOnline })
+
+/**
+ * Addition, diagnostic: the engine's counters (live requests, goroutines,
+ * sessions, idle connections) and this environment's pending handlers and
+ * open file descriptors. Not a stable API: for tests and soaks.
+ */
+exports.__engineStats = function engineStats () {
+  const native = require('./lib/native')
+  let fds = null
+  try { fds = require('node:fs').readdirSync('/proc/self/fd').length } catch {}
+  return { ...native.stats(), pendingHandlers: native.pendingHandlers(), fds }
+}

@@ -4,9 +4,11 @@ package main
 import "C"
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -141,4 +143,36 @@ func GnrFlushStores() {
 		s.jar.Flush()
 		s.cache.Close()
 	}
+}
+
+// GnrStats returns diagnostic counters as JSON in malloc'd memory that the
+// caller frees: live requests, goroutines, sessions and their idle
+// connections. A direct call into Go, for tests and soaks, not the hot path.
+//
+//export GnrStats
+func GnrStats() (out *C.char) {
+	defer func() {
+		if recover() != nil {
+			out = C.CString("{}")
+		}
+	}()
+	sessions.Lock()
+	all := map[*session]bool{defaultSession: true}
+	for _, s := range sessions.byName {
+		all[s] = true
+	}
+	sessions.Unlock()
+	idle, live := 0, int64(0)
+	for s := range all {
+		idle += s.client.IdleConnections()
+		live += s.client.Live()
+	}
+	stats, _ := json.Marshal(map[string]any{
+		"liveRequests":    requests.count(),
+		"liveExchanges":   live,
+		"goroutines":      runtime.NumGoroutine(),
+		"sessions":        len(all),
+		"idleConnections": idle,
+	})
+	return C.CString(string(stats))
 }

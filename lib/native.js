@@ -128,6 +128,7 @@ module.exports = {
   followRedirect: queued(binding.followRedirect),
   login: queued(binding.login),
   liveRequests: binding.liveRequests,
+  stats: () => JSON.parse(binding.stats()),
   flushStores: binding.flushStores,
   pendingHandlers: () => handlers.size
 }

@@ -224,6 +224,17 @@ static napi_value flush_stores(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* JS thread. stats() -> JSON string of the engine's diagnostic counters. */
+static napi_value stats(napi_env env, napi_callback_info info) {
+  (void)info;
+  char *json = GnrStats();
+  napi_value result;
+  napi_status status = napi_create_string_utf8(env, json ? json : "{}", NAPI_AUTO_LENGTH, &result);
+  free(json);
+  NAPI_CALL(env, status);
+  return result;
+}
+
 /* JS thread. liveRequests() -> requests the engine still holds (diagnostic). */
 static napi_value live_requests(napi_env env, napi_callback_info info) {
   (void)info;
@@ -246,6 +257,7 @@ napi_status shim_define_request_functions(napi_env env, napi_value exports, env_
       {"flush", NULL, flush, NULL, NULL, NULL, napi_enumerable, st},
       {"flushStores", NULL, flush_stores, NULL, NULL, NULL, napi_enumerable, st},
       {"liveRequests", NULL, live_requests, NULL, NULL, NULL, napi_enumerable, st},
+      {"stats", NULL, stats, NULL, NULL, NULL, napi_enumerable, st},
   };
   return napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }
