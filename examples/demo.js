@@ -1,7 +1,7 @@
 'use strict'
 // npm run demo: go-net-request against a local server this script starts.
-// Walks through a GET, a redirect, a chunked upload with progress, a login
-// and a network error, printing what happens.
+// Walks through a GET, a redirect, a chunked upload with progress, a login,
+// cookies in a session, a fetch and a network error, printing what happens.
 const http = require('node:http')
 const net = require('..')
 
@@ -21,6 +21,14 @@ function startServer () {
       req.on('data', (chunk) => { bytes += chunk.length })
       req.on('end', () => res.end(`received ${bytes} bytes (${req.headers['transfer-encoding']})\n`))
       return
+    }
+    if (url.pathname === '/visit') {
+      res.setHeader('Set-Cookie', 'visits=' + (Number(/visits=(\d+)/.exec(req.headers.cookie || '')?.[1] || 0) + 1) + '; Path=/')
+      return res.end(`cookie header received: ${req.headers.cookie || '(none)'}\n`)
+    }
+    if (url.pathname === '/api') {
+      res.setHeader('Content-Type', 'application/json')
+      return res.end(JSON.stringify({ ok: true, method: req.method }))
     }
     if (url.pathname === '/private') {
       const expected = 'Basic ' + Buffer.from('demo:secret').toString('base64')
@@ -72,6 +80,17 @@ async function main () {
   })
   await send('a login (Basic), answered by the login event', `${base}/private`)
   await send('the same again: the session remembers the credentials', `${base}/private`)
+
+  const ses = net.session.fromPartition('demo')
+  ses.cookies.on('changed', (event, cookie, cause, removed) =>
+    console.log(`  cookie ${cookie.name}=${cookie.value} ${removed ? 'removed' : 'stored'} (${cause})`))
+  await send('cookies in a session: the server sets one', { url: `${base}/visit`, session: ses, useSessionCookies: true })
+  await send('... and the session sends it back', { url: `${base}/visit`, session: ses, useSessionCookies: true })
+  console.log('  cookies.get:', (await ses.cookies.get({})).map((c) => `${c.name}=${c.value}`).join(', '))
+
+  console.log('\n== net.fetch')
+  const res = await net.fetch(`${base}/api`, { method: 'POST', body: 'hi' })
+  console.log(`  ${res.status} ${res.headers.get('content-type')} ${JSON.stringify(await res.json())} (a ${res.constructor.name})`)
   const closed = http.createServer().listen(0, '127.0.0.1')
   await new Promise((resolve) => closed.once('listening', resolve))
   const deadPort = closed.address().port
