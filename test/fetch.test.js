@@ -98,6 +98,20 @@ test('input may be a URL string, a URL object or a Request (its method, headers 
   assert.equal(overridden.body, 'yz')
 })
 
+test('a Request input with a string body is replayed on a 307 redirect, as a known-length body is', { timeout: 20000 }, async (t) => {
+  const srv = await startHttpServer(respondRoutes({
+    '/307': (req, res) => { res.writeHead(307, { location: '/echo' }); res.end() },
+    '/echo': echo
+  }))
+  t.after(() => srv.close())
+
+  const res = await net.fetch(new Request(srv.origin + '/307', { method: 'POST', body: 'replayed' }))
+  const seen = await res.json()
+  assert.equal(res.redirected, true)
+  assert.equal(seen.method, 'POST')
+  assert.equal(seen.body, 'replayed')
+})
+
 test('init.headers as a Headers object, a record and a list of pairs all reach the server', { timeout: 20000 }, async (t) => {
   const srv = await startEcho(t)
 
@@ -417,6 +431,55 @@ test('abort during the body errors the body stream with AbortError and cancels t
     return true
   })
   await serverSawClose2.promise
+})
+
+test('abort during a streamed upload rejects with AbortError, closes the connection and cancels the body stream with the reason', { timeout: 20000 }, async (t) => {
+  const firstChunk = deferred()
+  const serverSawClose = deferred()
+  const srv = await startHttpServer((req, res) => {
+    req.on('data', () => firstChunk.resolve())
+    res.on('close', () => serverSawClose.resolve())
+  }, { bufferBody: false })
+  t.after(() => srv.close())
+
+  const cancelled = deferred()
+  let pulls = 0
+  const body = new ReadableStream({
+    pull (controller) {
+      if (pulls++ === 0) return controller.enqueue(new TextEncoder().encode('only chunk'))
+      return new Promise(() => {}) // the producer stalls
+    },
+    cancel (reason) { cancelled.resolve(reason) }
+  })
+  const controller = new AbortController()
+  const pending = net.fetch(srv.url, { method: 'POST', body, duplex: 'half', signal: controller.signal })
+  await firstChunk.promise
+  controller.abort()
+  await assert.rejects(pending, (err) => {
+    assertAbortError(err)
+    return true
+  })
+  await serverSawClose.promise
+  // The fetch standard cancels the request body with the abort reason.
+  const reason = await Promise.race([cancelled.promise, new Promise((resolve) => setTimeout(resolve, 2000, 'not cancelled within 2 s'))])
+  assert.notEqual(reason, 'not cancelled within 2 s', 'the upload stream was cancelled')
+  assertAbortError(reason)
+})
+
+test('cancelling the response body cancels the request on the wire', { timeout: 20000 }, async (t) => {
+  const serverSawClose = deferred()
+  const srv = await startHttpServer((req, res) => {
+    res.on('close', () => serverSawClose.resolve())
+    res.writeHead(200)
+    res.write('endless;')
+  })
+  t.after(() => srv.close())
+
+  const res = await net.fetch(srv.url)
+  const reader = res.body.getReader()
+  assert.equal(Buffer.from((await reader.read()).value).toString(), 'endless;')
+  await reader.cancel()
+  await serverSawClose.promise
 })
 
 test('network failures reject with the net::ERR_* Error and its code', { timeout: 20000 }, async (t) => {

@@ -394,3 +394,16 @@ test('TLS: the server sends half a ServerHello and closes: net::ERR_CONNECTION_C
 test('after every hostile peer above, the engine holds no request', OPTIONS, async () => {
   await waitForNoLiveRequests()
 })
+
+test('a redirect to a Location whose query holds a space: the next request line is well-formed (the space escaped as %20)', OPTIONS, async (t) => {
+  const srv = await startHostileServer(t, answerEachHead((head) => head.startsWith('GET /next')
+    ? 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext'
+    : 'HTTP/1.1 302 Found\r\nLocation: /next?a b HTTP/1.1\r\nContent-Length: 0\r\n\r\n'))
+  const req = net.request(srv.url)
+  const rec = await outcome(req)
+  const heads = srv.connections.map((c) => c.data.toString('latin1')).join('').split('\r\n\r\n').filter(Boolean)
+  const requestLines = heads.map((head) => head.split('\r\n')[0])
+  assert.deepEqual(requestLines, ['GET / HTTP/1.1', 'GET /next?a%20b%20HTTP/1.1 HTTP/1.1'])
+  assert.equal(rec.log.includes('req:error'), false, `events: ${rec.log.join(', ')}`)
+  await assertHealthy()
+})

@@ -74,6 +74,30 @@ static napi_value push_simple(napi_env env, napi_callback_info info, int32_t kin
   return NULL;
 }
 
+/* JS thread. Queues a command whose text is the JS string text (written in
+ * place) and whose data is body, for a fresh request id that keeps the
+ * process alive until its terminal event; returns the id as a JS number. */
+static napi_value start_command(napi_env env, env_state *st, int32_t kind, napi_value text, const void *body,
+                                size_t body_len) {
+  size_t len = 0;
+  NAPI_CALL(env, napi_get_value_string_utf8(env, text, NULL, 0, &len));
+  uint64_t id = __atomic_add_fetch(&g_last_request_id, 1, __ATOMIC_RELAXED);
+  /* Room for the text and its NUL terminator. */
+  gnr_command *cmd = shim_command_new(st->id, id, kind, NULL, len + 1, body, body_len);
+  if (cmd == NULL) return push(env, NULL), NULL;
+  if (napi_get_value_string_utf8(env, text, (char *)cmd->text, len + 1, &len) != napi_ok) {
+    free(cmd);
+    shim_throw_last_error(env);
+    return NULL;
+  }
+  cmd->text_len = len;
+  shim_request_started(env, st);
+  shim_command_push(cmd);
+  napi_value result;
+  NAPI_CALL(env, napi_create_double(env, (double)id, &result));
+  return result;
+}
+
 /* JS thread. start(spec: string, body: Buffer | null) -> id */
 static napi_value start(napi_env env, napi_callback_info info) {
   call_args a;
@@ -82,53 +106,24 @@ static napi_value start(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "start(spec, body) needs two arguments");
     return NULL;
   }
-  size_t spec_len = 0;
-  NAPI_CALL(env, napi_get_value_string_utf8(env, a.argv[0], NULL, 0, &spec_len));
   void *body = NULL;
   size_t body_len = 0;
   bool is_buffer = false;
   NAPI_CALL(env, napi_is_buffer(env, a.argv[1], &is_buffer));
   if (is_buffer) NAPI_CALL(env, napi_get_buffer_info(env, a.argv[1], &body, &body_len));
-
-  uint64_t id = __atomic_add_fetch(&g_last_request_id, 1, __ATOMIC_RELAXED);
-  /* Room for the spec and its NUL terminator, written in place. */
-  gnr_command *cmd = shim_command_new(a.st->id, id, GNR_CMD_START, NULL, spec_len + 1, body, body_len);
-  if (cmd == NULL) return push(env, NULL), NULL;
-  size_t written = 0;
-  if (napi_get_value_string_utf8(env, a.argv[0], (char *)cmd->text, spec_len + 1, &written) != napi_ok) {
-    free(cmd);
-    shim_throw_last_error(env);
-    return NULL;
-  }
-  cmd->text_len = written;
-  shim_request_started(env, a.st);
-  shim_command_push(cmd);
-  napi_value result;
-  NAPI_CALL(env, napi_create_double(env, (double)id, &result));
-  return result;
+  return start_command(env, a.st, GNR_CMD_START, a.argv[0], body, body_len);
 }
 
 /* JS thread. call(json: string) -> id: a session operation, answered by one
- * GNR_EV_RESULT event to that id (which keeps the process alive until then). */
+ * GNR_EV_RESULT event to that id. */
 static napi_value call(napi_env env, napi_callback_info info) {
   call_args a;
   if (!get_args(env, info, &a, false)) return NULL;
-  size_t len = 0;
-  NAPI_CALL(env, a.argc >= 1 ? napi_get_value_string_utf8(env, a.argv[0], NULL, 0, &len) : napi_invalid_arg);
-  uint64_t id = __atomic_add_fetch(&g_last_request_id, 1, __ATOMIC_RELAXED);
-  gnr_command *cmd = shim_command_new(a.st->id, id, GNR_CMD_CALL, NULL, len + 1, NULL, 0);
-  if (cmd == NULL) return push(env, NULL), NULL;
-  if (napi_get_value_string_utf8(env, a.argv[0], (char *)cmd->text, len + 1, &len) != napi_ok) {
-    free(cmd);
-    shim_throw_last_error(env);
+  if (a.argc < 1) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "call(json) needs an argument");
     return NULL;
   }
-  cmd->text_len = len;
-  shim_request_started(env, a.st);
-  shim_command_push(cmd);
-  napi_value result;
-  NAPI_CALL(env, napi_create_double(env, (double)id, &result));
-  return result;
+  return start_command(env, a.st, GNR_CMD_CALL, a.argv[0], NULL, 0);
 }
 
 /* JS thread. newId() -> a fresh id (for cookie listeners). */
