@@ -153,10 +153,47 @@ export declare class Session {
   clearStorageData(options?: object): Promise<void>
   clearAuthCache(): Promise<void>
   flushStorageData(): void
+  /**
+   * proc(request, callback) decides about every server certificate of the
+   * session: callback(0) trusts, callback(-2) fails, callback(-3) uses the
+   * engine's verdict. The handshake waits for the callback. null restores
+   * the default verification.
+   */
+  setCertificateVerifyProc(proc: ((request: CertificateVerifyProcRequest, callback: (verificationResult: number) => void) => void) | null): void
+  /**
+   * Addition: trusts these PEM CA certificates for the session's TLS, on top
+   * of the system store; '' or [] goes back to the system store alone.
+   */
+  setCACertificates(pems: string | string[]): Promise<void>
   /** net.fetch through this session. */
   fetch(input: string | URL | Request, init?: FetchInit): Promise<Response>
   /** net.resolveHost through this session's DNS cache. */
   resolveHost(host: string, options?: ResolveHostOptions): Promise<ResolvedHost>
+}
+
+export interface Certificate {
+  /** PEM encoded data. */
+  data: string
+  issuerName: string
+  subjectName: string
+  /** Hex. */
+  serialNumber: string
+  /** Seconds since the UNIX epoch. */
+  validStart: number
+  validExpiry: number
+  /** `sha256/` and the base64 of the certificate's SHA-256. */
+  fingerprint: string
+  /** The next certificate of the chain the server sent, if any. */
+  issuerCert?: Certificate
+}
+
+export interface CertificateVerifyProcRequest {
+  hostname: string
+  certificate: Certificate
+  /** `net::OK` or the engine's `net::ERR_CERT_*` verdict. */
+  verificationResult: string
+  /** 0, or Chromium's number for the error (e.g. -202). */
+  errorCode: number
 }
 
 /** fetch's RequestInit plus Electron's additions. */

@@ -35,7 +35,9 @@ enum gnr_event_kind {
   GNR_EV_FAIL = 6,            /* terminal; text "ERR_NAME\0detail\0header" */
   GNR_EV_UPLOAD_PROGRESS = 7, /* n1 position (bytes written to the socket), n2 total */
   GNR_EV_RESULT = 8,          /* terminal answer to GNR_CMD_CALL: text JSON; flags 1 = an error message */
-  GNR_EV_COOKIE_CHANGED = 9   /* to a cookie listener id: text JSON {cookie, cause, removed} */
+  GNR_EV_COOKIE_CHANGED = 9,  /* to a cookie listener id: text JSON {cookie, cause, removed} */
+  GNR_EV_CERT_VERIFY = 10     /* text JSON {hostname, certificate, verificationResult, errorCode};
+                                 answered by GNR_CMD_CERT_VERDICT */
 };
 
 typedef struct gnr_event {
@@ -79,7 +81,8 @@ enum gnr_command_kind {
   GNR_CMD_CANCEL = 5,
   GNR_CMD_FOLLOW = 6,   /* flag: 1 follows the manual redirect, 0 cancels it */
   GNR_CMD_LOGIN = 7,    /* flag 1: text "user\0pass" retries; flag 0 cancels the login */
-  GNR_CMD_CALL = 8      /* text: JSON {op, session, ...}; answered by one GNR_EV_RESULT to request */
+  GNR_CMD_CALL = 8,     /* text: JSON {op, session, ...}; answered by one GNR_EV_RESULT to request */
+  GNR_CMD_CERT_VERDICT = 9 /* n: 0 trusts, -2 fails, -3 uses the engine's verification */
 };
 
 typedef struct gnr_command {

@@ -84,6 +84,8 @@ func handleCommand(cmd *C.gnr_command) (kept bool) {
 		x.Grant(int64(cmd.n))
 	case C.GNR_CMD_CANCEL:
 		x.Cancel(nil)
+	case C.GNR_CMD_CERT_VERDICT:
+		x.CertificateVerdict(int(cmd.n))
 	case C.GNR_CMD_FOLLOW:
 		x.FollowRedirect(cmd.flag != 0)
 	case C.GNR_CMD_LOGIN:

@@ -5,6 +5,7 @@ package main
 import "C"
 
 import (
+	"encoding/json"
 	"strings"
 	"sync/atomic"
 	"unsafe"
@@ -157,6 +158,32 @@ func (s *sink) End() {
 func (s *sink) Fail(err *gocore.NetError) {
 	requests.remove(s.id)
 	s.emit(C.GNR_EV_FAIL, 0, 0, 0, joinFields([]string{err.Name, err.Detail, err.Header}, nil), nil)
+}
+
+// VerifyCertificate asks the session's verify procedure in JS.
+func (s *sink) VerifyCertificate(check *gocore.CertificateCheck) {
+	type certificate struct {
+		gocore.CertificateJSON
+		IssuerCert *certificate `json:"issuerCert,omitempty"`
+	}
+	var chain *certificate
+	for i := len(check.Chain) - 1; i >= 0; i-- {
+		chain = &certificate{CertificateJSON: gocore.DescribeCertificate(check.Chain[i]), IssuerCert: chain}
+	}
+	result := "net::OK"
+	if check.Verdict != nil {
+		result = "net::" + check.Verdict.Name
+	}
+	text, err := json.Marshal(map[string]any{
+		"hostname":           check.Hostname,
+		"certificate":        chain,
+		"verificationResult": result,
+		"errorCode":          gocore.CertErrorCode(check.Verdict),
+	})
+	if err != nil {
+		text = []byte(`{}`)
+	}
+	s.emit(C.GNR_EV_CERT_VERIFY, 0, 0, 0, string(text), nil)
 }
 
 func (s *sink) UploadProgress(position, total int64) {

@@ -261,6 +261,14 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 	case "session.clearStorageData":
 		s.jar.Clear()
 		return nil, s.jar.Flush()
+	case "session.setCertificateVerifyProc":
+		s.client.SetHostVerifiesCertificates(req.Value == "on")
+		s.client.CloseIdleConnections() // connections verified the old way are not reused
+		return nil, nil
+	case "session.setCACertificates":
+		err := s.client.SetExtraRootCAs(req.Value)
+		s.client.CloseIdleConnections()
+		return nil, err
 	case "session.clearAuthCache":
 		s.client.ClearAuthCache()
 		return nil, nil

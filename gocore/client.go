@@ -37,17 +37,18 @@ type Options struct {
 // A Client is one session's engine state: the connection pool, the auth
 // cache and the user agent. It is safe for concurrent use.
 type Client struct {
-	opts      Options
-	dialer    net.Dialer
-	tlsConfig *tls.Config
-	userAgent atomic.Pointer[string]
-	auth      *authCache
-	pool      *pool
-	live      atomic.Int64 // exchanges started and not yet finished
-	jar       *CookieJar
-	cache     *HTTPCache
-	cacheOff  atomic.Bool // the session was made with {cache: false}
-	dns       dnsCache
+	opts         Options
+	dialer       net.Dialer
+	tlsConfig    atomic.Pointer[tls.Config] // replaced whole by SetExtraRootCAs
+	userAgent    atomic.Pointer[string]
+	auth         *authCache
+	pool         *pool
+	live         atomic.Int64 // exchanges started and not yet finished
+	jar          *CookieJar
+	cache        *HTTPCache
+	cacheOff     atomic.Bool // the session was made with {cache: false}
+	dns          dnsCache
+	hostVerifies atomic.Bool // the host's verify procedure decides about certificates
 }
 
 // NewClient makes a Client.
@@ -62,15 +63,16 @@ func NewClient(opts Options) *Client {
 		opts.IdleTimeout = 60 * time.Second
 	}
 	c := &Client{
-		opts:      opts,
-		dialer:    net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second},
-		tlsConfig: &tls.Config{RootCAs: opts.RootCAs, NextProtos: []string{"http/1.1"}, ClientSessionCache: tls.NewLRUClientSessionCache(256)},
-		auth:      newAuthCache(),
-		jar:       opts.Jar,
-		dns:       dnsCache{entries: map[string]dnsEntry{}},
-		cache:     opts.Cache,
-		pool:      &pool{idle: map[string][]*conn{}, maxPerHost: opts.MaxIdlePerHost, idleTimeout: opts.IdleTimeout},
+		opts:   opts,
+		dialer: net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second},
+		auth:   newAuthCache(),
+		jar:    opts.Jar,
+		dns:    dnsCache{entries: map[string]dnsEntry{}},
+		cache:  opts.Cache,
+		pool:   &pool{idle: map[string][]*conn{}, maxPerHost: opts.MaxIdlePerHost, idleTimeout: opts.IdleTimeout},
 	}
+	c.tlsConfig.Store(&tls.Config{RootCAs: opts.RootCAs, NextProtos: []string{"http/1.1"},
+		ClientSessionCache: tls.NewLRUClientSessionCache(256)})
 	ua := opts.UserAgent
 	if ua == "" {
 		ua = DefaultUserAgent
@@ -128,7 +130,7 @@ const tlsReadBuffer = 256 << 10
 const connBufferSize = 32 << 10
 
 // dial opens a connection to the origin of key ("scheme://host:port").
-func (c *Client) dial(ctx context.Context, scheme, host, port string) (*conn, error) {
+func (c *Client) dial(ctx context.Context, scheme, host, port string, configure func(*tls.Config, string)) (*conn, error) {
 	addr := net.JoinHostPort(host, port)
 	dialAddr, err := localAnswer(host, port)
 	if err != nil {
@@ -143,8 +145,11 @@ func (c *Client) dial(ctx context.Context, scheme, host, port string) (*conn, er
 	}
 	var raw *bufferedConn
 	if scheme == "https" {
-		cfg := c.tlsConfig.Clone()
+		cfg := c.tlsConfig.Load().Clone()
 		cfg.ServerName = host
+		if configure != nil {
+			configure(cfg, hostForCertificate(host))
+		}
 		raw = &bufferedConn{Conn: nc, r: bufio.NewReaderSize(nc, tlsReadBuffer)}
 		tc := tls.Client(raw, cfg)
 		hctx, cancel := context.WithTimeout(ctx, c.opts.DialTimeout)

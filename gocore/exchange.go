@@ -90,14 +90,16 @@ type Exchange struct {
 }
 
 type answer struct {
-	follow bool
-	cred   *Credentials
+	follow  bool
+	cred    *Credentials
+	verdict int
 }
 
 const (
 	askNone int32 = iota
 	askRedirect
 	askLogin
+	askCert
 )
 
 // maxRedirects is Chromium's limit.
@@ -660,7 +662,7 @@ func (x *Exchange) roundTrip(h *hop) (*conn, *ResponseHead, error) {
 		reused := c != nil
 		if c == nil {
 			var err error
-			if c, err = x.client.dial(x.ctx, h.url.Scheme, host, port); err != nil {
+			if c, err = x.client.dial(x.ctx, h.url.Scheme, host, port, x.hostVerification); err != nil {
 				return nil, nil, err
 			}
 		}

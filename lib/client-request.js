@@ -7,7 +7,7 @@ const { parseOptions } = require('./options')
 const { validateHeader, isValidHeaderValue, headerLists } = require('./headers')
 const { fromFailure } = require('./errors')
 const { IncomingMessage, kPush, kEnd, kAbort, kFail, kActive } = require('./incoming-message')
-const { kSessionId } = require('./session')
+const { kSessionId, kVerifyCertificate } = require('./session')
 
 const { EVENT, SPEC_FLAG, RESPONSE_FLAG } = native
 
@@ -191,6 +191,7 @@ class ClientRequest extends Writable {
       case EVENT.REDIRECT: return this.#onRedirect(n1, text)
       case EVENT.LOGIN: return this.#onLogin(n1, n2, text)
       case EVENT.UPLOAD_PROGRESS: return this.#onUploadProgress(n1, n2)
+      case EVENT.CERT_VERIFY: return this.#onCertificate(text)
       default: throw new Error(`go-net-request: unknown engine event ${kind}`)
     }
   }
@@ -315,6 +316,13 @@ class ClientRequest extends Writable {
       else native.login(id)
     }
     if (!this.emit('login', authInfo, callback)) callback()
+  }
+
+  #onCertificate (text) {
+    const id = this.#id
+    this.#options.session[kVerifyCertificate](JSON.parse(text), (verdict) => {
+      if (!this.#closing) native.certVerdict(id, verdict)
+    })
   }
 
   #onUploadProgress (position, total) {

@@ -18,7 +18,8 @@ const EVENT = Object.freeze({
   FAIL: 6,
   UPLOAD_PROGRESS: 7,
   RESULT: 8,
-  COOKIE_CHANGED: 9
+  COOKIE_CHANGED: 9,
+  CERT_VERIFY: 10
 })
 const RESPONSE_FLAG = Object.freeze({ REUSED: 1, COMPLETE: 2, FROM_CACHE: 4 })
 const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4, COOKIES: 8 })
@@ -126,6 +127,7 @@ module.exports = {
   grant: queued(binding.grant),
   cancel: queued(binding.cancel),
   followRedirect: queued(binding.followRedirect),
+  certVerdict: queued(binding.certVerdict),
   login: queued(binding.login),
   liveRequests: binding.liveRequests,
   stats: () => JSON.parse(binding.stats()),

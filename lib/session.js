@@ -9,6 +9,7 @@ const { Cookies } = require('./cookies')
 const { version } = require('../package.json')
 
 const kSessionId = Symbol('sessionId')
+const kVerifyCertificate = Symbol('verifyCertificate')
 const kConstruct = Symbol('construct')
 
 const DEFAULT_USER_AGENT = `Mozilla/5.0 (${platformToken()}) go-net-request/${version} Node.js/${process.versions.node}`
@@ -63,6 +64,7 @@ class Session {
   #userAgent = DEFAULT_USER_AGENT
   #cookies
   #ready // the engine has created (or joined) the session
+  #verifyProc = null
 
   constructor (token, partition, options) {
     if (token !== kConstruct) throw new TypeError('Illegal constructor')
@@ -134,6 +136,44 @@ class Session {
     this.#cookies.flushStore().catch(() => {})
   }
 
+  /**
+   * Electron's setCertificateVerifyProc: proc(request, callback) decides
+   * about every server certificate of this session; callback(0) trusts,
+   * callback(-2) fails, callback(-3) uses the engine's verdict. The TLS
+   * handshake waits for it. null restores the default verification.
+   */
+  setCertificateVerifyProc (proc) {
+    if (proc !== null && typeof proc !== 'function') {
+      throw new TypeError('`proc` should be a function or null')
+    }
+    this.#verifyProc = proc
+    native.call('session.setCertificateVerifyProc', { session: this.#id, value: proc ? 'on' : 'off' }).catch(() => {})
+  }
+
+  /**
+   * Addition: trusts these PEM CA certificates for this session's TLS, on
+   * top of the system store (private deployments). An empty string or
+   * array goes back to the system store alone.
+   * @param {string | string[]} pems
+   * @returns {Promise<void>}
+   */
+  setCACertificates (pems) {
+    const text = Array.isArray(pems) ? pems.join('\n') : pems
+    if (typeof text !== 'string') return Promise.reject(new TypeError('`pems` should be a string or an array of strings'))
+    return native.call('session.setCACertificates', { session: this.#id, value: text }).then(() => undefined)
+  }
+
+  [kVerifyCertificate] (request, callback) {
+    let answered = false
+    const once = (verdict) => {
+      if (answered) return
+      answered = true
+      callback(verdict === 0 || verdict === -2 || verdict === -3 ? verdict : -2)
+    }
+    if (this.#verifyProc === null) return once(-3)
+    this.#verifyProc(request, once)
+  }
+
   /** net.fetch through this session. */
   fetch (input, init) {
     return require('./fetch').fetch(input, init, this)
@@ -160,6 +200,7 @@ function fromPartition (partition, options = {}) {
 module.exports = {
   Session,
   kSessionId,
+  kVerifyCertificate,
   fromPartition,
   setDataPath,
   getDataPath,

@@ -87,15 +87,16 @@ test('input may be a URL string, a URL object or a Request (its method, headers 
   assert.equal(fromRequest.url, '/r')
   assert.equal(fromRequest.headers['x-from-request'], 'yes')
   assert.equal(fromRequest.body, 'abc')
-  // A Request with a known-length body is sent with Content-Length, as any
-  // fetch sends it, not streamed chunked.
-  assert.equal(fromRequest.headers['content-length'], '3')
-  assert.equal(fromRequest.headers['transfer-encoding'], undefined)
 
   // init overrides the Request's own fields.
   const overridden = await (await net.fetch(new Request(srv.origin + '/o', { method: 'POST', body: 'x' }), { method: 'PATCH', body: 'yz' })).json()
   assert.equal(overridden.method, 'PATCH')
   assert.equal(overridden.body, 'yz')
+
+  // A Request with a known-length body is sent with Content-Length, as any
+  // fetch sends it, not streamed chunked.
+  assert.equal(fromRequest.headers['content-length'], '3')
+  assert.equal(fromRequest.headers['transfer-encoding'], undefined)
 })
 
 test('a Request input with a string body is replayed on a 307 redirect, as a known-length body is', { timeout: 20000 }, async (t) => {
@@ -247,7 +248,7 @@ test('a ReadableStream body is streamed as the engine reads it: its second chunk
   assert.equal(await res.text(), 'first;second')
 })
 
-test('the response body is a byte stream with backpressure: 256 MiB read slowly keeps the server held back and memory bounded', { timeout: 30000 }, async (t) => {
+test('the response body is a byte stream with backpressure: 256 MiB read slowly keeps the server held back and memory bounded', { timeout: 20000 }, async (t) => {
   const TOTAL = 256 * 1024 * 1024
   const CHUNK = Buffer.alloc(64 * 1024, 0x61)
   let written = 0
@@ -285,7 +286,7 @@ test('the response body is a byte stream with backpressure: 256 MiB read slowly 
       maxAhead = Math.max(maxAhead, written - read)
       maxGrowth = Math.max(maxGrowth, process.memoryUsage().rss - rssBefore)
     }
-    assert.ok(Date.now() - started < 25000, 'the download is bounded in time')
+    assert.ok(Date.now() - started < 18000, 'the download is bounded in time')
   }
   assert.equal(read, TOTAL)
   // The server is held back by the client's reading: what it wrote and the
@@ -311,7 +312,7 @@ test('redirect follow: the final response with url and redirected set', { timeou
   }
 })
 
-test("redirect error: rejects and the Location is not followed", { timeout: 20000 }, async (t) => {
+test('redirect error: rejects and the Location is not followed', { timeout: 20000 }, async (t) => {
   const srv = await startHttpServer(respondRoutes({
     '/a': (req, res) => { res.writeHead(302, { location: '/final' }); res.end() },
     '/final': (req, res) => res.end('landed')
@@ -337,7 +338,6 @@ test('redirect manual: resolves with the 3xx response itself (status, statusText
   const res = await net.fetch(srv.origin + '/a', { redirect: 'manual' })
   assert.ok(res instanceof Response)
   assert.equal(res.status, 302)
-  assert.equal(res.statusText, 'Found')
   assert.equal(res.headers.get('location'), '/final')
   assert.equal(res.headers.get('x-hop'), 'first')
   assert.equal(res.url, srv.origin + '/a')
@@ -345,8 +345,10 @@ test('redirect manual: resolves with the 3xx response itself (status, statusText
 
   const permanent = await net.fetch(srv.origin + '/p', { method: 'POST', body: 'kept', redirect: 'manual' })
   assert.equal(permanent.status, 308)
-  assert.equal(permanent.statusText, 'Permanent Redirect')
   assert.deepEqual(srv.requests.map((r) => r.url), ['/a', '/p'])
+  // The response itself: the status text the server sent, as Node's fetch reports it.
+  assert.equal(res.statusText, 'Found')
+  assert.equal(permanent.statusText, 'Permanent Redirect')
 })
 
 test('abort before the call rejects with an AbortError DOMException and nothing reaches the server', { timeout: 20000 }, async (t) => {

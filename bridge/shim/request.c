@@ -160,6 +160,11 @@ static napi_value cancel(napi_env env, napi_callback_info info) {
   return push_simple(env, info, GNR_CMD_CANCEL, 0, 0, false);
 }
 
+/* JS thread. certVerdict(id, verdict: 0 | -2 | -3) */
+static napi_value cert_verdict(napi_env env, napi_callback_info info) {
+  return push_simple(env, info, GNR_CMD_CERT_VERDICT, 0, 0, true);
+}
+
 /* JS thread. followRedirect(id, follow: boolean) */
 static napi_value follow_redirect(napi_env env, napi_callback_info info) {
   call_args a;
@@ -248,6 +253,7 @@ napi_status shim_define_request_functions(napi_env env, napi_value exports, env_
       {"grant", NULL, grant, NULL, NULL, NULL, napi_enumerable, st},
       {"cancel", NULL, cancel, NULL, NULL, NULL, napi_enumerable, st},
       {"followRedirect", NULL, follow_redirect, NULL, NULL, NULL, napi_enumerable, st},
+      {"certVerdict", NULL, cert_verdict, NULL, NULL, NULL, napi_enumerable, st},
       {"login", NULL, login, NULL, NULL, NULL, napi_enumerable, st},
       {"flush", NULL, flush, NULL, NULL, NULL, napi_enumerable, st},
       {"flushStores", NULL, flush_stores, NULL, NULL, NULL, napi_enumerable, st},
