@@ -38,8 +38,13 @@ export interface ClientRequestConstructorOptions {
   url?: string
   /** Headers to send, each validated as `setHeader` does. */
   headers?: Record<string, string | string[]>
-  /** The session to use (cookies, cache, connections); wins over `partition`. */
-  session?: Session
+  /**
+   * The session to use (cookies, cache, connections); wins over `partition`.
+   * Must be one of this library's sessions (anything else throws). Typed
+   * without the additions, so that options typed with Electron's
+   * `ClientRequestConstructorOptions` are accepted as they are.
+   */
+  session?: Omit<Session, SessionAdditions>
   /** The name of the session partition (`persist:` names are kept on disk); must be a string. */
   partition?: string
   /** `include`, `omit` (no cookies, no login event) or `same-origin` (needs `origin`). */
@@ -60,7 +65,7 @@ export interface ClientRequestConstructorOptions {
   /** The origin of the request (its initiator). */
   origin?: string
   /** How the app's Referer header is filtered; default `strict-origin-when-cross-origin`. */
-  referrerPolicy?: 'no-referrer' | 'no-referrer-when-downgrade' | 'origin' | 'origin-when-cross-origin' |
+  referrerPolicy?: '' | 'no-referrer' | 'no-referrer-when-downgrade' | 'origin' | 'origin-when-cross-origin' |
     'same-origin' | 'strict-origin' | 'strict-origin-when-cross-origin' | 'unsafe-url'
   cache?: 'default' | 'no-store' | 'reload' | 'no-cache' | 'force-cache' | 'only-if-cached'
   priority?: 'throttled' | 'idle' | 'lowest' | 'low' | 'medium' | 'highest'
@@ -136,6 +141,9 @@ export declare class Cookies extends EventEmitter {
   on(event: string | symbol, listener: (...args: any[]) => void): this
 }
 
+/** The members of Session that are this library's additions, absent from Electron's Session. */
+export type SessionAdditions = 'setCACertificates'
+
 /** Electron's Session: one partition's cookies, HTTP cache and connections. */
 export declare class Session {
   private constructor()
@@ -198,8 +206,11 @@ export interface CertificateVerifyProcRequest {
 
 /** fetch's RequestInit plus Electron's additions. */
 export interface FetchInit extends Omit<RequestInit, 'priority'> {
-  /** Electron: the request's priority (HTTP/2 priority when it applies). */
-  priority?: 'throttled' | 'idle' | 'lowest' | 'low' | 'medium' | 'highest'
+  /**
+   * The request's priority (HTTP/2 priority when it applies): Chromium's
+   * names, as Electron takes them, or the fetch standard's.
+   */
+  priority?: 'throttled' | 'idle' | 'lowest' | 'low' | 'medium' | 'highest' | 'high' | 'auto'
   /** Electron: accepted; this library has no custom protocols. */
   bypassCustomProtocolHandlers?: boolean
   /** Addition: the initiator's origin (sent as Origin on requests other than GET and HEAD). */
@@ -337,6 +348,9 @@ export declare function resolveHost(host: string, options?: ResolveHostOptions):
 
 /** Whether the machine has a non-loopback interface that is up with an address. */
 export declare function isOnline(): boolean
+
+/** Whether the machine is online (see isOnline): a getter on the module object. */
+export declare const online: boolean
 
 /** Creates a request, as Electron's `net.request` does. */
 export declare function request(

@@ -445,6 +445,16 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 	} else if h.streaming {
 		return Failure(ErrFailed, errors.New("a streamed body cannot be sent again after a redirect"))
 	}
+	if i := headerIndex(h.header, "Referer"); i >= 0 {
+		// Chromium reduces the referrer hop by hop: what one hop cut stays cut.
+		ref := referrerFor(referrerFor(h.header[i].Value, x.req.ReferrerPolicy, h.url), x.req.ReferrerPolicy, next)
+		if ref == "" {
+			h.header = withoutHeaders(h.header, "Referer")
+		} else {
+			h.header = append([]Header(nil), h.header...) // the app's list is shared: copy before changing
+			h.header[i].Value = ref
+		}
+	}
 	if originOf(next) != originOf(h.url) {
 		h.header = withoutHeaders(h.header, "Authorization", "Proxy-Authorization")
 		h.auth, h.authPending = nil, false
@@ -532,12 +542,35 @@ func (x *Exchange) ask(kind int32, emit func()) (answer, error) {
 	}
 }
 
+// requestTarget is u's origin-form target. Bytes a request line cannot
+// carry (controls, spaces, non-ASCII) are percent-encoded, so no URL can
+// split the request line.
 func requestTarget(u *url.URL) string {
 	t := u.RequestURI()
 	if t == "" {
 		return "/"
 	}
+	for i := 0; i < len(t); i++ {
+		if t[i] <= ' ' || t[i] >= 0x7f {
+			return escapeTarget(t)
+		}
+	}
 	return t
+}
+
+func escapeTarget(t string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c <= ' ' || c >= 0x7f {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+			continue
+		}
+		b.WriteByte(t[i])
+	}
+	return b.String()
 }
 
 // hostHeader is host[:port], the port omitted when it is the scheme's default.

@@ -1,14 +1,15 @@
 'use strict'
 // net.fetch: WHATWG fetch answered with Node's own Response, driven by this
 // engine (a ClientRequest underneath), as Electron's net.fetch is.
+const { STATUS_CODES } = require('node:http')
 const { ClientRequest } = require('./client-request')
 const { fromPartition } = require('./session')
 
 // Statuses whose response has no body (and HEAD answers).
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
 
-// Chromium's priorities, accepted as Electron accepts them.
-const PRIORITIES = new Set(['throttled', 'idle', 'lowest', 'low', 'medium', 'highest'])
+// Chromium's priorities (Electron's names) and the fetch standard's.
+const PRIORITIES = new Set(['throttled', 'idle', 'lowest', 'low', 'medium', 'highest', 'high', 'auto'])
 
 /**
  * net.fetch(input[, init]) and session.fetch.
@@ -31,9 +32,18 @@ async function fetch (input, init = {}, session = fromPartition('')) {
     throw new TypeError(`fetch failed: unsupported scheme ${url.protocol}`)
   }
 
-  const streamed = isStreamBody(input, init)
-  const body = request.body === null || streamed ? null : Buffer.from(await request.arrayBuffer())
-  if (signal.aborted) throw signal.reason
+  const source = request.body === null
+    ? null
+    : init.body instanceof ReadableStream
+      ? streamFrom(request.body.getReader()) // the app asked for a stream: it is streamed
+      : await takeBody(request.body)
+  if (signal.aborted) {
+    if (source?.reader) source.reader.cancel(signal.reason).catch(() => {})
+    throw signal.reason
+  }
+  const streamed = source !== null && source.reader !== null
+  const body = source === null ? null : source.body
+  const upload = streamed ? source.reader : null
 
   const headers = {}
   for (const [name, value] of request.headers) headers[name] = value
@@ -67,6 +77,7 @@ async function fetch (input, init = {}, session = fromPartition('')) {
     const onAbort = () => {
       req.abort()
       fail(signal.reason)
+      if (upload !== null) upload.cancel(signal.reason).catch(() => {})
       if (response !== null) response.destroy(signal.reason)
     }
     signal.addEventListener('abort', onAbort, { once: true })
@@ -84,7 +95,8 @@ async function fetch (input, init = {}, session = fromPartition('')) {
       for (const [name, values] of Object.entries(responseHeaders)) {
         for (const value of values) headersOut.append(name, value)
       }
-      resolve(describe(new Response(null, { status: statusCode, headers: headersOut }), request.url, redirected))
+      const statusText = STATUS_CODES[statusCode] || ''
+      resolve(describe(new Response(null, { status: statusCode, statusText, headers: headersOut }), request.url, redirected))
       req.abort()
     })
     req.on('response', (res) => {
@@ -96,13 +108,17 @@ async function fetch (input, init = {}, session = fromPartition('')) {
       for (let i = 0; i < raw.length; i += 2) headersOut.append(raw[i], raw[i + 1])
       const noBody = NULL_BODY_STATUS.has(res.statusCode) || request.method === 'HEAD'
       if (noBody) res.resume()
-      const init = { status: res.statusCode, statusText: res.statusMessage, headers: headersOut }
-      resolve(describe(new Response(noBody ? null : bodyStream(res), init), res.url, redirected))
+      // Response refuses statuses below 200 (a 101): build it as 200, then tell the truth.
+      const status = res.statusCode
+      const init = { status: status < 200 ? 200 : status, statusText: res.statusMessage, headers: headersOut }
+      const answer = describe(new Response(noBody ? null : bodyStream(res), init), res.url, redirected)
+      if (status < 200) Object.defineProperty(answer, 'status', { value: status, enumerable: true })
+      resolve(answer)
     })
 
     if (streamed) {
       req.chunkedEncoding = true
-      pump(request.body, req).catch((err) => {
+      pump(source, req).catch((err) => {
         req.destroy()
         fail(err)
       })
@@ -110,12 +126,6 @@ async function fetch (input, init = {}, session = fromPartition('')) {
       req.end(body === null ? undefined : body)
     }
   })
-}
-
-/** Whether the body is a ReadableStream (streamed chunked), not a known-length value. */
-function isStreamBody (input, init) {
-  if (init.body !== undefined && init.body !== null) return init.body instanceof ReadableStream
-  return input instanceof Request && input.body !== null && init.body === undefined && input.duplex === 'half'
 }
 
 /** The Referer the app asked for: init.referrer, else the Request's own. */
@@ -162,30 +172,62 @@ function bodyStream (res) {
   }, { highWaterMark: 256 * 1024, size: (chunk) => chunk.byteLength })
 }
 
-/** Streams a ReadableStream into a chunked ClientRequest, honouring write()'s backpressure. */
-async function pump (stream, req) {
+const WAITING = Symbol('waiting')
+// The most of a request body read ahead to find out whether it ends.
+const MAX_WHOLE_BODY = 1 << 20
+
+/**
+ * Reads a request body for as long as it comes without waiting. A body that
+ * ends so (strings, buffers, FormData, Blobs: a Request's body cannot tell
+ * them from a stream) is sent whole with Content-Length; one that has to
+ * wait for its producer is streamed chunked from where it stands.
+ * @returns {Promise<{body: Buffer, reader: null} | {head: Buffer[], pending: Promise, reader: ReadableStreamDefaultReader}>}
+ */
+async function takeBody (stream) {
   const reader = stream.getReader()
+  const chunks = []
+  let size = 0
   for (;;) {
-    const { value, done } = await reader.read()
-    if (done) break
+    if (size > MAX_WHOLE_BODY) return streamFrom(reader, chunks) // memory stays bounded
+    const pending = reader.read()
+    const next = await Promise.race([pending, new Promise((resolve) => setImmediate(resolve, WAITING))])
+    if (next === WAITING) return streamFrom(reader, chunks, pending)
+    if (next.done) return { body: Buffer.concat(chunks), reader: null }
+    const chunk = Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength)
+    chunks.push(chunk)
+    size += chunk.length
+  }
+}
+
+function streamFrom (reader, head = [], pending = reader.read()) {
+  return { head, pending, reader }
+}
+
+/** Streams a body into a chunked ClientRequest, honouring write()'s backpressure. */
+async function pump ({ head, pending, reader }, req) {
+  for (const chunk of head) await write(req, chunk)
+  for (let next = await pending; !next.done; next = await reader.read()) {
     if (req.destroyed) {
       await reader.cancel()
       return
     }
-    const chunk = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-    if (!req.write(chunk)) {
-      await new Promise((resolve) => {
-        const settle = () => {
-          req.off('drain', settle)
-          req.off('close', settle)
-          resolve()
-        }
-        req.on('drain', settle)
-        req.on('close', settle)
-      })
-    }
+    await write(req, Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength))
   }
   req.end()
+}
+
+/** Writes chunk, waiting for 'drain' (or the request's end) when the window is full. */
+function write (req, chunk) {
+  if (req.write(chunk)) return
+  return new Promise((resolve) => {
+    const settle = () => {
+      req.off('drain', settle)
+      req.off('close', settle)
+      resolve()
+    }
+    req.on('drain', settle)
+    req.on('close', settle)
+  })
 }
 
 module.exports = { fetch }

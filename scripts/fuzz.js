@@ -4,8 +4,12 @@
 //   npm run fuzz                      # 30 s per target
 //   npm run fuzz -- --time 5s         # any Go duration (or Nx iterations)
 //   npm run fuzz -- --only FuzzSetCookie,FuzzParseSpec --parallel 1
+//   npm run fuzz -- --minimize 30s    # time to minimize each new input (default 5s)
 //
-// Each target runs as `go test -run=^$ -fuzz=^Name$ -fuzztime=T ./pkg`. A
+// Each target runs as `go test -run=^$ -fuzz=^Name$ -fuzztime=T ./pkg`.
+// Go spends up to -fuzzminimizetime (60 s by default) minimizing every new
+// interesting input, during which nothing else is explored; with slow inputs
+// (a decompression bomb) that can eat a whole short run, hence 5 s here. A
 // crasher the fuzzer finds is written by Go to <pkg>/testdata/fuzz/<Name>/,
 // where `go test ./...` replays it from then on; commit it with the fix.
 // Exits non-zero when any target failed.
@@ -24,10 +28,10 @@ const TARGETS = [
   ['./bridge', 'FuzzParseSpec']
 ]
 
-const USAGE = 'usage: node scripts/fuzz.js [--time 30s] [--only Name[,Name...]] [--parallel N]'
+const USAGE = 'usage: node scripts/fuzz.js [--time 30s] [--only Name[,Name...]] [--parallel N] [--minimize 5s]'
 
 function parseArgs (argv) {
-  const options = { time: '30s', only: null, parallel: null }
+  const options = { time: '30s', only: null, parallel: null, minimize: '5s' }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s)
     const value = () => {
@@ -39,12 +43,15 @@ function parseArgs (argv) {
       case '--time': options.time = value(); break
       case '--only': options.only = value().split(',').map((s) => s.trim()).filter(Boolean); break
       case '--parallel': options.parallel = value(); break
+      case '--minimize': options.minimize = value(); break
       case '-h': case '--help': console.log(USAGE); process.exit(0); break
       default: fail(`unknown argument ${argv[i]}\n${USAGE}`)
     }
   }
-  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^\d+x$/.test(options.time)) {
-    fail(`--time ${options.time}: want a Go duration such as 5s or 2m, or a count such as 1000x`)
+  for (const flag of ['time', 'minimize']) {
+    if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^\d+x$/.test(options[flag])) {
+      fail(`--${flag} ${options[flag]}: want a Go duration such as 5s or 2m, or a count such as 1000x`)
+    }
   }
   if (options.parallel !== null && !/^[1-9]\d*$/.test(options.parallel)) fail('--parallel wants a positive integer')
   return options
@@ -65,7 +72,8 @@ function main () {
   }
   const failed = []
   for (const [pkg, name] of targets) {
-    const args = ['test', '-run=^$', `-fuzz=^${name}$`, `-fuzztime=${options.time}`]
+    const args = ['test', '-run=^$', `-fuzz=^${name}$`, `-fuzztime=${options.time}`,
+      `-fuzzminimizetime=${options.minimize}`]
     if (options.parallel) args.push(`-parallel=${options.parallel}`)
     args.push(pkg)
     console.log(`\n== ${name} (${pkg}, ${options.time}): go ${args.join(' ')}`)

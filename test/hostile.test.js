@@ -21,11 +21,12 @@ const OPTIONS = { timeout: 20000 }
 
 // Invalid status lines (the port is not 80, so Chromium's HTTP/0.9 leniency
 // does not apply): each fails before any response.
+// (Chromium finds "HTTP" up to 4 bytes into the response, so none of these
+// has it there.)
 const INVALID_STATUS_LINES = [
-  ['not HTTP at all', 'NOTHTTP/1.1 200 OK\r\n\r\n'],
+  ['another protocol\'s banner', 'SSH-2.0-OpenSSH_9.6\r\n'],
   ['binary garbage', '\x00\x01\x02\x03\xff\xfe garbage\r\n\r\n'],
-  ['a TLS alert where a status line should be', '\x15\x03\x03\x00\x02\x02\x28'],
-  ['HTTP/2.0 in an HTTP/1 status line', 'HTTP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n']
+  ['a TLS alert (7 bytes, no line end) and a close', '\x15\x03\x03\x00\x02\x02\x28']
 ]
 
 for (const [why, bytes] of INVALID_STATUS_LINES) {
@@ -35,6 +36,15 @@ for (const [why, bytes] of INVALID_STATUS_LINES) {
     await assertHealthy()
   })
 }
+
+test('invalid status line (16 bytes of garbage, no line end, connection kept open): net::ERR_INVALID_HTTP_RESPONSE without waiting for more', OPTIONS, async (t) => {
+  // Chromium decides on HTTP/0.9 (refused on a non-default port) once 8
+  // bytes without "HTTP" have arrived; the timeout only bounds the test.
+  const srv = await startHostileServer(t, hostile.reply('\x00garbage-garbage', { end: false }))
+  const rec = await outcome(net.request({ url: srv.url, timeout: 3000 }))
+  assertFailed(rec, 'ERR_INVALID_HTTP_RESPONSE')
+  await assertHealthy()
+})
 
 test('oversized head: 300 headers of 1 KiB (> 256 KiB), connection kept open: net::ERR_RESPONSE_HEADERS_TOO_BIG', OPTIONS, async (t) => {
   const lines = []
@@ -237,7 +247,6 @@ for (const location of ['file:///etc/passwd', 'javascript:alert(1)']) {
 
 test('a gzip bomb (1 GiB of zeros): read slowly, RSS stays bounded, a paused response stops the engine, abort works', OPTIONS, async (t) => {
   const srv = await startHostileServer(t, hostile.gzipBomb(1024))
-  global.gc?.()
   const rssBefore = process.memoryUsage.rss()
   let rssMax = rssBefore
   const MiB = 1 << 20
@@ -268,15 +277,14 @@ test('a gzip bomb (1 GiB of zeros): read slowly, RSS stays bounded, a paused res
   })
   assert.equal(nonZero, 0)
 
-  // Paused: the engine must stop inflating once its window is full.
+  // Paused: the engine must stop inflating once its window is full (the
+  // whole bomb, about 1 MiB compressed, fits in the socket buffers, so only
+  // the engine's credit can hold the inflated bytes back).
   const pausedAt = read + res.readableLength
-  const sentAtPause = srv.bombBytesSent
   await quiet(300)
   const buffered = read + res.readableLength - pausedAt
   assert.ok(buffered <= 2 * MiB, `the engine kept inflating into a paused response: ${buffered} bytes`)
-  assert.ok(srv.bombBytesSent - sentAtPause < 8 * MiB, 'the server could not push much into a paused response')
   rssMax = Math.max(rssMax, process.memoryUsage.rss())
-  assert.ok(srv.bombBytesSent < 8 * MiB, `only what was read was fetched: ${srv.bombBytesSent} compressed bytes sent`)
 
   req.abort()
   await rec.closed

@@ -1,0 +1,57 @@
+'use strict'
+// index.d.ts against Electron's own types: test/types/*.ts are type-checked
+// with the typescript devDependency (tsc --noEmit --strict), the Electron
+// files against the electron devDependency's electron.d.ts. Nothing is run.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const root = path.resolve(__dirname, '..')
+const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+const electronTypes = path.join(root, 'node_modules', 'electron', 'electron.d.ts')
+
+/** Runs tsc --noEmit --strict on files (relative to the root); returns its output. */
+function typeCheck (files, extraArgs = []) {
+  for (const needed of [tsc, electronTypes]) {
+    assert.ok(fs.existsSync(needed), `${path.relative(root, needed)} is missing: run npm install (typescript and electron are devDependencies)`)
+  }
+  const result = spawnSync(process.execPath, [
+    tsc, '--noEmit', '--strict', '--module', 'nodenext', '--target', 'es2022', '--pretty', 'false',
+    ...extraArgs, ...files
+  ], { cwd: root, encoding: 'utf8', timeout: 120000 })
+  assert.equal(result.error, undefined, `tsc did not run: ${result.error && result.error.message}`)
+  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() }
+}
+
+test('code typed with Electron.Net, ClientRequest, IncomingMessage, Session and Cookies accepts this library (CommonJS and ESM forms)', { timeout: 120000 }, () => {
+  // Electron's types need the DOM lib, as in any Electron project: tsc's default libs.
+  const { status, output } = typeCheck(['test/types/electron-compat.ts', 'test/types/electron-compat-esm.mts'])
+  assert.equal(output, '')
+  assert.equal(status, 0)
+})
+
+test('index.d.ts needs nothing beyond @types/node (no DOM lib, no Electron)', { timeout: 120000 }, () => {
+  const { status, output } = typeCheck(['test/types/node-only.ts'], ['--lib', 'es2023'])
+  assert.equal(output, '')
+  assert.equal(status, 0)
+})
+
+test('the type test fails when the types disagree (a wrong assignment is reported)', { timeout: 120000 }, (t) => {
+  const dir = fs.mkdtempSync(path.join(root, 'test', 'types', '.tmp-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'wrong.ts')
+  fs.writeFileSync(file, [
+    '/// <reference types="electron" />',
+    "import net = require('go-net-request')",
+    "const status: string = net.request('http://127.0.0.1/').getUploadProgress().current",
+    'const whole: Electron.Net = net',
+    'void [status, whole]',
+    ''
+  ].join('\n'))
+  const { status, output } = typeCheck([path.relative(root, file)])
+  assert.notEqual(status, 0)
+  assert.match(output, /wrong\.ts\(3,7\): error TS2322: Type 'number' is not assignable to type 'string'/)
+  assert.match(output, /wrong\.ts\(4,7\): error TS2741: Property 'WebSocket' is missing/)
+})
