@@ -128,8 +128,11 @@ export interface CookiesSetDetails {
   sameSite?: 'unspecified' | 'no_restriction' | 'lax' | 'strict'
 }
 
-/** A session's cookie jar (Electron's `Cookies`). */
-export declare class Cookies extends EventEmitter {
+/**
+ * A session's cookie jar (Electron's `Cookies`): `session.cookies`. A type
+ * only: the module exports no `Cookies` value, as Electron's does not.
+ */
+declare class Cookies extends EventEmitter {
   get(filter: CookiesGetFilter): Promise<Cookie[]>
   set(details: CookiesSetDetails): Promise<void>
   remove(url: string, name: string): Promise<void>
@@ -358,6 +361,16 @@ export declare function request(
   callback?: (response: IncomingMessage) => void
 ): ClientRequest
 
+/**
+ * Addition, diagnostic: the engine's counters (live requests, goroutines,
+ * sessions, idle connections) and this environment's pending handlers and
+ * open file descriptors (null where /proc is absent). Not a stable API: for
+ * tests and soaks.
+ */
+export declare function __engineStats(): Record<string, number | null>
+
+export type { Cookies }
+
 declare const net: {
   request: typeof request
   fetch: typeof fetch
@@ -370,5 +383,6 @@ declare const net: {
   session: SessionModule
   Session: typeof Session
   setDataPath: typeof setDataPath
+  __engineStats: typeof __engineStats
 }
 export default net

@@ -41,6 +41,9 @@ exports.session = session
 exports.Session = Session
 exports.setDataPath = setDataPath
 Object.defineProperty(exports, 'online', { enumerable: true, get: isOnline })
+// `import net from 'go-net-request'` compiled by TypeScript without
+// esModuleInterop reads `.default`.
+Object.defineProperty(exports, 'default', { enumerable: false, value: exports })
 
 /**
  * Addition, diagnostic: the engine's counters (live requests, goroutines,

@@ -168,7 +168,17 @@ func authorization(ch *challenge, cred Credentials, method, uri string) string {
 	} else {
 		response = h(ha1 + ":" + nonce + ":" + ha2)
 	}
-	quote := func(s string) string { return strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`) }
+	// A quoted-string cannot carry CR, LF or NUL: they are dropped, so neither
+	// a server's challenge nor the app's credentials can split the header.
+	quote := func(s string) string {
+		s = strings.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' || r == 0 {
+				return -1
+			}
+			return r
+		}, s)
+		return strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), `"`, `\"`)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, `Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s"`,
 		quote(cred.Username), quote(realm), quote(nonce), quote(uri), response)

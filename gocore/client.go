@@ -112,6 +112,8 @@ type conn struct {
 	served    int           // requests completed on it
 	unwatch   func() bool   // stops the exchange's cancellation watch; nil while idle
 	tlsRaw    *bufferedConn // under TLS: the buffered socket the records come from
+	// earlyAnswer: the current answer began before the request body was all sent.
+	earlyAnswer bool
 }
 
 // bufferedConn reads the socket through a large buffer, so TLS takes many

@@ -314,6 +314,11 @@ func (x *Exchange) loop() error {
 		if wantsClose(h.header) {
 			f.keepAlive = false // the app asked for this connection to close
 		}
+		if c.earlyAnswer {
+			// The answer began before the whole body went out: whatever the
+			// server does with the rest, this connection is not reused.
+			f.keepAlive = false
+		}
 
 		if h.auth != nil {
 			if head.StatusCode == 401 {
@@ -621,7 +626,9 @@ func (x *Exchange) requestHeaders(h *hop) []Header {
 	hs = append(hs, conditionalHeaders(h)...)
 	if h.auth != nil && headerIndex(h.header, "Authorization") < 0 {
 		// Computed per hop: a Digest answer covers one method and URI.
-		hs = append(hs, Header{"Authorization", authorization(&h.auth.challenge, h.auth.cred, h.method, requestTarget(h.url))})
+		if value := authorization(&h.auth.challenge, h.auth.cred, h.method, requestTarget(h.url)); ValidHeaderValue(value) {
+			hs = append(hs, Header{"Authorization", value})
+		}
 	}
 	if headerIndex(h.header, "User-Agent") < 0 {
 		hs = append(hs, Header{"User-Agent", x.client.UserAgent()})
@@ -752,15 +759,16 @@ func (x *Exchange) release(c *conn, f framing) {
 // bodySender writes one hop's request body on its own goroutine, so the
 // response can be read while a large or streamed body is still going out.
 type bodySender struct {
-	cancel context.CancelFunc // stops a sender waiting for streamed data
-	done   chan error         // the sender's result, sent once
+	cancel   context.CancelFunc // stops a sender waiting for streamed data
+	done     chan error         // the sender's result, sent once
+	finished atomic.Bool        // set just before done is sent
 }
 
 func (x *Exchange) startSender(c *conn, body []byte, streaming bool) {
 	ctx, cancel := context.WithCancel(x.ctx)
 	s := &bodySender{cancel: cancel, done: make(chan error, 1)}
 	x.sender = s
-	go x.sendBody(ctx, c, body, streaming, s.done)
+	go x.sendBody(ctx, c, body, streaming, s)
 }
 
 // senderSucceeded reports, without waiting, whether the current hop's
@@ -817,6 +825,8 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 			return nil, err
 		}
 	}
+	c.br.Peek(1) // the first byte of the answer (an error resurfaces below)
+	c.earlyAnswer = x.sender != nil && !x.sender.finished.Load()
 	for {
 		head, err := readResponseHead(c.br)
 		if err != nil {
@@ -830,14 +840,15 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 
 // sendBody writes a large buffered body, or a streamed one as the host
 // writes it, until done or ctx ends.
-func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming bool, done chan<- error) {
+func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming bool, s *bodySender) {
 	var err error
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("body sender panic: %v", r)
 			c.nc.Close()
 		}
-		done <- err
+		s.finished.Store(true)
+		s.done <- err
 	}()
 	if !streaming {
 		total := int64(len(body))

@@ -163,13 +163,15 @@ func FuzzChunkedReader(f *testing.F) {
 			}
 		}
 
-		// Round trip: data framed by chunkWriter in pieces decodes to data.
+		// Round trip: data framed by chunkWriter in pieces decodes to data
+		// (its first 8 KiB: one-byte chunks of a large input cost too much).
+		payload := data[:min(len(data), 8<<10)]
 		var wire bytes.Buffer
 		bw := bufio.NewWriter(&wire)
 		cw := chunkWriter{bw}
 		piece := 1 + int(chunkSize)%4096
-		for off := 0; off < len(data); off += piece {
-			cw.write(data[off:min(off+piece, len(data))])
+		for off := 0; off < len(payload); off += piece {
+			cw.write(payload[off:min(off+piece, len(payload))])
 		}
 		cw.close()
 		bw.Flush()
@@ -177,8 +179,8 @@ func FuzzChunkedReader(f *testing.F) {
 		if err != nil {
 			t.Fatalf("round trip failed: %v", err)
 		}
-		if !bytes.Equal(back, data) {
-			t.Fatalf("round trip changed the payload: %q -> %q", data, back)
+		if !bytes.Equal(back, payload) {
+			t.Fatalf("round trip changed the payload: %q -> %q", payload, back)
 		}
 	})
 }

@@ -75,6 +75,20 @@ func readResponseHead(br *bufio.Reader) (*ResponseHead, error) {
 		}
 	}
 
+	// A response that does not start as HTTP/1.x is refused as soon as its
+	// first bytes show it (Chromium refuses HTTP/0.9 on these ports), not
+	// after waiting for a line end that may never come.
+	first, err := br.Peek(len("HTTP/"))
+	if len(first) > 0 && !bytes.EqualFold(first, []byte("HTTP/")[:len(first)]) {
+		return nil, Failure(ErrInvalidHTTPResponse, nil)
+	}
+	if len(first) == 0 && err != nil {
+		// Peek has taken the error from the reader: report it here.
+		if errors.Is(err, io.EOF) {
+			return nil, Failure(ErrEmptyResponse, err)
+		}
+		return nil, err
+	}
 	status, err := readLine()
 	if err != nil {
 		if size == 0 && errors.Is(err, io.EOF) {
@@ -111,13 +125,23 @@ func readResponseHead(br *bufio.Reader) (*ResponseHead, error) {
 		if colon <= 0 {
 			continue // Chromium skips lines that are not headers
 		}
-		name := string(bytes.TrimRight(l[:colon], " \t"))
-		value := string(bytes.Trim(l[colon+1:], " \t"))
+		// NULs are dropped, as Chromium does: the host's view of the head
+		// separates fields with NUL.
+		name := stripNUL(string(bytes.TrimRight(l[:colon], " \t")))
+		value := stripNUL(string(bytes.Trim(l[colon+1:], " \t")))
 		head.Headers = append(head.Headers, Header{Name: name, Value: value})
 	}
 }
 
+func stripNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "")
+}
+
 func parseStatusLine(line string) (*ResponseHead, *NetError) {
+	line = stripNUL(line)
 	invalid := Failure(ErrInvalidHTTPResponse, nil)
 	if !strings.HasPrefix(line, "HTTP/") {
 		return nil, invalid

@@ -32,11 +32,16 @@ async function fetch (input, init = {}, session = fromPartition('')) {
     throw new TypeError(`fetch failed: unsupported scheme ${url.protocol}`)
   }
 
-  const source = request.body === null
-    ? null
-    : init.body instanceof ReadableStream
-      ? streamFrom(request.body.getReader()) // the app asked for a stream: it is streamed
-      : await takeBody(request.body)
+  let source = null
+  if (request.body !== null) {
+    if (init.body instanceof ReadableStream) {
+      source = streamFrom(request.body.getReader()) // the app asked for a stream: it is streamed
+    } else if (init.body != null) {
+      source = { body: Buffer.from(await request.arrayBuffer()), reader: null } // a known length
+    } else {
+      source = await takeBody(request.body) // a Request's own body: find out
+    }
+  }
   if (signal.aborted) {
     if (source?.reader) source.reader.cancel(signal.reason).catch(() => {})
     throw signal.reason

@@ -86,7 +86,10 @@ function parseOptions (input) {
   if (options.credentials === 'same-origin' && !options.origin) {
     throw new Error('credentials: same-origin requires origin to be set')
   }
-  const method = String(options.method || 'GET').toUpperCase()
+  if (options.method != null && typeof options.method !== 'string') {
+    throw new TypeError('`method` should be a string')
+  }
+  const method = (options.method || 'GET').toUpperCase()
   if (!METHOD.test(method)) {
     throw new TypeError(`Method must be a valid HTTP token ["${method}"]`)
   }

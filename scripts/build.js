@@ -50,6 +50,31 @@ function nodeGyp () {
   fail('node-gyp was not found (it ships with npm): run this through npm install.')
 }
 
+// Installing the npm tarball: a prebuild for this platform
+// (prebuilds/<platform>-<arch>/, made by `npm run pack:prebuild`) is used as
+// it is when it loads here, and nothing is built. A git checkout, `npm run
+// build`, GO_NET_REQUEST_BUILD_FROM_SOURCE=1 or --build-from-source always
+// build from source.
+function usablePrebuild () {
+  if (process.env.npm_lifecycle_event !== 'install') return null
+  if (process.env.GO_NET_REQUEST_BUILD_FROM_SOURCE || process.env.npm_config_build_from_source === 'true') return null
+  if (fs.existsSync(path.join(root, '.git'))) return null
+  const addon = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'go_net_request.node')
+  if (!fs.existsSync(addon)) return null
+  // Loading it proves that it fits this machine (libc, N-API version).
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8', timeout: 30000 })
+  if (probe.status === 0) return addon
+  const why = (probe.stderr || String(probe.error)).trim().split('\n')[0]
+  console.warn(`go-net-request: the prebuild ${path.relative(root, addon)} does not load here (${why}); building from source`)
+  return null
+}
+
+const prebuild = usablePrebuild()
+if (prebuild !== null) {
+  console.log(`go-net-request: using the prebuilt addon ${path.relative(root, prebuild)} (no Go build)`)
+  process.exit(0)
+}
+
 checkGo()
 run('go', ['build', '-trimpath', '-buildmode=c-shared', '-o', 'gobuild/libgonetrequest.so', './bridge'])
 run(process.execPath, [nodeGyp(), 'rebuild', `--nodedir=${nodeDir()}`])

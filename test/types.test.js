@@ -55,3 +55,10 @@ test('the type test fails when the types disagree (a wrong assignment is reporte
   assert.match(output, /wrong\.ts\(3,7\): error TS2322: Type 'number' is not assignable to type 'string'/)
   assert.match(output, /wrong\.ts\(4,7\): error TS2741: Property 'WebSocket' is missing/)
 })
+
+test('index.d.ts declares exactly the values index.js exports', { timeout: 20000 }, () => {
+  const source = fs.readFileSync(path.join(root, 'index.d.ts'), 'utf8')
+  const declared = [...source.matchAll(/^export declare (?:const|function|class) (\w+)/gm)].map((m) => m[1]).sort()
+  const exported = Object.keys(require('..')).sort()
+  assert.deepEqual(declared, exported)
+})

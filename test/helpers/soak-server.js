@@ -169,9 +169,15 @@ function main () {
     }
   }
 
+  /** An RST, not a FIN: a TLS socket is reset through the TCP socket under it. */
   function reset (socket) {
-    if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
-    else socket.destroy()
+    const tcp = socket.encrypted && socket._parent ? socket._parent : socket
+    try {
+      tcp.resetAndDestroy()
+    } catch {
+      tcp.destroy()
+    }
+    if (tcp !== socket) socket.destroy()
   }
 
   function track (server) {

@@ -2,7 +2,8 @@
 // index.d.ts. test/types.test.js checks it with `--lib es2023`, so that the
 // declarations need nothing beyond @types/node.
 import net = require('go-net-request')
-import { ClientRequest, IncomingMessage, NetError, Session, request, session, setDataPath } from 'go-net-request'
+import netDefault from 'go-net-request'
+import { ClientRequest, Cookies, IncomingMessage, NetError, Session, request, session, setDataPath } from 'go-net-request'
 
 setDataPath('/tmp/go-net-request-types')
 const ses: Session = session.fromPartition('persist:types', { cache: false })
@@ -17,5 +18,11 @@ req.on('response', (response: IncomingMessage) => {
 req.end()
 void ses.setCACertificates(['-----BEGIN CERTIFICATE-----'])
 void net.fetch('http://127.0.0.1/', { priority: 'high', origin: 'http://127.0.0.1' }).then((r: Response) => r.text())
-const online: boolean = net.online && net.isOnline() && net.default.online
+const online: boolean = net.online && net.isOnline() && netDefault.online && net.__engineStats().fds !== 0
 void online
+
+// Cookies is a type only: the module exports no such value.
+const jar: Cookies = ses.cookies
+// @ts-expect-error
+const CookiesValue = Cookies
+void [jar, CookiesValue]

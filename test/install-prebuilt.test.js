@@ -1,0 +1,138 @@
+'use strict'
+
+// Install without Go: `npm run pack:prebuild` packs this build into
+// prebuilds/<platform>-<arch>/, `npm pack` ships it, and the tarball installs
+// into a fresh app with no Go on PATH and no registry (offline, empty npm
+// cache): the install script uses the prebuild, and a request works there
+// against a loopback server. Skipped only when npm cannot be started.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { execFile, spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+
+const { startHttpServer, respondRoutes } = require('./helpers/servers')
+
+const ROOT = path.resolve(__dirname, '..')
+const PLATFORM = `${process.platform}-${process.arch}`
+
+/** PATH without the directories that hold a `go` executable. */
+function pathWithoutGo () {
+  return (process.env.PATH || '').split(path.delimiter).filter((dir) => {
+    return dir !== '' && !fs.existsSync(path.join(dir, 'go')) && !fs.existsSync(path.join(dir, 'go.exe'))
+  }).join(path.delimiter)
+}
+
+/**
+ * The environment for the fresh app: no Go, no npm settings inherited from
+ * an outer `npm test`, offline with an empty cache of its own.
+ */
+function appEnv (cache) {
+  const env = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^npm_/i.test(name) && name !== 'GO_NET_REQUEST_BUILD_FROM_SOURCE' && name !== 'INIT_CWD') env[name] = value
+  }
+  return {
+    ...env,
+    PATH: pathWithoutGo(),
+    npm_config_offline: 'true',
+    npm_config_cache: cache,
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false'
+  }
+}
+
+/** Runs a command to its exit; resolves with {code, stdout, stderr} (never rejects on a non-zero exit). */
+function run (file, args, options) {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { encoding: 'utf8', maxBuffer: 16 << 20, timeout: 45000, ...options }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') return reject(error) // did not start, or was killed
+      resolve({ code: error ? error.code : 0, stdout, stderr })
+    })
+  })
+}
+
+function makeApp (dir) {
+  fs.mkdirSync(dir, { recursive: true })
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
+}
+
+// The app's script: one GET through the installed package, reported as JSON.
+const CLIENT = `
+const net = require('go-net-request')
+const req = net.request(process.argv[1])
+req.on('response', (res) => {
+  const chunks = []
+  res.on('data', (chunk) => chunks.push(chunk))
+  res.on('end', () => console.log(JSON.stringify({
+    resolved: require.resolve('go-net-request'),
+    statusCode: res.statusCode,
+    body: Buffer.concat(chunks).toString()
+  })))
+})
+req.on('error', (err) => { console.error(err.message); process.exitCode = 1 })
+req.end()
+`
+
+test(`the npm tarball installs without Go (prebuilds/${PLATFORM}) and a request works from it`, { timeout: 60000 }, async (t) => {
+  const npmCheck = spawnSync('npm', ['--version'], { encoding: 'utf8' })
+  if (npmCheck.error) {
+    t.skip(`npm pack is impossible here: npm cannot be started (${npmCheck.error.message})`)
+    return
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'go-net-request-install-'))
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }))
+
+  // 1. Prebuild from this build.
+  const prebuild = await run(process.execPath, [path.join(ROOT, 'scripts', 'prebuild.js')], { cwd: ROOT })
+  assert.equal(prebuild.code, 0, prebuild.stderr)
+  assert.match(prebuild.stdout, /RUNPATH \[[^\]]*\$ORIGIN[^\]]*\], NEEDED libgonetrequest\.so/)
+
+  // 2. npm pack: the tarball carries the prebuild.
+  const pack = await run('npm', ['pack', '--json', '--pack-destination', tmp, '--ignore-scripts'], { cwd: ROOT })
+  assert.equal(pack.code, 0, pack.stderr)
+  const [packed] = JSON.parse(pack.stdout)
+  const files = packed.files.map((f) => f.path)
+  assert.ok(files.includes(`prebuilds/${PLATFORM}/go_net_request.node`), 'the tarball has the addon')
+  assert.ok(files.includes(`prebuilds/${PLATFORM}/libgonetrequest.so`), 'the tarball has the Go library')
+  assert.ok(!files.some((f) => f.startsWith('build/') || f.startsWith('gobuild/')), 'the tarball has no build output besides prebuilds/')
+  const tarball = path.join(tmp, packed.filename)
+
+  const srv = await startHttpServer(respondRoutes({ '/hello': (req, res) => res.end('hello from the prebuild') }))
+  t.after(() => srv.close())
+
+  // 3. Install into a fresh app, with the install script: it takes the
+  // prebuild (without Go on PATH, building from source would fail).
+  const env = appEnv(path.join(tmp, 'npm-cache'))
+  assert.equal(spawnSync('go', ['version'], { env }).error?.code, 'ENOENT', 'Go is off PATH for the app')
+  const app = path.join(tmp, 'app')
+  makeApp(app)
+  const install = await run('npm', ['install', '--foreground-scripts', tarball], { cwd: app, env })
+  assert.equal(install.code, 0, `${install.stdout}\n${install.stderr}`)
+  assert.match(install.stdout, new RegExp(`go-net-request: using the prebuilt addon prebuilds/${PLATFORM}/go_net_request\\.node \\(no Go build\\)`))
+  const installed = path.join(app, 'node_modules', 'go-net-request')
+  assert.ok(!fs.existsSync(path.join(installed, 'build')), 'nothing was built')
+  assert.ok(!fs.existsSync(path.join(installed, 'gobuild')), 'Go was not run')
+
+  const get = await run(process.execPath, ['-e', CLIENT, srv.origin + '/hello'], { cwd: app, env })
+  assert.equal(get.code, 0, get.stderr)
+  assert.deepEqual(JSON.parse(get.stdout), {
+    resolved: path.join(fs.realpathSync(installed), 'index.js'),
+    statusCode: 200,
+    body: 'hello from the prebuild'
+  })
+
+  // 4. With install scripts off (npm --ignore-scripts, or a package manager
+  // that blocks them), the prebuild is found at run time all the same.
+  const bare = path.join(tmp, 'app-ignore-scripts')
+  makeApp(bare)
+  const installBare = await run('npm', ['install', '--ignore-scripts', tarball], { cwd: bare, env })
+  assert.equal(installBare.code, 0, `${installBare.stdout}\n${installBare.stderr}`)
+  const getBare = await run(process.execPath, ['-e', CLIENT, srv.origin + '/hello'], { cwd: bare, env })
+  assert.equal(getBare.code, 0, getBare.stderr)
+  assert.equal(JSON.parse(getBare.stdout).body, 'hello from the prebuild')
+  assert.equal(srv.requests.length, 2)
+})
