@@ -186,8 +186,9 @@ async function main () {
       global.gc()
       await new Promise((resolve) => setImmediate(resolve))
     }
+    const caches = await Promise.all(sessions.map((s) => s.getCacheSize()))
     const memory = process.memoryUsage()
-    const m = { ...engine(), threads: threads(), rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, restMs: Date.now() - t0, serverDropped: dropped.dropped }
+    const m = { ...engine(), caches, threads: threads(), rss: memory.rss, heapUsed: memory.heapUsed, external: memory.external, restMs: Date.now() - t0, serverDropped: dropped.dropped }
     log(`${name} at rest after ${m.restMs} ms: ${formatStats(m)}`)
     return m
   }
@@ -397,6 +398,7 @@ async function main () {
   row('threads', `${baseline.threads} -> ${after.threads} (information: Go keeps the OS threads it made)`)
   row('rss', `${mb(baseline.rss)} -> ${mb(after.rss)} MB after GC (growth ${mb(rssGrowth)} MB, bound ${options.rssMb} MB); ` +
     `peak ${mb(Math.max(...rssSamples, after.rss))} MB during the load`)
+  row('caches', `${baseline.caches.map(mb).join(' / ')} -> ${after.caches.map(mb).join(' / ')} MB (HTTP caches of the three sessions)`)
   row('js heap', `${mb(baseline.heapUsed)} -> ${mb(after.heapUsed)} MB after GC`)
   lines.push(`  violations   ${violations.length === 0 ? 'none' : `${violations.length} listed (${loadViolations} from the load: ${formatCounts(all.kinds)})`}`)
   for (const v of violations.slice(0, 60)) lines.push(`    - ${v}`)

@@ -48,6 +48,8 @@ function pick (random, weights) {
   return Object.keys(weights)[0]
 }
 
+const CACHED_SIZES = [0, 100, 1000, 5000, 20000, 100000]
+
 const int = (random, lo, hi) => lo + Math.floor(random() * (hi - lo + 1))
 
 /** Body sizes: mostly small, some medium, a few up to half a MiB. */
@@ -59,7 +61,7 @@ function size (random) {
 }
 
 const ROUTE_WEIGHTS = {
-  bytes: 20, chunked: 10, gzip: 8, slowhead: 5, trickle: 6, redirect: 6, auth: 4, echo: 6,
+  bytes: 20, chunked: 10, gzip: 8, slowhead: 5, trickle: 6, redirect: 6, auth: 4, echo: 6, cached: 5,
   'reset-head': 3, 'reset-body': 3, 'close-body': 3
 }
 const REQUEST_ABORTS = {
@@ -97,6 +99,11 @@ function makePlan (random, origins, sessionCount) {
   switch (route) {
     case 'bytes': case 'chunked': case 'gzip':
       plan.path = `/${route}/${n}`; plan.body = pattern; break
+    case 'cached': {
+      // A few URLs only: the caches stay small, and most answers are hits.
+      const m = CACHED_SIZES[int(random, 0, CACHED_SIZES.length - 1)]
+      plan.path = `/cached/${m}`; plan.body = PATTERN.subarray(0, m); break
+    }
     case 'slowhead':
       plan.path = `/slowhead/${int(random, 0, 300)}/${n}`; plan.body = pattern; break
     case 'trickle':

@@ -16,11 +16,15 @@
 //   /redirect/K/rest...        302 to /redirect/K-1/rest..., then /rest...
 //   /auth/N                    Basic auth (user:pass): 401 'denied' without it
 //   /echo                      answers the request body's length, as text
+//   /cached/N                  N bytes, fresh for 5 minutes (served from the HTTP cache)
 //
+// Every response but /cached/N says `Cache-Control: no-store`, so that the
+// sessions' HTTP caches hold a bounded set of entries and the soak measures
+// the engine's memory, not how full its caches are.
 // Every request body is read to its end first. On top of that the server
-// resets an idle keep-alive connection now and then (`idleResetMs`), as
-// servers and middleboxes do; a client must not let that fail a request it
-// can retry.
+// resets or closes an idle keep-alive connection now and then
+// (`idleResetMs`), as servers and middleboxes do; a client must not let that
+// fail a request it can retry.
 //
 // Protocol (IPC): the parent sends {cert, key, idleResetMs, seed}; the child
 // answers {ready: true, http, https} with the two origins. Then:
@@ -68,7 +72,10 @@ function main () {
     const socket = req.socket
     socket.activeRequests = (socket.activeRequests || 0) + 1
     socket.served = true
-    res.once('close', () => { socket.activeRequests-- })
+    res.once('close', () => {
+      socket.activeRequests--
+      socket.lastDone = Date.now()
+    })
     const chunks = []
     let length = 0
     req.on('data', (chunk) => {
@@ -81,6 +88,7 @@ function main () {
 
   function route (req, res, bodyLength) {
     const parts = req.url.split('?')[0].split('/').slice(1)
+    if (parts[0] !== 'cached') res.setHeader('cache-control', 'no-store')
     const num = (i, fallback = 0) => {
       const v = Number(parts[i])
       return Number.isFinite(v) && v >= 0 ? Math.min(v, PATTERN_SIZE) : fallback
@@ -160,6 +168,11 @@ function main () {
         res.writeHead(200, { 'content-length': n })
         return res.end(PATTERN.subarray(0, n))
       }
+      case 'cached': {
+        const n = num(1)
+        res.writeHead(200, { 'content-length': n, 'cache-control': 'max-age=300' })
+        return res.end(PATTERN.subarray(0, n))
+      }
       case 'echo':
         res.writeHead(200, { 'content-type': 'text/plain' })
         return res.end(String(bodyLength))
@@ -203,11 +216,18 @@ function main () {
     const random = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return (x >>> 0) / 4294967296 }
     let resetTimer = null
     if (idleResetMs > 0) {
+      // Idle: no request open, the last response done a while ago (an RST
+      // discards what the kernel has not sent yet, so a response that just
+      // finished may not have reached the client). Half are reset (RST),
+      // half closed (FIN).
       resetTimer = setInterval(() => {
-        const idle = [...sockets].filter((s) => s.served && !s.activeRequests && !s.destroyed)
+        const now = Date.now()
+        const idle = [...sockets].filter((s) => s.served && !s.activeRequests && !s.destroyed && now - s.lastDone > 300)
         if (idle.length === 0) return
         counters.idleResets++
-        reset(idle[Math.floor(random() * idle.length)])
+        const socket = idle[Math.floor(random() * idle.length)]
+        if (random() < 0.5) reset(socket)
+        else socket.end()
       }, idleResetMs)
     }
 
