@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -212,6 +215,7 @@ type callRequest struct {
 	Listener uint64                 `json:"listener,omitempty"`
 	Host     string                 `json:"host,omitempty"`
 	Resolve  *gocore.ResolveOptions `json:"resolve,omitempty"`
+	Proxy    *gocore.ProxyConfig    `json:"proxy,omitempty"`
 }
 
 type cookieFilterJSON struct {
@@ -269,6 +273,19 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 		err := s.client.SetExtraRootCAs(req.Value)
 		s.client.CloseIdleConnections()
 		return nil, err
+	case "session.setProxy":
+		if req.Proxy == nil {
+			return nil, errors.New("setProxy needs a config")
+		}
+		return nil, s.client.SetProxy(*req.Proxy, gocore.WithPACFetch(fetchPAC))
+	case "session.resolveProxy":
+		target, err := url.Parse(req.URL)
+		if err != nil || target.Host == "" {
+			return nil, fmt.Errorf("resolveProxy needs an absolute URL, not %q", req.URL)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return s.client.ResolveProxy(ctx, target), nil
 	case "session.clearAuthCache":
 		s.client.ClearAuthCache()
 		return nil, nil
@@ -329,7 +346,25 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 // loop goes on. Every other call runs in order with the requests around it
 // (a session is created before the requests that name it).
 var slowCalls = map[string]bool{"cookies.flushStore": true, "session.clearCache": true,
-	"session.clearStorageData": true, "net.resolveHost": true}
+	"session.clearStorageData": true, "net.resolveHost": true, "session.resolveProxy": true}
+
+// fetchPAC loads a PAC script from an http(s) URL.
+func fetchPAC(ctx context.Context, pacURL string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", pacURL, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("fetch PAC script: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("fetch PAC script: status %d", resp.StatusCode)
+	}
+	script, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	return string(script), err
+}
 
 // answerCall runs a GNR_CMD_CALL and posts its one GNR_EV_RESULT.
 func answerCall(env, id uint64, text string) {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +50,7 @@ type Client struct {
 	cacheOff     atomic.Bool // the session was made with {cache: false}
 	dns          dnsCache
 	hostVerifies atomic.Bool // the host's verify procedure decides about certificates
+	proxy        atomic.Pointer[ProxyResolver]
 }
 
 // NewClient makes a Client.
@@ -70,6 +72,9 @@ func NewClient(opts Options) *Client {
 		dns:    dnsCache{entries: map[string]dnsEntry{}},
 		cache:  opts.Cache,
 		pool:   &pool{idle: map[string][]*conn{}, maxPerHost: opts.MaxIdlePerHost, idleTimeout: opts.IdleTimeout},
+	}
+	if r, err := NewProxyResolver(ProxyConfig{Mode: ProxyModeSystem}, os.Getenv); err == nil {
+		c.proxy.Store(r) // Electron's default: the system's proxy settings
 	}
 	c.tlsConfig.Store(&tls.Config{RootCAs: opts.RootCAs, NextProtos: []string{"http/1.1"},
 		ClientSessionCache: tls.NewLRUClientSessionCache(256)})
@@ -114,6 +119,7 @@ type conn struct {
 	tlsRaw    *bufferedConn // under TLS: the buffered socket the records come from
 	// earlyAnswer: the current answer began before the request body was all sent.
 	earlyAnswer bool
+	httpProxy   *ProxyServer // requests go to this http proxy in absolute form
 }
 
 // bufferedConn reads the socket through a large buffer, so TLS takes many
@@ -145,34 +151,16 @@ func (c *Client) dial(ctx context.Context, scheme, host, port string, configure 
 	if tcp, ok := nc.(*net.TCPConn); ok {
 		tcp.SetNoDelay(true)
 	}
-	var raw *bufferedConn
-	if scheme == "https" {
-		cfg := c.tlsConfig.Load().Clone()
-		cfg.ServerName = host
-		if configure != nil {
-			configure(cfg, hostForCertificate(host))
-		}
-		raw = &bufferedConn{Conn: nc, r: bufio.NewReaderSize(nc, tlsReadBuffer)}
-		tc := tls.Client(raw, cfg)
-		hctx, cancel := context.WithTimeout(ctx, c.opts.DialTimeout)
-		err := tc.HandshakeContext(hctx)
-		cancel()
-		if err != nil {
-			nc.Close()
-			if ctx.Err() != nil {
-				return nil, causeOf(ctx)
-			}
-			return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
-		}
-		nc = tc
+	key := connKey(scheme, host, port, directServer)
+	if scheme != "https" {
+		return newConn(nc, key, nil), nil
 	}
-	return &conn{
-		nc:     nc,
-		br:     bufio.NewReaderSize(nc, connBufferSize),
-		bw:     bufio.NewWriterSize(nc, connBufferSize),
-		key:    scheme + "://" + addr,
-		tlsRaw: raw,
-	}, nil
+	c2, err := c.handshake(ctx, nc, host, port, configure)
+	if err != nil {
+		return nil, err
+	}
+	c2.key = key
+	return c2, nil
 }
 
 // pool keeps idle keep-alive connections per origin, most recent last.

@@ -212,19 +212,21 @@ func (x *Exchange) Done() <-chan struct{} { return x.done }
 
 // hop is the per-hop state of the request: what redirects and logins change.
 type hop struct {
-	method       string
-	url          *url.URL
-	header       []Header
-	body         []byte // buffered body, replayable
-	hasBody      bool
-	streaming    bool
-	auth         *authEntry // credentials sent with this hop, bound to url's origin
-	authKey      authKey    // the protection space auth answers
-	authPending  bool       // auth came from a login: cache it once the answer is not 401
-	triedURLCred bool
-	triedCache   bool
-	revalidating *CachedResponse // the stored answer a conditional request revalidates
-	sentAt       time.Time       // when this hop's request went out (cache ages)
+	method          string
+	url             *url.URL
+	header          []Header
+	body            []byte // buffered body, replayable
+	hasBody         bool
+	streaming       bool
+	auth            *authEntry // credentials sent with this hop, bound to url's origin
+	authKey         authKey    // the protection space auth answers
+	authPending     bool       // auth came from a login: cache it once the answer is not 401
+	triedURLCred    bool
+	triedCache      bool
+	triedProxyCache bool
+	proxyAuth       *authEntry      // credentials for the http proxy, from a proxy login
+	revalidating    *CachedResponse // the stored answer a conditional request revalidates
+	sentAt          time.Time       // when this hop's request went out (cache ages)
 }
 
 func (x *Exchange) run() {
@@ -342,6 +344,16 @@ func (x *Exchange) loop() error {
 			entry := x.client.cache.Update(h.revalidating, head, h.sentAt, time.Now())
 			x.discard(c, f)
 			return x.deliverCached(h, entry)
+		}
+		if head.StatusCode == 407 && c.httpProxy != nil && logins < maxRedirects {
+			retry, err := x.proxyLogin(h, c, head, f)
+			if err != nil {
+				return err
+			}
+			if retry {
+				logins++
+				continue
+			}
 		}
 		if head.StatusCode == 401 && !x.req.NoLogin && logins < maxRedirects {
 			retry, err := x.login(h, c, head, f)
@@ -693,7 +705,39 @@ func registrableDomain(host string) string {
 // retried on another, when the body can be sent again.
 func (x *Exchange) roundTrip(h *hop) (*conn, *ResponseHead, error) {
 	host, port := h.url.Hostname(), portOf(h.url)
-	key := h.url.Scheme + "://" + net.JoinHostPort(host, port)
+	routes, err := x.client.proxiesFor(x.ctx, h.url)
+	if err != nil {
+		return nil, nil, err
+	}
+	var lastErr error
+	for _, via := range routes {
+		c, head, err := x.roundTripVia(h, via, host, port)
+		if err == nil {
+			return c, head, nil
+		}
+		lastErr = err
+		// Chromium falls back to the next proxy when one cannot be reached.
+		if x.ctx.Err() != nil || via.IsDirect() || !proxyUnreachable(err) {
+			break
+		}
+	}
+	return nil, nil, lastErr
+}
+
+func proxyUnreachable(err error) bool {
+	switch Classify(err).Name {
+	case ErrProxyConnectionFailed, ErrSOCKSConnectionFailed:
+		return true
+	}
+	return false
+}
+
+// roundTripVia sends the hop's request over a connection reached through
+// via and reads the final head. A reused keep-alive connection that the
+// server had already closed is retried on another, when the body can be
+// sent again.
+func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*conn, *ResponseHead, error) {
+	key := connKey(h.url.Scheme, host, port, via)
 	for attempt := 0; ; attempt++ {
 		var c *conn
 		if attempt < 3 {
@@ -702,7 +746,7 @@ func (x *Exchange) roundTrip(h *hop) (*conn, *ResponseHead, error) {
 		reused := c != nil
 		if c == nil {
 			var err error
-			if c, err = x.client.dial(x.ctx, h.url.Scheme, host, port, x.hostVerification); err != nil {
+			if c, err = x.dialVia(via, h.url.Scheme, host, port); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -803,7 +847,18 @@ func (x *Exchange) stopSender() {
 // send writes the request and reads the final head (skipping 1xx).
 func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 	x.stopSender() // a previous hop's: its connection is closed or idle by now
-	writeRequestHead(c.bw, h.method, requestTarget(h.url), x.requestHeaders(h))
+	target, headers := requestTarget(h.url), x.requestHeaders(h)
+	if c.httpProxy != nil {
+		target = absoluteTarget(h.url)
+		auth := x.client.proxyAuthorization(*c.httpProxy, h.method, target)
+		if h.proxyAuth != nil {
+			auth = authorization(&h.proxyAuth.challenge, h.proxyAuth.cred, h.method, target)
+		}
+		if auth != "" && ValidHeaderValue(auth) && headerIndex(headers, "Proxy-Authorization") < 0 {
+			headers = append(headers, Header{"Proxy-Authorization", auth})
+		}
+	}
+	writeRequestHead(c.bw, h.method, target, headers)
 	switch {
 	case h.hasBody && len(h.body) <= inlineBodyLimit:
 		c.bw.Write(h.body)
@@ -825,7 +880,12 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 			return nil, err
 		}
 	}
-	c.br.Peek(1) // the first byte of the answer (an error resurfaces below)
+	if _, err := c.br.Peek(1); err != nil { // the first byte of the answer
+		if errors.Is(err, io.EOF) {
+			return nil, Failure(ErrEmptyResponse, err)
+		}
+		return nil, err // Peek took the error from the reader: report it here
+	}
 	c.earlyAnswer = x.sender != nil && !x.sender.finished.Load()
 	for {
 		head, err := readResponseHead(c.br)

@@ -126,6 +126,32 @@ class Session {
     return native.call('session.clearStorageData', { session: this.#id }).then(() => undefined)
   }
 
+  /**
+   * Electron's setProxy: {mode, proxyRules, proxyBypassRules, pacScript}.
+   * Idle connections are closed so that the next requests follow it.
+   * @returns {Promise<void>}
+   */
+  setProxy (config) {
+    if (config === null || typeof config !== 'object') {
+      return Promise.reject(new TypeError('config must be an object'))
+    }
+    const proxy = {}
+    for (const key of ['mode', 'proxyRules', 'proxyBypassRules', 'pacScript']) {
+      if (config[key] != null) proxy[key] = String(config[key])
+    }
+    if (proxy.mode === undefined) proxy.mode = proxy.pacScript ? 'pac_script' : proxy.proxyRules ? 'fixed_servers' : 'direct'
+    return native.call('session.setProxy', { session: this.#id, proxy }).then(() => undefined)
+  }
+
+  /**
+   * The proxies a request to url would use, in Chromium's words:
+   * 'DIRECT', 'PROXY host:port', 'SOCKS5 host:port', ';'-separated.
+   * @returns {Promise<string>}
+   */
+  resolveProxy (url) {
+    return native.call('session.resolveProxy', { session: this.#id, url: String(url) })
+  }
+
   /** Forgets the credentials logins gave. */
   clearAuthCache () {
     return native.call('session.clearAuthCache', { session: this.#id }).then(() => undefined)

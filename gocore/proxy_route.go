@@ -1,0 +1,249 @@
+package gocore
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Routing requests through the session's proxies: the resolver picks the
+// proxies for a URL (with fallbacks), the dialer reaches the target through
+// one, and 407s become proxy logins (isProxy) whose credentials the session
+// keeps per proxy.
+
+// SetProxy replaces the session's proxy configuration (Electron's
+// setProxy); idle connections are closed so the next requests follow it.
+func (c *Client) SetProxy(cfg ProxyConfig, opts ...ProxyOption) error {
+	r, err := NewProxyResolver(cfg, os.Getenv, opts...)
+	if err != nil {
+		return err
+	}
+	c.proxy.Store(r)
+	c.CloseIdleConnections()
+	return nil
+}
+
+// ResolveProxy returns Chromium's proxy string for target ("DIRECT",
+// "PROXY host:port", ...), as session.resolveProxy does.
+func (c *Client) ResolveProxy(ctx context.Context, target *url.URL) string {
+	list, _ := c.proxiesFor(ctx, target)
+	return FormatProxyList(list)
+}
+
+// proxiesFor is the ordered list of ways to reach target. A PAC script
+// that cannot answer yields DIRECT, as Chromium falls back.
+func (c *Client) proxiesFor(ctx context.Context, target *url.URL) ([]ProxyServer, error) {
+	r := c.proxy.Load()
+	if r == nil {
+		return []ProxyServer{directServer}, nil
+	}
+	list, err := r.Resolve(ctx, target)
+	var pacErr *PACError
+	if errors.As(err, &pacErr) || len(list) == 0 {
+		return []ProxyServer{directServer}, nil
+	}
+	return list, err
+}
+
+// connKey names the connections of an origin reached one way.
+func connKey(scheme, host, port string, via ProxyServer) string {
+	key := scheme + "://" + net.JoinHostPort(host, port)
+	if !via.IsDirect() {
+		key += " via " + via.String()
+	}
+	return key
+}
+
+// proxyAuthKey is the auth-cache key of a proxy's credentials.
+func proxyAuthKey(p ProxyServer, realm string) authKey {
+	return authKey{origin: p.Scheme + "://" + p.Addr(), realm: realm, proxy: true}
+}
+
+// proxyAuthorization is the Proxy-Authorization the session sends to p
+// unasked: Basic credentials that worked with it before.
+func (c *Client) proxyAuthorization(p ProxyServer, method, target string) string {
+	if e := c.auth.preemptive(p.Scheme+"://"+p.Addr(), "/", true); e != nil {
+		return authorization(&e.challenge, e.cred, method, target)
+	}
+	return ""
+}
+
+// dialVia opens a connection to host:port through via (or directly),
+// asking the host for proxy credentials when a CONNECT tunnel is refused
+// with a 407, then speaks TLS for https.
+func (x *Exchange) dialVia(via ProxyServer, scheme, host, port string) (*conn, error) {
+	if via.IsDirect() {
+		return x.client.dial(x.ctx, scheme, host, port, x.hostVerification)
+	}
+	d := &ProxyDialer{Dial: x.client.dialer.DialContext, TLSConfig: x.client.tlsConfig.Load().Clone(), UserAgent: x.client.UserAgent()}
+	var nc net.Conn
+	var err error
+	switch {
+	case via.Scheme == ProxySOCKS5:
+		nc, err = d.DialSOCKS5(x.ctx, via, host, port, nil)
+	case via.Scheme == ProxySOCKS4:
+		nc, err = d.DialSOCKS4(x.ctx, via, host, port)
+	case scheme == "http":
+		// Plain http goes to the proxy itself, in absolute form.
+		nc, err = d.DialProxy(x.ctx, via)
+		if err != nil {
+			return nil, err
+		}
+		c := newConn(nc, connKey(scheme, host, port, via), nil)
+		c.httpProxy = &via
+		return c, nil
+	default:
+		nc, err = x.tunnel(d, via, host, port)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if scheme != "https" {
+		return newConn(nc, connKey(scheme, host, port, via), nil), nil
+	}
+	c, err := x.client.handshake(x.ctx, nc, host, port, x.hostVerification)
+	if err != nil {
+		return nil, err
+	}
+	c.key = connKey(scheme, host, port, via)
+	return c, nil
+}
+
+// tunnel opens a CONNECT tunnel, answering 407s from the session's
+// credentials or a login the host answers; a tunnel that stays refused is
+// ERR_TUNNEL_CONNECTION_FAILED.
+func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (net.Conn, error) {
+	authority := net.JoinHostPort(host, port)
+	proxyAuth := x.client.proxyAuthorization(via, "CONNECT", authority)
+	var pending *authEntry
+	var key authKey
+	triedCache := proxyAuth != ""
+	for attempt := 0; attempt < maxRedirects; attempt++ {
+		nc, refusal, err := d.DialConnect(x.ctx, via, host, port, proxyAuth)
+		if err != nil {
+			return nil, err
+		}
+		if refusal == nil {
+			if pending != nil {
+				x.client.auth.store(key, pending)
+			}
+			return nc, nil
+		}
+		info, ok := refusal.AuthInfo(via)
+		if !ok {
+			return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy asked for credentials it gave no way to send"))
+		}
+		ch := pickChallenge(refusal.Challenges)
+		key = proxyAuthKey(via, info.Realm)
+		var cred *Credentials
+		if e := x.client.auth.lookup(key); e != nil && !triedCache {
+			triedCache = true
+			cred = &e.cred
+		} else {
+			if proxyAuth != "" && pending == nil {
+				x.client.auth.forget(key) // cached credentials stopped working
+			}
+			if x.req.NoLogin {
+				return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy login not allowed (credentials: omit)"))
+			}
+			a, err := x.ask(askLogin, func() { x.sink.Login(&info) })
+			if err != nil {
+				return nil, err
+			}
+			cred = a.cred
+		}
+		if cred == nil {
+			return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy login declined"))
+		}
+		pending = &authEntry{challenge: *ch, cred: *cred, pathBase: "/"}
+		proxyAuth = authorization(ch, *cred, "CONNECT", authority)
+	}
+	return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy kept refusing the tunnel"))
+}
+
+// proxyLogin answers a plain-http proxy's 407 like login answers a 401: it
+// reports whether to retry; false delivers the 407 as a response.
+func (x *Exchange) proxyLogin(h *hop, c *conn, head *ResponseHead, f framing) (bool, error) {
+	ch := pickChallenge(parseChallenges(head.Headers, "Proxy-Authenticate"))
+	if ch == nil || c.httpProxy == nil {
+		return false, nil
+	}
+	via := *c.httpProxy
+	key := proxyAuthKey(via, ch.params["realm"])
+	var cred *Credentials
+	if e := x.client.auth.lookup(key); e != nil && !h.triedProxyCache {
+		h.triedProxyCache = true
+		cred = &e.cred
+	} else {
+		if x.req.NoLogin {
+			return false, nil
+		}
+		h.triedProxyCache = true
+		port, _ := strconv.Atoi(via.Port)
+		info := &AuthInfo{IsProxy: true, Scheme: ch.scheme, Host: via.Host, Port: port, Realm: ch.params["realm"]}
+		a, err := x.ask(askLogin, func() { x.sink.Login(info) })
+		if err != nil {
+			x.closeConn(c)
+			return false, err
+		}
+		cred = a.cred
+	}
+	if cred == nil {
+		return false, nil
+	}
+	if h.streaming {
+		x.closeConn(c)
+		return false, Failure(ErrFailed, errors.New("a streamed body cannot be sent again for proxy authentication"))
+	}
+	x.discard(c, f)
+	h.proxyAuth = &authEntry{challenge: *ch, cred: *cred, pathBase: "/"}
+	x.client.auth.store(key, h.proxyAuth)
+	return true, nil
+}
+
+// absoluteTarget is the request target sent to an http proxy.
+func absoluteTarget(u *url.URL) string {
+	v := *u
+	v.User, v.Fragment, v.RawFragment = nil, "", ""
+	return strings.TrimSuffix(v.Scheme+"://"+v.Host, "/") + requestTarget(u)
+}
+
+// newConn wraps an open connection (no TLS, or TLS already done by the caller).
+func newConn(nc net.Conn, key string, raw *bufferedConn) *conn {
+	return &conn{
+		nc:     nc,
+		br:     bufio.NewReaderSize(nc, connBufferSize),
+		bw:     bufio.NewWriterSize(nc, connBufferSize),
+		key:    key,
+		tlsRaw: raw,
+	}
+}
+
+// handshake speaks TLS to host over nc.
+func (c *Client) handshake(ctx context.Context, nc net.Conn, host, port string, configure func(*tls.Config, string)) (*conn, error) {
+	cfg := c.tlsConfig.Load().Clone()
+	cfg.ServerName = host
+	if configure != nil {
+		configure(cfg, hostForCertificate(host))
+	}
+	raw := &bufferedConn{Conn: nc, r: bufio.NewReaderSize(nc, tlsReadBuffer)}
+	tc := tls.Client(raw, cfg)
+	hctx, cancel := context.WithTimeout(ctx, c.opts.DialTimeout)
+	err := tc.HandshakeContext(hctx)
+	cancel()
+	if err != nil {
+		nc.Close()
+		if ctx.Err() != nil {
+			return nil, causeOf(ctx)
+		}
+		return nil, fmt.Errorf("tls handshake with %s: %w", net.JoinHostPort(host, port), err)
+	}
+	return newConn(tc, "", raw), nil
+}
