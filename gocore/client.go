@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"golang.org/x/net/http2"
 	"net"
 	"os"
 	"strings"
@@ -29,6 +30,8 @@ type Options struct {
 	MaxIdlePerHost int
 	// IdleTimeout closes keep-alive connections unused for this long; default 60s.
 	IdleTimeout time.Duration
+	// DisableHTTP2 keeps every connection on HTTP/1.1 (no "h2" in ALPN).
+	DisableHTTP2 bool
 	// Jar is the session's cookie jar; nil sends and stores no cookies.
 	Jar *CookieJar
 	// Cache is the session's HTTP cache; nil caches nothing.
@@ -51,6 +54,7 @@ type Client struct {
 	dns          dnsCache
 	hostVerifies atomic.Bool // the host's verify procedure decides about certificates
 	proxy        atomic.Pointer[ProxyResolver]
+	h2           h2Pool
 }
 
 // NewClient makes a Client.
@@ -76,7 +80,12 @@ func NewClient(opts Options) *Client {
 	if r, err := NewProxyResolver(ProxyConfig{Mode: ProxyModeSystem}, os.Getenv); err == nil {
 		c.proxy.Store(r) // Electron's default: the system's proxy settings
 	}
-	c.tlsConfig.Store(&tls.Config{RootCAs: opts.RootCAs, NextProtos: []string{"http/1.1"},
+	c.h2.conns = map[string]*http2.ClientConn{}
+	protocols := []string{"h2", "http/1.1"}
+	if opts.DisableHTTP2 {
+		protocols = []string{"http/1.1"}
+	}
+	c.tlsConfig.Store(&tls.Config{RootCAs: opts.RootCAs, NextProtos: protocols,
 		ClientSessionCache: tls.NewLRUClientSessionCache(256)})
 	ua := opts.UserAgent
 	if ua == "" {
@@ -96,7 +105,10 @@ func (c *Client) UserAgent() string { return *c.userAgent.Load() }
 func (c *Client) DisableCache() { c.cacheOff.Store(true) }
 
 // CloseIdleConnections closes every idle keep-alive connection.
-func (c *Client) CloseIdleConnections() { c.pool.closeAll() }
+func (c *Client) CloseIdleConnections() {
+	c.pool.closeAll()
+	c.h2.closeAll()
+}
 
 // ClearAuthCache forgets every credential that worked.
 func (c *Client) ClearAuthCache() { c.auth.clear() }
@@ -120,6 +132,7 @@ type conn struct {
 	// earlyAnswer: the current answer began before the request body was all sent.
 	earlyAnswer bool
 	httpProxy   *ProxyServer // requests go to this http proxy in absolute form
+	h2          bool         // an HTTP/2 stream's body, not a connection
 }
 
 // bufferedConn reads the socket through a large buffer, so TLS takes many

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -739,6 +740,14 @@ func proxyUnreachable(err error) bool {
 func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*conn, *ResponseHead, error) {
 	key := connKey(h.url.Scheme, host, port, via)
 	for attempt := 0; ; attempt++ {
+		if cc := x.client.h2.get(key); cc != nil {
+			c, head, err := x.sendH2(cc, key, h)
+			if err == nil {
+				head.Reused = true
+				x.progress()
+			}
+			return c, head, err
+		}
 		var c *conn
 		if attempt < 3 {
 			c = x.client.pool.get(key)
@@ -748,6 +757,17 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 			var err error
 			if c, err = x.dialVia(via, h.url.Scheme, host, port); err != nil {
 				return nil, nil, err
+			}
+			if tc, ok := c.nc.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" {
+				cc, err := x.client.upgradeH2(c)
+				if err != nil {
+					return nil, nil, err
+				}
+				c, head, err := x.sendH2(cc, key, h)
+				if err == nil {
+					x.progress()
+				}
+				return c, head, err
 			}
 		}
 		x.watch(c)

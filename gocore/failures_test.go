@@ -214,9 +214,16 @@ func TestExchangeTLSWithTrustedCertificate(t *testing.T) {
 	c := newClient(t, Options{RootCAs: pool})
 	evs, rec := get(t, c, srv.URL)
 	head := requireEnd(t, evs)
-	assert.Equal(t, 1, head.Major)
+	assert.Equal(t, 2, head.Major)
 	body, _ := rec.received()
-	assert.Equal(t, "no-cors http/1.1", body, "Fetch Metadata over https; HTTP/1.1 negotiated even when the server offers h2")
+	assert.Equal(t, "no-cors h2", body, "Fetch Metadata over https; HTTP/2 negotiated when the server offers h2")
+
+	c1 := newClient(t, Options{RootCAs: pool, DisableHTTP2: true})
+	evs, rec = get(t, c1, srv.URL)
+	head = requireEnd(t, evs)
+	assert.Equal(t, 1, head.Major)
+	body, _ = rec.received()
+	assert.Equal(t, "no-cors http/1.1", body, "DisableHTTP2 keeps HTTP/1.1")
 }
 
 // stallingServer sends prefix after reading the request, then holds the

@@ -51,7 +51,7 @@ function parseArgs (argv) {
     duration: 120,
     concurrency: 64,
     seed: null,
-    requests: null, // default: 1500 per second of duration
+    requests: null, // default: 2500 per second of duration
     workers: 2,
     rssMb: 96,
     quiet: false
@@ -73,7 +73,7 @@ function parseArgs (argv) {
   options.concurrency = Math.floor(options.concurrency)
   options.workers = Math.floor(options.workers)
   if (options.seed === null) options.seed = (Date.now() ^ (process.pid << 8)) >>> 0
-  if (options.requests === null) options.requests = Math.round(1500 * options.duration)
+  if (options.requests === null) options.requests = Math.round(2500 * options.duration)
   return options
 }
 
@@ -399,6 +399,7 @@ async function main () {
   row('rss', `${mb(baseline.rss)} -> ${mb(after.rss)} MB after GC (growth ${mb(rssGrowth)} MB, bound ${options.rssMb} MB); ` +
     `peak ${mb(Math.max(...rssSamples, after.rss))} MB during the load`)
   row('caches', `${baseline.caches.map(mb).join(' / ')} -> ${after.caches.map(mb).join(' / ')} MB (HTTP caches of the three sessions)`)
+  row('rss by kind', formatCounts(rssByKind(), (v) => `${mb(v)} MB`))
   row('js heap', `${mb(baseline.heapUsed)} -> ${mb(after.heapUsed)} MB after GC`)
   lines.push(`  violations   ${violations.length === 0 ? 'none' : `${violations.length} listed (${loadViolations} from the load: ${formatCounts(all.kinds)})`}`)
   for (const v of violations.slice(0, 60)) lines.push(`    - ${v}`)
@@ -435,8 +436,38 @@ function mb (bytes) {
   return (bytes / (1024 * 1024)).toFixed(1)
 }
 
-function formatCounts (counts) {
-  return Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')
+function formatCounts (counts, format = String) {
+  return Object.entries(counts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${format(v)}`).join(', ')
+}
+
+/**
+ * Where the resident memory is, from /proc/self/smaps: the Go heap (its
+ * arenas live at 0xc000000000 on 64-bit Linux), the brk heap, thread
+ * stacks, other anonymous memory (glibc malloc arenas of other threads,
+ * V8's heaps), and file mappings (code).
+ */
+function rssByKind () {
+  const kinds = {}
+  let text
+  try { text = fs.readFileSync('/proc/self/smaps', 'utf8') } catch { return kinds }
+  let kind = null
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+    if (head) {
+      const start = BigInt('0x' + head[1])
+      const name = head[3]
+      if (start >= 0xc000000000n && start < 0xc100000000n) kind = 'go heap'
+      else if (name === '[heap]') kind = 'brk heap'
+      else if (name.startsWith('[stack')) kind = 'stacks'
+      else if (name.startsWith('/')) kind = 'files'
+      else if (name === '') kind = 'anonymous'
+      else kind = name
+      continue
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line)
+    if (rss && kind) kinds[kind] = (kinds[kind] || 0) + Number(rss[1]) * 1024
+  }
+  return kinds
 }
 
 function formatStats (m) {

@@ -169,7 +169,7 @@ test('an exception thrown in a data handler takes the uncaught path: exit code 1
   assert.match(child.stderr, /Error: boom from a data handler/)
   assert.doesNotMatch(child.stderr, /Warning|FATAL|Abort|Segmentation|panic/i)
   // Once, not once per chunk: the process ended at the first throw.
-  assert.equal(child.stderr.split('boom from a data handler').length - 1, 1, child.stderr)
+  assert.equal(child.stderr.split('Error: boom from a data handler').length - 1, 1, child.stderr)
 })
 
 test('a worker terminated mid-request, 20 times, while the main thread makes requests: no crash, every main request succeeds, the engine lets go', { timeout: 25000 }, async () => {

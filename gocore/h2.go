@@ -1,0 +1,198 @@
+package gocore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http2"
+)
+
+// HTTP/2, negotiated by ALPN on https connections: one multiplexed
+// connection per origin (and route) carries every request of the session.
+// An HTTP/2 stream is handed to the exchange as a conn whose reader is the
+// response body, so redirects, logins, decoding, credit and the cache work
+// exactly as they do over HTTP/1.1.
+
+var h2Transport = &http2.Transport{DisableCompression: true, AllowHTTP: false}
+
+// h2Pool keeps the session's HTTP/2 connections, one per key.
+type h2Pool struct {
+	mu    sync.Mutex
+	conns map[string]*http2.ClientConn
+}
+
+func (p *h2Pool) get(key string) *http2.ClientConn {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cc := p.conns[key]
+	if cc != nil && !cc.CanTakeNewRequest() {
+		delete(p.conns, key)
+		cc.Close()
+		return nil
+	}
+	return cc
+}
+
+func (p *h2Pool) put(key string, cc *http2.ClientConn) {
+	p.mu.Lock()
+	old := p.conns[key]
+	p.conns[key] = cc
+	p.mu.Unlock()
+	if old != nil && old != cc {
+		old.Shutdown(context.Background())
+	}
+}
+
+func (p *h2Pool) closeAll() {
+	p.mu.Lock()
+	conns := p.conns
+	p.conns = map[string]*http2.ClientConn{}
+	p.mu.Unlock()
+	for _, cc := range conns {
+		cc.Close()
+	}
+}
+
+// upgradeH2 turns a TLS connection that negotiated "h2" into a pooled
+// HTTP/2 client connection.
+func (c *Client) upgradeH2(conn *conn) (*http2.ClientConn, error) {
+	cc, err := h2Transport.NewClientConn(conn.nc)
+	if err != nil {
+		conn.nc.Close()
+		return nil, err
+	}
+	c.h2.put(conn.key, cc)
+	return cc, nil
+}
+
+// h2Hop headers that HTTP/2 forbids or carries elsewhere.
+var h2Skip = map[string]bool{"host": true, "connection": true, "keep-alive": true, "transfer-encoding": true,
+	"upgrade": true, "proxy-connection": true, "content-length": true}
+
+// sendH2 sends the hop's request as one stream of cc and reads the final
+// head; the returned conn reads that stream's body.
+func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *ResponseHead, error) {
+	x.stopSender()
+	target := *h.url
+	target.User, target.Fragment, target.RawFragment = nil, "", ""
+	var body io.Reader
+	length := int64(0)
+	switch {
+	case h.hasBody:
+		body, length = bytes.NewReader(h.body), int64(len(h.body))
+	case h.streaming:
+		body, length = &uploadReader{x: x}, -1
+	}
+	req, err := http.NewRequestWithContext(x.ctx, h.method, target.String(), body)
+	if err != nil {
+		return nil, nil, Failure(ErrInvalidURL, err)
+	}
+	req.ContentLength = length
+	if body == nil {
+		req.Body = nil
+	}
+	for _, hd := range x.requestHeaders(h) {
+		lower := strings.ToLower(hd.Name)
+		if lower == "host" {
+			req.Host = hd.Value
+			continue
+		}
+		if h2Skip[lower] {
+			continue
+		}
+		req.Header.Add(hd.Name, hd.Value)
+	}
+	resp, err := cc.RoundTrip(req)
+	if err != nil {
+		return nil, nil, h2Failure(err)
+	}
+	if h.hasBody && length > 0 {
+		x.sink.UploadProgress(length, length)
+	}
+	head := &ResponseHead{StatusCode: resp.StatusCode, Major: 2, Minor: 0,
+		StatusText: strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))}
+	names := make([]string, 0, len(resp.Header))
+	for name := range resp.Header {
+		names = append(names, name)
+	}
+	sort.Strings(names) // HTTP/2 gives no order we could keep
+	for _, name := range names {
+		for _, v := range resp.Header[name] {
+			head.Headers = append(head.Headers, Header{Name: strings.ToLower(name), Value: v})
+		}
+	}
+	stream := &h2Stream{body: resp.Body}
+	return &conn{nc: stream, br: bufio.NewReaderSize(stream, connBufferSize), key: key, h2: true}, head, nil
+}
+
+// h2Failure names an HTTP/2 round-trip failure.
+func h2Failure(err error) error {
+	var se http2.StreamError
+	if errors.As(err, &se) {
+		return Failure("ERR_HTTP2_PROTOCOL_ERROR", err)
+	}
+	var ge http2.GoAwayError
+	if errors.As(err, &ge) {
+		return Failure(ErrConnectionClosed, err)
+	}
+	return err
+}
+
+// uploadReader feeds a streamed body to an HTTP/2 stream.
+type uploadReader struct {
+	x       *Exchange
+	pending []uploadChunk // taken from the pipe, not all copied yet
+	off     int           // into pending[0]
+	ended   bool
+	sent    int64
+}
+
+func (u *uploadReader) Read(p []byte) (int, error) {
+	for len(u.pending) == 0 {
+		if u.ended {
+			return 0, io.EOF
+		}
+		chunks, ended, err := u.x.upload.next(u.x.ctx)
+		if err != nil {
+			return 0, err
+		}
+		u.pending, u.ended = chunks, ended
+	}
+	n := copy(p, u.pending[0].p[u.off:])
+	u.off += n
+	if u.off == len(u.pending[0].p) {
+		u.x.upload.sent(u.pending[:1])
+		u.pending, u.off = u.pending[1:], 0
+	}
+	u.sent += int64(n)
+	u.x.progress()
+	u.x.sink.UploadProgress(u.sent, 0)
+	return n, nil
+}
+
+// h2Stream is an HTTP/2 response body seen as a connection: reads come
+// from the stream; closing it resets the stream, not the connection.
+type h2Stream struct {
+	body io.ReadCloser
+}
+
+func (s *h2Stream) Read(p []byte) (int, error) { return s.body.Read(p) }
+func (s *h2Stream) Write(p []byte) (int, error) {
+	return 0, errors.New("an HTTP/2 stream is read-only here")
+}
+func (s *h2Stream) Close() error                       { return s.body.Close() }
+func (s *h2Stream) LocalAddr() net.Addr                { return nil }
+func (s *h2Stream) RemoteAddr() net.Addr               { return nil }
+func (s *h2Stream) SetDeadline(time.Time) error        { return nil } // the request's context cancels it
+func (s *h2Stream) SetReadDeadline(time.Time) error    { return nil }
+func (s *h2Stream) SetWriteDeadline(t time.Time) error { return nil }
