@@ -28,7 +28,7 @@ func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn) {
 	go serveCommands(take)
 }
 
-// spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0cacheMode\0referrerPolicy\0name\0value\0..."
+// spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0cacheMode\0referrerPolicy\0priority\0name\0value\0..."
 const (
 	specFlags = iota
 	specSession
@@ -40,6 +40,7 @@ const (
 	specOrigin
 	specCache
 	specReferrerPolicy
+	specPriority
 	specHeaders
 )
 
@@ -92,6 +93,7 @@ func parseSpec(spec string, body []byte) (req *gocore.Request, sessionID uint64,
 		return nil, 0, errors.New("request spec referrer policy")
 	}
 	req.ReferrerPolicy = f[specReferrerPolicy]
+	req.Priority = f[specPriority]
 	switch {
 	case flags&C.GNR_SPEC_BODY_STREAMING != 0:
 		req.BodyMode = gocore.BodyStreaming

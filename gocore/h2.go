@@ -112,6 +112,9 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 		}
 		req.Header.Add(hd.Name, hd.Value)
 	}
+	if x.req.Priority != "" && req.Header.Get("Priority") == "" && ValidHeaderValue(x.req.Priority) {
+		req.Header.Set("Priority", x.req.Priority) // RFC 9218, as Chromium sends it on HTTP/2
+	}
 	resp, err := cc.RoundTrip(req)
 	if err != nil {
 		return nil, nil, h2Failure(err)

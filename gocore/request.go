@@ -52,6 +52,8 @@ type Request struct {
 	// ReferrerPolicy filters the app's Referer header on every hop ("" is
 	// strict-origin-when-cross-origin).
 	ReferrerPolicy string
+	// Priority is the RFC 9218 priority field value sent on HTTP/2 ("" for none).
+	Priority string
 	// Initiator is the origin of whoever makes the request ("" for none):
 	// the origin option, else an Origin header.
 	Initiator string

@@ -170,7 +170,7 @@ class ClientRequest extends Writable {
     if (sendsCookies(options)) flags |= SPEC_FLAG.COOKIES
     const fields = [flags, options.session[kSessionId], options.method, options.url.href,
       ENGINE_REDIRECT_MODE[options.redirect], RESPONSE_WINDOW, options.timeout, options.origin || '', options.cacheMode,
-      options.referrerPolicy]
+      options.referrerPolicy, options.priority]
     for (const { name, value } of options.headers.values()) {
       const text = String(value)
       // A value whose toString() changed since setHeader must still not inject.

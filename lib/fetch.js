@@ -66,6 +66,7 @@ async function fetch (input, init = {}, session = fromPartition('')) {
     credentials: request.credentials === 'omit' ? 'omit' : 'include',
     cache: request.cache,
     referrerPolicy: request.referrerPolicy || undefined,
+    priority: init.priority,
     origin: init.origin
   })
 

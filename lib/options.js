@@ -41,6 +41,21 @@ function initiatorOrigin (origin) {
   }
 }
 
+// Chromium's priorities as RFC 9218 urgencies (lowest sends none).
+const URGENCY = { throttled: 5, idle: 4, lowest: null, low: 2, medium: 1, highest: 0, high: 0, auto: null }
+
+/** The HTTP/2 priority field value for Electron's priority options. */
+function priorityField (priority, incremental) {
+  if (priority != null && !(priority in URGENCY)) {
+    throw new TypeError(`priority should be one of ${Object.keys(URGENCY).join(', ')}`)
+  }
+  const urgency = priority == null ? null : URGENCY[priority]
+  const parts = []
+  if (urgency !== null) parts.push(`u=${urgency}`)
+  if (incremental === true) parts.push('i')
+  return parts.join(', ')
+}
+
 /**
  * Parses net.request's options. Throws Electron's synchronous errors.
  * @returns {{method: string, url: URL, redirect: string, headers: Map<string, {name: string, value: any}>,
@@ -101,6 +116,7 @@ function parseOptions (input) {
   if (!REFERRER_POLICIES.includes(referrerPolicy)) {
     throw new TypeError(`referrerPolicy should be one of ${REFERRER_POLICIES.slice(1).join(', ')}`)
   }
+  const priority = priorityField(options.priority, options.priorityIncremental)
   let timeout = 0
   if (options.timeout != null) {
     timeout = Number(options.timeout)
@@ -116,6 +132,7 @@ function parseOptions (input) {
     session,
     cacheMode: CACHE_MODES.indexOf(cache),
     referrerPolicy,
+    priority,
     credentials: options.credentials,
     useSessionCookies: options.useSessionCookies,
     origin: initiatorOrigin(options.origin),

@@ -44,7 +44,7 @@ const LIB = path.join(ROOT, 'index.js')
 const HELPERS = path.join(ROOT, 'test', 'helpers')
 
 const USAGE = 'usage: node scripts/soak.js [--duration SECONDS] [--concurrency N] [--seed N] ' +
-  '[--requests N] [--workers N] [--rss-mb N] [--quiet]'
+  '[--requests N] [--workers N] [--rss-mb N] [--quiet] [--smaps]'
 
 function parseArgs (argv) {
   const options = {
@@ -54,12 +54,14 @@ function parseArgs (argv) {
     requests: null, // default: 2500 per second of duration
     workers: 2,
     rssMb: 96,
-    quiet: false
+    quiet: false,
+    smaps: false
   }
   const numbers = { '--duration': 'duration', '--concurrency': 'concurrency', '--seed': 'seed', '--requests': 'requests', '--workers': 'workers', '--rss-mb': 'rssMb' }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s)
     if (flag === '--quiet') { options.quiet = true; continue }
+    if (flag === '--smaps') { options.smaps = true; continue }
     if (flag === '--help' || flag === '-h') { console.log(USAGE); process.exit(0) }
     const key = numbers[flag]
     if (key === undefined) fail(`unknown option ${flag}\n${USAGE}`)
@@ -400,6 +402,11 @@ async function main () {
     `peak ${mb(Math.max(...rssSamples, after.rss))} MB during the load`)
   row('caches', `${baseline.caches.map(mb).join(' / ')} -> ${after.caches.map(mb).join(' / ')} MB (HTTP caches of the three sessions)`)
   row('rss by kind', formatCounts(rssByKind(), (v) => `${mb(v)} MB`))
+  if (options.smaps) {
+    for (const m of mappings().sort((a, b) => b.rss - a.rss).slice(0, 16)) {
+      row('', `  ${m.start.toString(16).padStart(12)} ${m.perms} ${mb(m.size).padStart(7)} MB mapped ${mb(m.rss).padStart(6)} MB resident ${m.name}`)
+    }
+  }
   row('js heap', `${mb(baseline.heapUsed)} -> ${mb(after.heapUsed)} MB after GC`)
   lines.push(`  violations   ${violations.length === 0 ? 'none' : `${violations.length} listed (${loadViolations} from the load: ${formatCounts(all.kinds)})`}`)
   for (const v of violations.slice(0, 60)) lines.push(`    - ${v}`)
@@ -448,26 +455,37 @@ function formatCounts (counts, format = String) {
  */
 function rssByKind () {
   const kinds = {}
+  for (const m of mappings()) {
+    let kind
+    if (m.start >= 0xc000000000n && m.start < 0xc100000000n) kind = 'go heap'
+    else if (m.name === '[heap]') kind = 'brk heap'
+    else if (m.name.startsWith('[stack')) kind = 'stacks'
+    else if (m.name.startsWith('/')) kind = 'files'
+    else if (m.name === '') kind = 'anonymous'
+    else continue
+    kinds[kind] = (kinds[kind] || 0) + m.rss
+  }
+  return kinds
+}
+
+/** The process's mappings from /proc/self/smaps: {start, size, perms, name, rss} (bytes). */
+function mappings () {
+  const list = []
   let text
-  try { text = fs.readFileSync('/proc/self/smaps', 'utf8') } catch { return kinds }
-  let kind = null
+  try { text = fs.readFileSync('/proc/self/smaps', 'utf8') } catch { return list }
+  let current = null
   for (const line of text.split('\n')) {
-    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line)
     if (head) {
       const start = BigInt('0x' + head[1])
-      const name = head[3]
-      if (start >= 0xc000000000n && start < 0xc100000000n) kind = 'go heap'
-      else if (name === '[heap]') kind = 'brk heap'
-      else if (name.startsWith('[stack')) kind = 'stacks'
-      else if (name.startsWith('/')) kind = 'files'
-      else if (name === '') kind = 'anonymous'
-      else kind = name
+      current = { start, size: Number(BigInt('0x' + head[2]) - start), perms: head[3], name: head[4], rss: 0 }
+      list.push(current)
       continue
     }
     const rss = /^Rss:\s+(\d+) kB/.exec(line)
-    if (rss && kind) kinds[kind] = (kinds[kind] || 0) + Number(rss[1]) * 1024
+    if (rss && current) current.rss = Number(rss[1]) * 1024
   }
-  return kinds
+  return list
 }
 
 function formatStats (m) {

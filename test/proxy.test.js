@@ -442,6 +442,106 @@ test('proxy login over plain http: a buffered POST body is sent again', TIMEOUT,
   assert.equal(proxy.stats.requests, 2)
 })
 
+test('proxy login over plain http: wrong credentials ask again; credentials that failed are not kept', TIMEOUT, async (t) => {
+  const { http } = await startTargets(t)
+  const proxy = await authProxy()
+  t.after(() => proxy.close())
+
+  const ses = freshSession()
+  await ses.setProxy({ proxyRules: `http=127.0.0.1:${proxy.port}`, proxyBypassRules: '<-loopback>' })
+  const answers = [[PROXY_USER, 'wrong'], []]
+  const first = await run({ url: http.origin + '/first', session: ses }, {
+    onLogin: (authInfo, callback) => callback(...answers.shift())
+  })
+  assert.deepEqual(first.events, ['login', 'login', 'response', 'close'])
+  for (const args of first.events.args.slice(0, 2)) assert.equal(args[0].isProxy, true)
+  assert.equal(first.response.statusCode, 407)
+  assert.equal(first.body, 'proxy auth required')
+  const wrong = 'Basic ' + Buffer.from(`${PROXY_USER}:wrong`).toString('base64')
+  assert.deepEqual(proxy.stats.authorizations, [undefined, wrong])
+
+  // Only credentials that worked are cached (SPEC 8): the next request
+  // starts without any, and asks once.
+  const sent = proxy.stats.authorizations.length
+  const second = await run({ url: http.origin + '/second', session: ses }, {
+    onLogin: (authInfo, callback) => callback(PROXY_USER, PROXY_PASS)
+  })
+  assert.deepEqual(second.events, ['login', 'response', 'close'])
+  assert.equal(second.body, 'http GET /second')
+  assert.deepEqual(proxy.stats.authorizations.slice(sent), [undefined, PROXY_BASIC])
+})
+
+test('proxy login over CONNECT: wrong credentials ask again, then the right ones open the tunnel', TIMEOUT, async (t) => {
+  const { https } = await startTargets(t)
+  const proxy = await authProxy()
+  t.after(() => proxy.close())
+
+  const ses = freshSession()
+  await ses.setProxy({ proxyRules: `https=127.0.0.1:${proxy.port}`, proxyBypassRules: '<-loopback>' })
+  const answers = [[PROXY_USER, 'wrong'], [PROXY_USER, PROXY_PASS]]
+  const { events, body, error } = await run({ url: https.url, session: ses }, {
+    onLogin: (authInfo, callback) => callback(...answers.shift())
+  })
+  assert.equal(error, null)
+  assert.deepEqual(events, ['login', 'login', 'response', 'close'])
+  assert.equal(body, 'https GET /')
+  assert.equal(proxy.stats.connects, 3)
+  assert.equal(proxy.stats.tunnels, 1)
+})
+
+test('proxy login over CONNECT: wrong credentials then callback() fail the tunnel; nothing wrong is kept', TIMEOUT, async (t) => {
+  const { https } = await startTargets(t)
+  const proxy = await authProxy()
+  t.after(() => proxy.close())
+
+  const ses = freshSession()
+  await ses.setProxy({ proxyRules: `https=127.0.0.1:${proxy.port}`, proxyBypassRules: '<-loopback>' })
+  const answers = [[PROXY_USER, 'wrong'], []]
+  const first = await run({ url: https.url, session: ses }, {
+    onLogin: (authInfo, callback) => callback(...answers.shift())
+  })
+  assert.deepEqual(first.events, ['login', 'login', 'error', 'close'])
+  assertNetError(first.error, 'ERR_TUNNEL_CONNECTION_FAILED')
+
+  const sent = proxy.stats.authorizations.length
+  const second = await run({ url: https.url, session: ses }, {
+    onLogin: (authInfo, callback) => callback(PROXY_USER, PROXY_PASS)
+  })
+  assert.equal(second.error, null)
+  assert.deepEqual(second.events, ['login', 'response', 'close'])
+  assert.deepEqual(proxy.stats.authorizations.slice(sent), [undefined, PROXY_BASIC])
+})
+
+test('credentials: omit emits no proxy login, yet cached proxy credentials still apply', TIMEOUT, async (t) => {
+  const { http, https } = await startTargets(t)
+  const proxy = await authProxy()
+  t.after(() => proxy.close())
+
+  const ses = freshSession()
+  await ses.setProxy({ proxyRules: `127.0.0.1:${proxy.port}`, proxyBypassRules: '<-loopback>' })
+  const logins = loginCounter()
+  const plain = await run({ url: http.url, session: ses, credentials: 'omit' }, { onLogin: logins })
+  assert.equal(logins.count, 0)
+  assert.deepEqual(plain.events, ['response', 'close'])
+  assert.equal(plain.response.statusCode, 407)
+  const tunnel = await run({ url: https.url, session: ses, credentials: 'omit' }, { onLogin: logins })
+  assert.equal(logins.count, 0)
+  assert.deepEqual(tunnel.events, ['error', 'close'])
+  assertNetError(tunnel.error, 'ERR_TUNNEL_CONNECTION_FAILED')
+
+  // Log in once (plain http), then omit requests use the cached credentials.
+  const login = await run({ url: http.origin + '/login', session: ses }, {
+    onLogin: (authInfo, callback) => callback(PROXY_USER, PROXY_PASS)
+  })
+  assert.equal(login.body, 'http GET /login')
+  const again = await run({ url: http.origin + '/omit', session: ses, credentials: 'omit' }, { onLogin: logins })
+  assert.equal(again.body, 'http GET /omit')
+  const secure = await run({ url: https.origin + '/omit', session: ses, credentials: 'omit' }, { onLogin: logins })
+  assert.equal(secure.error, null)
+  assert.equal(secure.body, 'https GET /omit')
+  assert.equal(logins.count, 0)
+})
+
 test('proxy login over CONNECT: isProxy login, the tunnel retried with credentials, reused', TIMEOUT, async (t) => {
   const { https } = await startTargets(t)
   const other = await startHttpsServer(echo('other'))

@@ -371,3 +371,38 @@ test('a worker calling process.exit() with requests in flight, 10 times: its cod
   assert.equal(r.settled, true, `liveRequests back to 0: ${JSON.stringify(r.stats)}`)
   assert.equal(r.closed, true, `the engine closed the exited workers' connections (${r.open} still open)`)
 })
+
+test('requests a worker starts in the very tick its environment goes away are cancelled as well', { timeout: 20000 }, async () => {
+  // The worker's starts are still queued for the engine when its
+  // environment is torn down (process.exit() in the same tick); the
+  // cleanup hook must cancel them too, not only the ones already running.
+  // A later command from the main thread wakes the engine.
+  const script = PRELUDE + `(async () => {
+    ${SERVER}
+    const codes = []
+    for (let round = 0; round < 5; round++) {
+      const worker = new Worker(\`
+        const { workerData } = require('node:worker_threads')
+        const net = require(workerData.lib)
+        for (let i = 0; i < 3; i++) net.request(workerData.origin + '/hold/' + workerData.round + '/' + i).end()
+        process.exit(0)
+      \`, { eval: true, workerData: { lib: LIB, origin: srv.origin, round } })
+      codes.push(await new Promise((resolve) => worker.once('exit', resolve)))
+    }
+    await new Promise((resolve) => { const r = net.request(srv.origin + '/ok/wake'); r.on('close', resolve); r.end() })
+    const settled = await until(() => net.__engineStats().liveRequests === 0, 3000)
+    const stats = net.__engineStats()
+    await net.session.defaultSession.closeAllConnections()
+    const closed = await until(() => open === 0, 3000)
+    const held = [...arrived.keys()].filter((k) => k.startsWith('/hold/')).length
+    console.log('result ' + JSON.stringify({ codes, settled, stats, closed, open, held }))
+    srv.close()
+  })()`
+  const child = await runChild(script, { limit: 15000 })
+  assertCleanExit(child, 'the child')
+  const r = resultOf(child)
+  assert.deepEqual(r.codes, [0, 0, 0, 0, 0])
+  assert.equal(r.settled, true, `the engine still runs ${r.stats.liveRequests} requests of exited workers ` +
+    `(${r.held} reached the server): ${JSON.stringify(r.stats)}`)
+  assert.equal(r.closed, true, `${r.open} connections of exited workers still open`)
+})
