@@ -213,21 +213,23 @@ func (x *Exchange) Done() <-chan struct{} { return x.done }
 
 // hop is the per-hop state of the request: what redirects and logins change.
 type hop struct {
-	method          string
-	url             *url.URL
-	header          []Header
-	body            []byte // buffered body, replayable
-	hasBody         bool
-	streaming       bool
-	auth            *authEntry // credentials sent with this hop, bound to url's origin
-	authKey         authKey    // the protection space auth answers
-	authPending     bool       // auth came from a login: cache it once the answer is not 401
-	triedURLCred    bool
-	triedCache      bool
-	triedProxyCache bool
-	proxyAuth       *authEntry      // credentials for the http proxy, from a proxy login
-	revalidating    *CachedResponse // the stored answer a conditional request revalidates
-	sentAt          time.Time       // when this hop's request went out (cache ages)
+	method             string
+	url                *url.URL
+	header             []Header
+	body               []byte // buffered body, replayable
+	hasBody            bool
+	streaming          bool
+	auth               *authEntry // credentials sent with this hop, bound to url's origin
+	authKey            authKey    // the protection space auth answers
+	authPending        bool       // auth came from a login: cache it once the answer is not 401
+	triedURLCred       bool
+	triedCache         bool
+	triedProxyCache    bool
+	proxyAuth          *authEntry // credentials for the http proxy, from a proxy login
+	proxyAuthKey       authKey
+	proxyAuthFromCache bool            // the last request carried the session\'s cached proxy credentials
+	revalidating       *CachedResponse // the stored answer a conditional request revalidates
+	sentAt             time.Time       // when this hop's request went out (cache ages)
 }
 
 func (x *Exchange) run() {
@@ -345,6 +347,9 @@ func (x *Exchange) loop() error {
 			entry := x.client.cache.Update(h.revalidating, head, h.sentAt, time.Now())
 			x.discard(c, f)
 			return x.deliverCached(h, entry)
+		}
+		if c.httpProxy != nil {
+			x.storeProxyAuth(h, head)
 		}
 		if head.StatusCode == 407 && c.httpProxy != nil && logins < maxRedirects {
 			retry, err := x.proxyLogin(h, c, head, f)
@@ -871,6 +876,7 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 	if c.httpProxy != nil {
 		target = absoluteTarget(h.url)
 		auth := x.client.proxyAuthorization(*c.httpProxy, h.method, target)
+		h.proxyAuthFromCache = auth != "" && h.proxyAuth == nil
 		if h.proxyAuth != nil {
 			auth = authorization(&h.proxyAuth.challenge, h.proxyAuth.cred, h.method, target)
 		}

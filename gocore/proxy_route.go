@@ -177,6 +177,9 @@ func (x *Exchange) proxyLogin(h *hop, c *conn, head *ResponseHead, f framing) (b
 	}
 	via := *c.httpProxy
 	key := proxyAuthKey(via, ch.params["realm"])
+	if h.proxyAuth != nil || h.proxyAuthFromCache {
+		x.client.auth.forget(key) // what was just sent was refused: it is not kept
+	}
 	var cred *Credentials
 	if e := x.client.auth.lookup(key); e != nil && !h.triedProxyCache {
 		h.triedProxyCache = true
@@ -203,9 +206,18 @@ func (x *Exchange) proxyLogin(h *hop, c *conn, head *ResponseHead, f framing) (b
 		return false, Failure(ErrFailed, errors.New("a streamed body cannot be sent again for proxy authentication"))
 	}
 	x.discard(c, f)
+	// Kept by the session once the proxy accepts them (storeProxyAuth).
 	h.proxyAuth = &authEntry{challenge: *ch, cred: *cred, pathBase: "/"}
-	x.client.auth.store(key, h.proxyAuth)
+	h.proxyAuthKey = key
 	return true, nil
+}
+
+// storeProxyAuth keeps the proxy credentials of the hop once an answer
+// other than 407 shows the proxy took them.
+func (x *Exchange) storeProxyAuth(h *hop, head *ResponseHead) {
+	if h.proxyAuth != nil && head.StatusCode != 407 {
+		x.client.auth.store(h.proxyAuthKey, h.proxyAuth)
+	}
 }
 
 // absoluteTarget is the request target sent to an http proxy.
