@@ -56,6 +56,9 @@ func handleCommand(cmd *C.gnr_command) (kept bool) {
 			}
 		}
 	}()
+	if _, closed := closedEnvs.Load(uint64(cmd.env)); closed {
+		return false // its environment went away before Go took the command
+	}
 	switch cmd.kind {
 	case C.GNR_CMD_START:
 		startRequest(uint64(cmd.env), id, commandText(cmd), commandData(cmd))

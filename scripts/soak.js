@@ -8,8 +8,9 @@
 //
 // Loopback HTTP and HTTPS servers (test/helpers/soak-server.js, in a child
 // process) answer well or badly on purpose: resets, slow heads, trickled
-// bodies, chunked and gzip bodies, redirects, Basic auth, and idle
-// keep-alive connections reset now and then. The main thread and two
+// bodies, chunked and gzip bodies, redirects, Basic auth, cached answers,
+// long polls that only an abort ends, and idle keep-alive connections reset
+// or closed now and then. The main thread and two
 // worker_threads (terminated mid-load and restarted a few times; each loads
 // and unloads the addon) make requests through net.request and net.fetch on
 // three sessions (the default one, an in-memory partition and a persist:
@@ -24,6 +25,8 @@
 //   - a request that did not end in exactly one 'close', an event after
 //     'close', an 'error' after abort(), a wrong body, an error from a
 //     well-behaved route, a request that did not settle (hung);
+//   - an exception thrown into the event loop (recorded, once per stack,
+//     and the soak goes on so that the leak figures still come);
 //   - a worker that did not exit by itself once drained, or crashed;
 //   - at rest: __engineStats() liveRequests, liveExchanges or
 //     pendingHandlers not 0; goroutines or file descriptors above the
@@ -31,7 +34,8 @@
 //     than --rss-mb after GC;
 //   - the process not exiting by itself at the end.
 // The summary gives requests, completed, aborted, errors by code and the
-// before/after figures; --seed repeats a run's choices (not its timing).
+// before/after figures (and where the resident memory is: --smaps lists the
+// largest mappings); --seed repeats a run's choices (not its timing).
 
 const { spawn, fork } = require('node:child_process')
 const fs = require('node:fs')

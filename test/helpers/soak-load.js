@@ -61,7 +61,7 @@ function size (random) {
 }
 
 const ROUTE_WEIGHTS = {
-  bytes: 20, chunked: 10, gzip: 8, slowhead: 5, trickle: 6, redirect: 6, auth: 4, echo: 6, cached: 5,
+  bytes: 20, chunked: 10, gzip: 8, slowhead: 5, trickle: 6, redirect: 6, auth: 4, echo: 6, cached: 5, stall: 2,
   'reset-head': 3, 'reset-body': 3, 'close-body': 3
 }
 const REQUEST_ABORTS = {
@@ -104,6 +104,9 @@ function makePlan (random, origins, sessionCount) {
       const m = CACHED_SIZES[int(random, 0, CACHED_SIZES.length - 1)]
       plan.path = `/cached/${m}`; plan.body = PATTERN.subarray(0, m); break
     }
+    case 'stall':
+      // Never ends by itself: the plan always aborts it (below).
+      plan.path = `/stall/${int(random, 1, 4096)}`; break
     case 'slowhead':
       plan.path = `/slowhead/${int(random, 0, 300)}/${n}`; plan.body = pattern; break
     case 'trickle':
@@ -132,6 +135,13 @@ function makePlan (random, origins, sessionCount) {
   plan.abort = pick(random, plan.api === 'request' ? REQUEST_ABORTS : FETCH_ABORTS)
   if (plan.abort === 'on-redirect' && route !== 'redirect') plan.abort = 'none'
   plan.abortMs = int(random, 0, 40)
+  if (route === 'stall') {
+    const ways = plan.api === 'request'
+      ? ['timer', 'on-response', 'mid-body', 'res-destroy', 'req-destroy']
+      : ['timer', 'on-response', 'mid-body', 'cancel-body']
+    plan.abort = ways[int(random, 0, ways.length - 1)]
+    plan.abortMs = int(random, 20, 200)
+  }
   plan.reader = pick(random, READERS)
   // An unread response is drained by the library; one that fails mid-body
   // then emits 'error' on a response nobody listens to, which (as in Node

@@ -17,6 +17,8 @@
 //   /auth/N                    Basic auth (user:pass): 401 'denied' without it
 //   /echo                      answers the request body's length, as text
 //   /cached/N                  N bytes, fresh for 5 minutes (served from the HTTP cache)
+//   /stall/N                   the head and N of 2N bytes, then nothing until the client
+//                              goes away (a long poll: only an abort ends it)
 //
 // Every response but /cached/N says `Cache-Control: no-store`, so that the
 // sessions' HTTP caches hold a bounded set of entries and the soak measures
@@ -172,6 +174,11 @@ function main () {
         const n = num(1)
         res.writeHead(200, { 'content-length': n, 'cache-control': 'max-age=300' })
         return res.end(PATTERN.subarray(0, n))
+      }
+      case 'stall': {
+        const n = Math.max(1, num(1))
+        res.writeHead(200, { 'content-length': 2 * n })
+        return res.write(PATTERN.subarray(0, n))
       }
       case 'echo':
         res.writeHead(200, { 'content-type': 'text/plain' })
