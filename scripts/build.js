@@ -51,9 +51,9 @@ function nodeGyp () {
 }
 
 // Installing the npm tarball: a prebuild for this platform
-// (prebuilds/<platform>-<arch>/, made by `npm run pack:prebuild`) is used as
+// (prebuilds/<platform>-<arch>/, made by `npm run prebuild`) is used as
 // it is when it loads here, and nothing is built. A git checkout, `npm run
-// build`, GO_NET_REQUEST_BUILD_FROM_SOURCE=1 or --build-from-source always
+// build:native`, GO_NET_REQUEST_BUILD_FROM_SOURCE=1 or --build-from-source always
 // build from source.
 function usablePrebuild () {
   if (process.env.npm_lifecycle_event !== 'install') return null

@@ -63,7 +63,7 @@ function main () {
   const specs = process.argv.slice(2).length > 0 ? process.argv.slice(2) : DEFAULT_VERSIONS
   const addon = [path.join(root, 'build', 'Release', 'go_net_request.node'),
     path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'go_net_request.node')].find((p) => fs.existsSync(p))
-  if (!addon) fail('the addon is not built: run npm install (or npm run build) first')
+  if (!addon) fail('the addon is not built: run npm install (or npm run build:native) first')
   const files = fs.readdirSync(path.join(root, 'test')).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join('test', f))
   console.log(`node-versions: ${files.length} test files, addon ${path.relative(root, addon)} (built once, N-API ${NAPI_VERSION})`)
 

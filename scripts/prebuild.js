@@ -4,7 +4,7 @@
 // tarball ships: `npm install` of the tarball then uses it and needs neither
 // Go nor a C compiler (scripts/build.js). Run after a build:
 //
-//   npm install && npm run pack:prebuild && npm pack
+//   npm install && npm run prebuild && npm pack
 //
 // The pair is self-contained: the addon finds the Go library beside itself
 // through its RUNPATH ($ORIGIN), checked here with readelf.
@@ -49,7 +49,7 @@ function checkPair (dir) {
 
 const from = path.join(root, 'build', 'Release')
 for (const file of FILES) {
-  if (!fs.existsSync(path.join(from, file))) fail(`build/Release/${file} is missing: run npm install (or npm run build) first`)
+  if (!fs.existsSync(path.join(from, file))) fail(`build/Release/${file} is missing: run npm install (or npm run build:native) first`)
 }
 const to = path.join(root, 'prebuilds', platform)
 fs.rmSync(to, { recursive: true, force: true })

@@ -1,6 +1,6 @@
 'use strict'
 
-// Install without Go: `npm run pack:prebuild` packs this build into
+// Install without Go: `npm run prebuild` packs this build into
 // prebuilds/<platform>-<arch>/, `npm pack` ships it, and the tarball installs
 // into a fresh app with no Go on PATH and no registry (offline, empty npm
 // cache): the install script uses the prebuild, and a request works there

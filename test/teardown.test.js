@@ -406,3 +406,41 @@ test('requests a worker starts in the very tick its environment goes away are ca
     `(${r.held} reached the server): ${JSON.stringify(r.stats)}`)
   assert.equal(r.closed, true, `${r.open} connections of exited workers still open`)
 })
+
+test('a worker terminated just after it starts requests, 50 times: none of its requests outlives it', { timeout: 20000 }, async () => {
+  // Each worker starts 4 requests that the server never answers and says
+  // so; the main thread terminates it at once. Whether the engine had
+  // taken a start, was starting it, or had it running when the
+  // environment went away, the request must end with it.
+  const script = PRELUDE + `(async () => {
+    ${SERVER}
+    const WORKER = \`
+      const { parentPort, workerData } = require('node:worker_threads')
+      const net = require(workerData.lib)
+      for (let i = 0; i < 4; i++) {
+        const req = net.request(workerData.origin + '/hold/' + workerData.round + '/' + i)
+        req.on('error', () => {})
+        req.end()
+      }
+      parentPort.postMessage('sent')
+    \`
+    for (let round = 0; round < 50; round++) {
+      const worker = new Worker(WORKER, { eval: true, workerData: { lib: LIB, origin: srv.origin, round } })
+      await new Promise((resolve) => worker.once('message', resolve))
+      await worker.terminate()
+    }
+    const settled = await until(() => net.__engineStats().liveRequests === 0, 3000)
+    const stats = net.__engineStats()
+    const closed = await until(() => open === 0, 3000)
+    const held = [...arrived.keys()].filter((k) => k.startsWith('/hold/')).length
+    console.log('result ' + JSON.stringify({ settled, stats, closed, open, held }))
+    srv.close()
+  })()`
+  const child = await runChild(script, { limit: 18000 })
+  assertCleanExit(child, 'the child')
+  const r = resultOf(child)
+  assert.equal(r.settled, true, `${r.stats.liveRequests} requests of terminated workers still live in the engine 3 s later ` +
+    `(${r.held} of 200 reached the server): ${JSON.stringify(r.stats)}`)
+  assert.equal(r.stats.liveExchanges, 0)
+  assert.equal(r.closed, true, `${r.open} connections of terminated workers still open`)
+})
