@@ -56,7 +56,7 @@ func handleCommand(cmd *C.gnr_command) (kept bool) {
 			}
 		}
 	}()
-	if _, closed := closedEnvs.Load(uint64(cmd.env)); closed {
+	if requests.isClosed(uint64(cmd.env)) {
 		return false // its environment went away before Go took the command
 	}
 	switch cmd.kind {
@@ -115,6 +115,9 @@ func cutNUL(s string) (before, after string, found bool) {
 // included, arrives as events.
 func startRequest(env, id uint64, spec string, body []byte) {
 	e := requests.reserve(env, id)
+	if e == nil {
+		return // the environment went away
+	}
 	s := &sink{env: env, id: id}
 	req, sessionID, err := parseSpec(spec, body)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
@@ -113,15 +112,11 @@ func parseSpec(spec string, body []byte) (req *gocore.Request, sessionID uint64,
 //export GnrCloseEnv
 func GnrCloseEnv(env C.uint64_t) {
 	defer func() { recover() }()
-	closedEnvs.Store(uint64(env), true) // commands still queued for it start nothing
-	for _, x := range requests.ofEnv(uint64(env)) {
+	for _, x := range requests.closeEnv(uint64(env)) {
 		x.Cancel(nil)
 	}
 	forgetEnv(uint64(env))
 }
-
-// closedEnvs are the host environments that went away (ids are never reused).
-var closedEnvs sync.Map
 
 // GnrLiveRequests reports how many requests the registry holds (diagnostics).
 //

@@ -65,7 +65,7 @@ class ClientRequest extends Writable {
   }
 
   set chunkedEncoding (value) {
-    if (this.#phase !== 'idle') {
+    if (this.#id !== 0 || this.#phase === 'started') { // started, as Electron counts it (abort() does not start)
       throw new Error('chunkedEncoding can only be set before the request is started')
     }
     if (this.#chunked !== undefined) throw new Error('chunkedEncoding can only be set once')

@@ -158,21 +158,37 @@ function describe (response, url, redirected) {
  * reading grants the engine credit; a full queue pauses it.
  */
 function bodyStream (res) {
+  let open = true // after cancel, close or error the controller takes nothing more
+  const stop = () => {
+    open = false
+    res.pause()
+  }
   return new ReadableStream({
     start (controller) {
       res.on('data', (chunk) => {
+        if (!open) return // buffered chunks still come after a cancel
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
         if (controller.desiredSize <= 0) res.pause()
       })
-      res.on('end', () => controller.close())
-      res.on('error', (err) => controller.error(err))
-      res.on('aborted', () => controller.error(new DOMException('The operation was aborted.', 'AbortError')))
+      res.on('end', () => {
+        if (open) controller.close()
+        open = false
+      })
+      res.on('error', (err) => {
+        if (open) controller.error(err)
+        open = false
+      })
+      res.on('aborted', () => {
+        if (open) controller.error(new DOMException('The operation was aborted.', 'AbortError'))
+        open = false
+      })
       res.pause()
     },
     pull () {
-      res.resume()
+      if (open) res.resume()
     },
     cancel () {
+      stop()
       res.destroy() // cancels the engine's request
     }
   }, { highWaterMark: 256 * 1024, size: (chunk) => chunk.byteLength })

@@ -130,6 +130,7 @@ module.exports = {
   certVerdict: queued(binding.certVerdict),
   login: queued(binding.login),
   liveRequests: binding.liveRequests,
+  newId: binding.newId,
   stats: () => JSON.parse(binding.stats()),
   flushStores: binding.flushStores,
   pendingHandlers: () => handlers.size

@@ -45,7 +45,6 @@ function setDataPath (dir) {
   dataPath = path.resolve(dir)
 }
 
-let nextSessionId = 1
 const sessionsByPartition = new Map()
 
 // Cookies reach the disk a second after they change; at exit, write them now.
@@ -68,7 +67,8 @@ class Session {
 
   constructor (token, partition, options) {
     if (token !== kConstruct) throw new TypeError('Illegal constructor')
-    this.#id = nextSessionId++
+    // Process-wide ids: the engine's sessions are shared by every thread.
+    this.#id = native.newId()
     this.#partition = partition
     this.#persistent = partition.startsWith('persist:')
     this.#storagePath = this.#persistent

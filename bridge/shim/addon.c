@@ -2,6 +2,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "libgonetrequest.h"
 #include "napi_call.h"
@@ -125,9 +129,27 @@ void shim_request_started(napi_env env, env_state *st) {
   if (st->inflight++ == 0) napi_ref_threadsafe_function(env, st->tsfn);
 }
 
+/* JS thread. Event and command blocks are allocated on Go's threads and
+ * freed on this one (or the other way round), which leaves glibc's
+ * per-thread pools holding freed memory; give it back when the
+ * environment goes idle, at most every few seconds. */
+static void trim_when_idle(void) {
+#ifdef __GLIBC__
+  static time_t last;
+  time_t now = time(NULL);
+  if (now - last >= 5) {
+    last = now;
+    malloc_trim(0);
+  }
+#endif
+}
+
 /* JS thread. */
 void shim_request_finished(napi_env env, env_state *st) {
-  if (st->inflight > 0 && --st->inflight == 0) napi_unref_threadsafe_function(env, st->tsfn);
+  if (st->inflight > 0 && --st->inflight == 0) {
+    napi_unref_threadsafe_function(env, st->tsfn);
+    trim_when_idle();
+  }
 }
 
 /* Main or worker thread, at its environment's teardown (no JS runs). */
