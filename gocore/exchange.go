@@ -509,25 +509,43 @@ func (x *Exchange) login(h *hop, c *conn, head *ResponseHead, f framing) (bool, 
 		port := 0
 		fmt.Sscanf(portOf(h.url), "%d", &port)
 		info := &AuthInfo{Scheme: ch.scheme, Host: h.url.Hostname(), Port: port, Realm: ch.params["realm"]}
-		a, err := x.ask(askLogin, func() { x.sink.Login(info) })
-		if err != nil {
-			x.closeConn(c)
+		var err error
+		if cred, err = x.askLoginFor(c, info); err != nil {
 			return false, err
 		}
-		cred = a.cred
 	}
 	if cred == nil {
 		return false, nil
 	}
-	if h.streaming {
-		x.closeConn(c)
-		return false, Failure(ErrFailed, errors.New("a streamed body cannot be sent again for authentication"))
+	if err := x.readyToRetry(h, c, f); err != nil {
+		return false, err
 	}
-	x.discard(c, f)
 	h.auth = &authEntry{challenge: *ch, cred: *cred, pathBase: pathBase(h.url.Path)}
 	h.authKey = key
 	h.authPending = true
 	return true, nil
+}
+
+// askLoginFor emits a login for info and waits for the host's answer; nil
+// credentials cancel the login.
+func (x *Exchange) askLoginFor(c *conn, info *AuthInfo) (*Credentials, error) {
+	a, err := x.ask(askLogin, func() { x.sink.Login(info) })
+	if err != nil {
+		x.closeConn(c)
+		return nil, err
+	}
+	return a.cred, nil
+}
+
+// readyToRetry drops a refused answer so the request can go again with
+// credentials; a streamed body cannot be sent again.
+func (x *Exchange) readyToRetry(h *hop, c *conn, f framing) error {
+	if h.streaming {
+		x.closeConn(c)
+		return Failure(ErrFailed, errors.New("a streamed body cannot be sent again for authentication"))
+	}
+	x.discard(c, f)
+	return nil
 }
 
 // applyPreemptiveAuth sends cached Basic credentials for a URL below a path

@@ -191,21 +191,17 @@ func (x *Exchange) proxyLogin(h *hop, c *conn, head *ResponseHead, f framing) (b
 		h.triedProxyCache = true
 		port, _ := strconv.Atoi(via.Port)
 		info := &AuthInfo{IsProxy: true, Scheme: ch.scheme, Host: via.Host, Port: port, Realm: ch.params["realm"]}
-		a, err := x.ask(askLogin, func() { x.sink.Login(info) })
-		if err != nil {
-			x.closeConn(c)
+		var err error
+		if cred, err = x.askLoginFor(c, info); err != nil {
 			return false, err
 		}
-		cred = a.cred
 	}
 	if cred == nil {
 		return false, nil
 	}
-	if h.streaming {
-		x.closeConn(c)
-		return false, Failure(ErrFailed, errors.New("a streamed body cannot be sent again for proxy authentication"))
+	if err := x.readyToRetry(h, c, f); err != nil {
+		return false, err
 	}
-	x.discard(c, f)
 	// Kept by the session once the proxy accepts them (storeProxyAuth).
 	h.proxyAuth = &authEntry{challenge: *ch, cred: *cred, pathBase: "/"}
 	h.proxyAuthKey = key
