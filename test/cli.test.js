@@ -14,6 +14,7 @@ const path = require('node:path')
 
 const { startHttpServer, respondRoutes, startAuthServer, startRawServer } = require('./helpers/servers')
 const { closedPort } = require('./helpers/lifecycle')
+const { startHttpProxy } = require('./helpers/proxies')
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'go-net-request.js')
 const TIMEOUT = { timeout: 20000 }
@@ -379,15 +380,15 @@ test('-v prints the request, the response head and timings on stderr', TIMEOUT, 
   assert.match(stderr, /^\* time to head: [\d.]+ ms, total: [\d.]+ ms, 4 bytes$/m)
 })
 
-test('--proxy is refused with exit 2 while sessions have no setProxy', TIMEOUT, async (t) => {
-  const net = require('..')
-  if (typeof net.session.defaultSession.setProxy === 'function') {
-    t.skip('this version supports proxies')
-    return
-  }
-  const { code, stderr } = await runCLI(['--proxy', 'http://127.0.0.1:9', 'http://127.0.0.1:9/'])
-  assert.equal(code, 2)
-  assert.match(stderr, /^go-net-request: --proxy: proxies arrive with a later version/)
+test('--proxy sends the request through that proxy (loopback included)', TIMEOUT, async (t) => {
+  const proxy = await startHttpProxy()
+  t.after(() => proxy.close())
+  const srv = await startHttpServer((req, res) => res.end('via proxy'))
+  t.after(() => srv.close())
+  const { code, stdout } = await runCLI(['--proxy', `http://127.0.0.1:${proxy.port}`, srv.origin + '/p'])
+  assert.equal(code, 0)
+  assert.equal(stdout, 'via proxy')
+  assert.deepEqual(proxy.stats.targets, [srv.origin + '/p'])
 })
 
 test('bad usage exits 2', TIMEOUT, async () => {
