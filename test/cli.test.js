@@ -387,7 +387,7 @@ test('--proxy sends the request through that proxy (loopback included)', TIMEOUT
   t.after(() => srv.close())
   const { code, stdout } = await runCLI(['--proxy', `http://127.0.0.1:${proxy.port}`, srv.origin + '/p'])
   assert.equal(code, 0)
-  assert.equal(stdout, 'via proxy')
+  assert.equal(stdout.toString(), 'via proxy')
   assert.deepEqual(proxy.stats.targets, [srv.origin + '/p'])
 })
 
