@@ -86,6 +86,29 @@ export interface NetError extends Error {
   header?: string
 }
 
+/** Addition: how a response came, in milliseconds. */
+export interface ResponseTiming {
+  /** Resolving the host (0 on a reused connection or an IP literal). */
+  dns: number
+  /** TCP connect (0 on a reused connection). */
+  connect: number
+  /** TLS handshake (0 on a reused connection or plain HTTP). */
+  tls: number
+  /** The request went out, from the start of the request. */
+  sent: number
+  /** The first byte of the answer came, from the start of the request. */
+  firstByte: number
+  /** The body ended, from the start of the request; null until then. */
+  end: number | null
+  reused: boolean
+  remoteAddress: string
+  remotePort: number
+  protocol: 'http/1.1' | 'h2'
+  /** e.g. 'TLS 1.3'; '' over plain HTTP. */
+  tlsVersion: string
+  cipher: string
+}
+
 export interface Cookie {
   name: string
   value: string
@@ -278,6 +301,8 @@ export declare class IncomingMessage extends Readable {
   readonly reusedConnection: boolean
   /** Addition: whether the session's HTTP cache answered without the network. */
   readonly fromCache: boolean
+  /** Addition: how the response came (null for a response from the cache). */
+  readonly timing: ResponseTiming | null
 
   on(event: 'data', listener: (chunk: Buffer) => void): this
   on(event: 'end', listener: () => void): this

@@ -27,7 +27,7 @@ enum gnr_event_kind {
   GNR_EV_REDIRECT = 1,        /* n1 status; text "method\0url\0name\0value\0..." */
   GNR_EV_LOGIN = 2,           /* n1 port, n2 isProxy; text "scheme\0host\0realm" */
   GNR_EV_RESPONSE = 3,        /* n1 status, n2 major*1000+minor, flags GNR_RESPONSE_*;
-                                 text "statusText\0url\0name\0value\0...";
+                                 text "statusText\0url\0timingJSON\0name\0value\0...";
                                  with GNR_RESPONSE_COMPLETE, data is the whole body
                                  and the event is terminal (no DATA or END follows) */
   GNR_EV_DATA = 4,            /* data: decoded body bytes */

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
@@ -120,7 +121,24 @@ func (s *sink) Response(h *gocore.ResponseHead) {
 		s.complete = true
 	}
 	s.emit(C.GNR_EV_RESPONSE, flags, int64(h.StatusCode), int64(h.Major*1000+h.Minor),
-		joinFields([]string{h.StatusText, h.URL}, h.Headers), h.Body)
+		joinFields([]string{h.StatusText, h.URL, timingText(h.Timing)}, h.Headers), h.Body)
+}
+
+// timingText is the response's Timing as JSON in milliseconds, "" for none.
+func timingText(t *gocore.Timing) string {
+	if t == nil {
+		return ""
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	text, err := json.Marshal(map[string]any{
+		"dns": ms(t.DNS), "connect": ms(t.Connect), "tls": ms(t.TLS), "sent": ms(t.Sent),
+		"firstByte": ms(t.FirstByte), "reused": t.Reused, "remoteAddress": t.RemoteAddr,
+		"remotePort": t.RemotePort, "protocol": t.Protocol, "tlsVersion": t.TLSVersion, "cipher": t.Cipher,
+	})
+	if err != nil {
+		return ""
+	}
+	return string(text)
 }
 
 func (s *sink) Data(p []byte) { s.emit(C.GNR_EV_DATA, 0, 0, 0, "", p) }

@@ -133,6 +133,10 @@ type conn struct {
 	earlyAnswer bool
 	httpProxy   *ProxyServer // requests go to this http proxy in absolute form
 	h2          bool         // an HTTP/2 stream's body, not a connection
+	h2Conn      net.Conn     // for an HTTP/2 stream: the connection it rides on
+	dialed      dialTiming   // what opening the connection took (zero once reused)
+	sentAt      time.Time    // the current request went out
+	firstByteAt time.Time    // the first byte of its answer came
 }
 
 // bufferedConn reads the socket through a large buffer, so TLS takes many
@@ -157,7 +161,9 @@ func (c *Client) dial(ctx context.Context, scheme, host, port string, configure 
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	nc, err := c.dialer.DialContext(ctx, "tcp", dialAddr)
+	nc, timing, err := timedDial(c.dialer, func(d net.Dialer, network, addr string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	}, "tcp", dialAddr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
@@ -166,13 +172,18 @@ func (c *Client) dial(ctx context.Context, scheme, host, port string, configure 
 	}
 	key := connKey(scheme, host, port, directServer)
 	if scheme != "https" {
-		return newConn(nc, key, nil), nil
+		c1 := newConn(nc, key, nil)
+		c1.dialed = timing
+		return c1, nil
 	}
+	tlsStart := time.Now()
 	c2, err := c.handshake(ctx, nc, host, port, configure)
 	if err != nil {
 		return nil, err
 	}
+	timing.tls = time.Since(tlsStart)
 	c2.key = key
+	c2.dialed = timing
 	return c2, nil
 }
 

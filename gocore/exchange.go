@@ -85,6 +85,7 @@ type Exchange struct {
 	answer chan answer             // capacity 1; one send per question
 	done   chan struct{}           // closed after the terminal event
 
+	startedAt time.Time   // for Timing
 	sender    *bodySender // the current hop's body sender; nil when none
 	wholeBody []byte      // a whole small body deliverWhole kept for the cache
 	watchdog  *time.Timer
@@ -142,6 +143,7 @@ func (c *Client) Start(req *Request, sink Sink) *Exchange {
 		answer: make(chan answer, 1),
 		done:   make(chan struct{}),
 	}
+	x.startedAt = time.Now()
 	if req.BodyMode == BodyStreaming {
 		x.upload = newUploadPipe(UploadWindow, sink.WriteReady)
 	}
@@ -768,6 +770,7 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 			if err == nil {
 				head.Reused = true
 				x.progress()
+				x.stamp(head, c, true)
 			}
 			return c, head, err
 		}
@@ -786,11 +789,13 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 				if err != nil {
 					return nil, nil, err
 				}
-				c, head, err := x.sendH2(cc, key, h)
+				stream, head, err := x.sendH2(cc, key, h)
 				if err == nil {
 					x.progress()
+					stream.dialed, stream.h2Conn = c.dialed, c.nc
+					x.stamp(head, stream, false)
 				}
-				return c, head, err
+				return stream, head, err
 			}
 		}
 		x.watch(c)
@@ -798,6 +803,7 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 		if err == nil {
 			head.Reused = reused
 			x.progress()
+			x.stamp(head, c, reused)
 			return c, head, nil
 		}
 		x.closeConn(c)
@@ -806,6 +812,16 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 		}
 		return nil, nil, err
 	}
+}
+
+// stamp records on head how the answer came (Timing).
+func (x *Exchange) stamp(head *ResponseHead, c *conn, reused bool) {
+	t := &Timing{Reused: reused, Sent: c.sentAt.Sub(x.startedAt), FirstByte: c.firstByteAt.Sub(x.startedAt)}
+	if !reused {
+		t.DNS, t.Connect, t.TLS = c.dialed.dns, c.dialed.connect, c.dialed.tls
+	}
+	describeConn(t, c)
+	head.Timing = t
 }
 
 // staleConnError reports whether err is what a reused connection that the
@@ -924,12 +940,14 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 			return nil, err
 		}
 	}
+	c.sentAt = time.Now()
 	if _, err := c.br.Peek(1); err != nil { // the first byte of the answer
 		if errors.Is(err, io.EOF) {
 			return nil, Failure(ErrEmptyResponse, err)
 		}
 		return nil, err // Peek took the error from the reader: report it here
 	}
+	c.firstByteAt = time.Now()
 	c.earlyAnswer = x.sender != nil && !x.sender.finished.Load()
 	for {
 		head, err := readResponseHead(c.br)

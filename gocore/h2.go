@@ -115,10 +115,12 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 	if x.req.Priority != "" && req.Header.Get("Priority") == "" && ValidHeaderValue(x.req.Priority) {
 		req.Header.Set("Priority", x.req.Priority) // RFC 9218, as Chromium sends it on HTTP/2
 	}
+	sentAt := time.Now()
 	resp, err := cc.RoundTrip(req)
 	if err != nil {
 		return nil, nil, h2Failure(err)
 	}
+	headAt := time.Now()
 	if h.hasBody && length > 0 {
 		x.sink.UploadProgress(length, length)
 	}
@@ -135,7 +137,8 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 		}
 	}
 	stream := &h2Stream{body: resp.Body}
-	return &conn{nc: stream, br: bufio.NewReaderSize(stream, connBufferSize), key: key, h2: true}, head, nil
+	return &conn{nc: stream, br: bufio.NewReaderSize(stream, connBufferSize), key: key, h2: true,
+		sentAt: sentAt, firstByteAt: headAt}, head, nil
 }
 
 // h2Failure names an HTTP/2 round-trip failure.

@@ -26,6 +26,8 @@ type ResponseHead struct {
 	Headers    []Header // as received: case, order and duplicates kept
 	URL        string   // the URL this response answers (after redirects)
 	Reused     bool     // whether the connection had served a request before
+	// Timing says how the answer came (nil from the cache).
+	Timing *Timing
 	// FromCache says the response came from the HTTP cache, not the network.
 	FromCache bool
 	// Complete says the whole body is in Body and no Data event follows.

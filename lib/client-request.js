@@ -44,6 +44,7 @@ class ClientRequest extends Writable {
   #response = null
   #credit = 0 // response credit granted and not yet used
   #received = 0
+  #startedAt = 0 // performance.now() when the engine got the request
   #error = null // the failure reported once the response has closed
   #followRedirect = undefined
   #uploadProgress = null
@@ -177,6 +178,7 @@ class ClientRequest extends Writable {
       fields.push(name, isValidHeaderValue(text) ? text : '\r')
     }
     this.#credit = RESPONSE_WINDOW
+    this.#startedAt = performance.now()
     this.#id = native.start(fields.join('\0'), body, (kind, n1, n2, text, eventFlags, data) =>
       this.#onEngineEvent(kind, n1, n2, text, eventFlags, data))
   }
@@ -202,7 +204,9 @@ class ClientRequest extends Writable {
       statusCode,
       statusMessage: fields[0],
       url: fields[1],
-      rawHeaders: fields.slice(2),
+      timing: fields[2],
+      startedAt: this.#startedAt,
+      rawHeaders: fields.slice(3),
       versionMajor: Math.floor(version / 1000),
       versionMinor: version % 1000,
       reused: (flags & RESPONSE_FLAG.REUSED) !== 0,

@@ -20,6 +20,10 @@ class IncomingMessage extends Readable {
   #url
   #reused
   #fromCache
+  #timingText
+  #timing = null
+  #startedAt
+  #endedAt = 0
   #onRead
   #onDestroy
   #ended = false // the engine delivered the whole body
@@ -40,6 +44,8 @@ class IncomingMessage extends Readable {
     this.#url = head.url
     this.#reused = head.reused
     this.#fromCache = head.fromCache
+    this.#timingText = head.timing || ''
+    this.#startedAt = head.startedAt || 0
     this.#onRead = onRead
     this.#onDestroy = onDestroy
   }
@@ -71,6 +77,20 @@ class IncomingMessage extends Readable {
   /** Addition: whether the session's HTTP cache answered, without the network. */
   get fromCache () { return this.#fromCache }
 
+  /**
+   * Addition: how the response came, in milliseconds: dns, connect, tls
+   * (0 on a reused connection), sent and firstByte (from the start of the
+   * request), end (once the body has ended, else null); reused,
+   * remoteAddress, remotePort, protocol ('http/1.1' | 'h2'), tlsVersion,
+   * cipher. null for a response from the cache.
+   */
+  get timing () {
+    if (this.#timing === null && this.#timingText !== '') this.#timing = JSON.parse(this.#timingText)
+    if (this.#timing === null) return null
+    const end = this.#endedAt === 0 ? null : Math.round((this.#endedAt - this.#startedAt) * 1000) / 1000
+    return { ...this.#timing, end }
+  }
+
   _read () {
     this.#onRead()
   }
@@ -86,6 +106,7 @@ class IncomingMessage extends Readable {
 
   [kEnd] () {
     this.#ended = true
+    this.#endedAt = performance.now()
     this.push(null)
   }
 

@@ -1,0 +1,82 @@
+package gocore
+
+import (
+	"crypto/tls"
+	"net"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Timing is how a response came to be (this library's addition, which no
+// peer gives with Electron's API). Phase durations are zero on a reused
+// connection; Sent and FirstByte count from the start of the exchange.
+type Timing struct {
+	DNS        time.Duration // resolving the host (0 for IP literals)
+	Connect    time.Duration // TCP connect, after DNS
+	TLS        time.Duration // TLS handshake
+	Sent       time.Duration // the request head (and a small body) written
+	FirstByte  time.Duration // the first byte of the answer
+	Reused     bool
+	RemoteAddr string
+	RemotePort int
+	Protocol   string // "http/1.1" or "h2"
+	TLSVersion string // e.g. "TLS 1.3"; "" over plain HTTP
+	Cipher     string
+}
+
+// dialTiming is what dialing a connection took.
+type dialTiming struct {
+	dns, connect, tls time.Duration
+}
+
+// timedDial dials like d, reporting how long DNS and the TCP connect took:
+// the dialer's control hook runs once the name is resolved, just before
+// the connect.
+func timedDial(d net.Dialer, ctx contextDialer, network, addr string) (net.Conn, dialTiming, error) {
+	start := time.Now()
+	var resolved time.Time
+	d.ControlContext = nil
+	d.Control = func(string, string, syscall.RawConn) error {
+		if resolved.IsZero() {
+			resolved = time.Now()
+		}
+		return nil
+	}
+	nc, err := ctx(d, network, addr)
+	done := time.Now()
+	var t dialTiming
+	if !resolved.IsZero() {
+		t.dns = resolved.Sub(start)
+		t.connect = done.Sub(resolved)
+	} else {
+		t.connect = done.Sub(start)
+	}
+	return nc, t, err
+}
+
+type contextDialer func(d net.Dialer, network, addr string) (net.Conn, error)
+
+// describeConn fills the connection facts of t from c.
+func describeConn(t *Timing, c *conn) {
+	if c.h2 {
+		t.Protocol = "h2"
+	} else {
+		t.Protocol = "http/1.1"
+	}
+	nc := c.nc
+	if c.h2 && c.h2Conn != nil {
+		nc = c.h2Conn
+	}
+	if tc, ok := nc.(*tls.Conn); ok {
+		state := tc.ConnectionState()
+		t.TLSVersion = tls.VersionName(state.Version)
+		t.Cipher = tls.CipherSuiteName(state.CipherSuite)
+	}
+	if nc != nil && nc.RemoteAddr() != nil {
+		if host, port, err := net.SplitHostPort(nc.RemoteAddr().String()); err == nil {
+			t.RemoteAddr = host
+			t.RemotePort, _ = strconv.Atoi(port)
+		}
+	}
+}
