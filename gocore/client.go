@@ -55,6 +55,7 @@ type Client struct {
 	hostVerifies atomic.Bool // the host's verify procedure decides about certificates
 	proxy        atomic.Pointer[ProxyResolver]
 	h2           h2Pool
+	gate         dialGate
 }
 
 // NewClient makes a Client.
@@ -81,6 +82,8 @@ func NewClient(opts Options) *Client {
 		c.proxy.Store(r) // Electron's default: the system's proxy settings
 	}
 	c.h2.conns = map[string]*http2.ClientConn{}
+	c.h2.nets = map[*http2.ClientConn]net.Conn{}
+	c.gate = dialGate{pending: map[string]chan struct{}{}, known: map[string]string{}}
 	protocols := []string{"h2", "http/1.1"}
 	if opts.DisableHTTP2 {
 		protocols = []string{"http/1.1"}

@@ -764,13 +764,18 @@ func proxyUnreachable(err error) bool {
 // sent again.
 func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*conn, *ResponseHead, error) {
 	key := connKey(h.url.Scheme, host, port, via)
+	var fresh *conn // the HTTP/2 connection this request opened, if it did
 	for attempt := 0; ; attempt++ {
-		if cc := x.client.h2.get(key); cc != nil {
+		if cc, nc := x.client.h2.get(key); cc != nil {
 			c, head, err := x.sendH2(cc, key, h)
 			if err == nil {
-				head.Reused = true
+				head.Reused = fresh == nil
 				x.progress()
-				x.stamp(head, c, true)
+				c.h2Conn = nc
+				if fresh != nil {
+					c.dialed = fresh.dialed
+				}
+				x.stamp(head, c, fresh == nil)
 			}
 			return c, head, err
 		}
@@ -779,15 +784,52 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 			c = x.client.pool.get(key)
 		}
 		reused := c != nil
+		if c == nil && h.url.Scheme == "https" {
+			wait, owner := x.client.gate.enter(key)
+			if wait != nil {
+				select { // another request is finding out whether the origin speaks h2
+				case <-wait:
+				case <-x.ctx.Done():
+					return nil, nil, causeOf(x.ctx)
+				}
+				attempt--
+				continue
+			}
+			if owner {
+				var err error
+				if c, err = x.dialVia(via, h.url.Scheme, host, port); err != nil {
+					x.client.gate.leave(key, "")
+					return nil, nil, err
+				}
+				protocol := "http/1.1"
+				if tc, ok := c.nc.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" {
+					protocol = "h2"
+					if _, err := x.client.upgradeAndPool(c); err != nil {
+						x.client.gate.leave(key, "")
+						return nil, nil, err
+					}
+					fresh = c
+					x.client.gate.leave(key, protocol)
+					attempt--
+					continue // the pooled HTTP/2 connection serves this request too
+				}
+				x.client.gate.leave(key, protocol)
+			}
+		}
 		if c == nil {
 			var err error
 			if c, err = x.dialVia(via, h.url.Scheme, host, port); err != nil {
 				return nil, nil, err
 			}
-			if tc, ok := c.nc.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" {
-				cc, err := x.client.upgradeH2(c)
+		}
+		if tc, ok := c.nc.(*tls.Conn); ok && !reused && tc.ConnectionState().NegotiatedProtocol == "h2" {
+			{
+				cc, pooled, err := x.client.upgradeH2(c)
 				if err != nil {
 					return nil, nil, err
+				}
+				if !pooled {
+					defer func() { go cc.Shutdown(context.Background()) }() // after its one request
 				}
 				stream, head, err := x.sendH2(cc, key, h)
 				if err == nil {

@@ -3,7 +3,6 @@ package gocore
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -29,34 +28,45 @@ var h2Transport = &http2.Transport{DisableCompression: true, AllowHTTP: false}
 type h2Pool struct {
 	mu    sync.Mutex
 	conns map[string]*http2.ClientConn
+	nets  map[*http2.ClientConn]net.Conn // the TLS connection under each, for Timing
 }
 
-func (p *h2Pool) get(key string) *http2.ClientConn {
+// get returns the pooled connection for key and the TLS connection under it.
+func (p *h2Pool) get(key string) (*http2.ClientConn, net.Conn) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	cc := p.conns[key]
 	if cc != nil && !cc.CanTakeNewRequest() {
 		delete(p.conns, key)
+		delete(p.nets, cc)
 		cc.Close()
-		return nil
+		return nil, nil
 	}
-	return cc
+	return cc, p.nets[cc]
 }
 
-func (p *h2Pool) put(key string, cc *http2.ClientConn) {
+// put pools cc for key unless a usable connection is already there; it
+// reports whether cc was pooled (if not, the caller shuts it down once its
+// request is under way).
+func (p *h2Pool) put(key string, cc *http2.ClientConn, nc net.Conn) bool {
 	p.mu.Lock()
-	old := p.conns[key]
-	p.conns[key] = cc
-	p.mu.Unlock()
-	if old != nil && old != cc {
-		old.Shutdown(context.Background())
+	defer p.mu.Unlock()
+	if old := p.conns[key]; old != nil && old.CanTakeNewRequest() {
+		return false
 	}
+	if old := p.conns[key]; old != nil {
+		delete(p.nets, old)
+	}
+	p.conns[key] = cc
+	p.nets[cc] = nc
+	return true
 }
 
 func (p *h2Pool) closeAll() {
 	p.mu.Lock()
 	conns := p.conns
 	p.conns = map[string]*http2.ClientConn{}
+	p.nets = map[*http2.ClientConn]net.Conn{}
 	p.mu.Unlock()
 	for _, cc := range conns {
 		cc.Close()
@@ -65,14 +75,23 @@ func (p *h2Pool) closeAll() {
 
 // upgradeH2 turns a TLS connection that negotiated "h2" into a pooled
 // HTTP/2 client connection.
-func (c *Client) upgradeH2(conn *conn) (*http2.ClientConn, error) {
-	cc, err := h2Transport.NewClientConn(conn.nc)
+// upgradeAndPool makes conn the origin's pooled HTTP/2 connection (or
+// closes it when one is already there).
+func (c *Client) upgradeAndPool(conn *conn) (*http2.ClientConn, error) {
+	cc, pooled, err := c.upgradeH2(conn)
+	if err == nil && !pooled {
+		cc.Close()
+	}
+	return cc, err
+}
+
+func (c *Client) upgradeH2(conn *conn) (cc *http2.ClientConn, pooled bool, err error) {
+	cc, err = h2Transport.NewClientConn(conn.nc)
 	if err != nil {
 		conn.nc.Close()
-		return nil, err
+		return nil, false, err
 	}
-	c.h2.put(conn.key, cc)
-	return cc, nil
+	return cc, c.h2.put(conn.key, cc, conn.nc), nil
 }
 
 // h2Hop headers that HTTP/2 forbids or carries elsewhere.
@@ -202,3 +221,41 @@ func (s *h2Stream) RemoteAddr() net.Addr               { return nil }
 func (s *h2Stream) SetDeadline(time.Time) error        { return nil } // the request's context cancels it
 func (s *h2Stream) SetReadDeadline(time.Time) error    { return nil }
 func (s *h2Stream) SetWriteDeadline(t time.Time) error { return nil }
+
+// dialGate makes concurrent first requests to an https origin wait for the
+// first connection's ALPN answer, so that an HTTP/2 origin gets one shared
+// connection rather than one per request (Chromium does the same). Once an
+// origin is known to speak HTTP/1.1, nobody waits.
+type dialGate struct {
+	mu      sync.Mutex
+	pending map[string]chan struct{}
+	known   map[string]string // key -> negotiated protocol
+}
+
+// enter returns (nil, true) when the caller should dial and then call
+// leave; (ch, false) when it should wait for ch and look again; (nil,
+// false) when it may dial without waiting.
+func (g *dialGate) enter(key string) (<-chan struct{}, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.known[key] == "http/1.1" {
+		return nil, false
+	}
+	if ch, ok := g.pending[key]; ok {
+		return ch, false
+	}
+	g.pending[key] = make(chan struct{})
+	return nil, true
+}
+
+func (g *dialGate) leave(key, protocol string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if protocol != "" {
+		g.known[key] = protocol
+	}
+	if ch, ok := g.pending[key]; ok {
+		close(ch)
+		delete(g.pending, key)
+	}
+}
