@@ -30,6 +30,10 @@ type Options struct {
 	MaxIdlePerHost int
 	// IdleTimeout closes keep-alive connections unused for this long; default 60s.
 	IdleTimeout time.Duration
+	// HeadTimeout fails a request whose answer has not begun this long after
+	// it was sent (ERR_TIMED_OUT); default 5 minutes, generous enough for
+	// long polls. A request's own Timeout replaces it.
+	HeadTimeout time.Duration
 	// DisableHTTP2 keeps every connection on HTTP/1.1 (no "h2" in ALPN).
 	DisableHTTP2 bool
 	// Jar is the session's cookie jar; nil sends and stores no cookies.
@@ -68,6 +72,9 @@ func NewClient(opts Options) *Client {
 	}
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = 60 * time.Second
+	}
+	if opts.HeadTimeout <= 0 {
+		opts.HeadTimeout = 5 * time.Minute
 	}
 	c := &Client{
 		opts:   opts,

@@ -283,3 +283,12 @@ func TestExchangeTimeoutIsResetByProgress(t *testing.T) {
 	body, _ := rec.received()
 	assert.Equal(t, strings.Repeat("x", parts), body)
 }
+
+func TestExchangeHeadTimeoutByDefault(t *testing.T) {
+	srv := stallingServer(t, "")
+	c := newClient(t, Options{HeadTimeout: 200 * time.Millisecond})
+	start := time.Now()
+	evs, _ := get(t, c, srv.url)
+	requireFail(t, evs, ErrTimedOut)
+	assert.Less(t, time.Since(start), 5*time.Second)
+}
