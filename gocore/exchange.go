@@ -823,22 +823,21 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 			}
 		}
 		if tc, ok := c.nc.(*tls.Conn); ok && !reused && tc.ConnectionState().NegotiatedProtocol == "h2" {
-			{
-				cc, pooled, err := x.client.upgradeH2(c)
-				if err != nil {
-					return nil, nil, err
-				}
-				if !pooled {
-					defer func() { go cc.Shutdown(context.Background()) }() // after its one request
-				}
-				stream, head, err := x.sendH2(cc, key, h)
-				if err == nil {
-					x.progress()
-					stream.dialed, stream.h2Conn = c.dialed, c.nc
-					x.stamp(head, stream, false)
-				}
-				return stream, head, err
+			// An origin that was known to speak HTTP/1.1 now offers h2.
+			cc, pooled, err := x.client.upgradeH2(c)
+			if err != nil {
+				return nil, nil, err
 			}
+			if !pooled {
+				defer func() { go cc.Shutdown(context.Background()) }() // after its one request
+			}
+			stream, head, err := x.sendH2(cc, key, h)
+			if err == nil {
+				x.progress()
+				stream.dialed, stream.h2Conn = c.dialed, c.nc
+				x.stamp(head, stream, false)
+			}
+			return stream, head, err
 		}
 		x.watch(c)
 		head, err := x.send(c, h)
