@@ -17,5 +17,15 @@
 //
 // HTTP/1.1 is spoken by this package's own head writer and parser
 // (wire.go), because Electron apps expect header case and order to be kept
-// on the wire and the raw response head to be visible.
+// on the wire and the raw response head to be visible. HTTP/2 (h2.go) is
+// negotiated by ALPN and its streams are read through the same exchange
+// path.
+//
+// Around the exchange, by file: client.go (connections, pool, dialing),
+// proxy.go, pac.go, proxy_dial.go and proxy_route.go (Chromium's proxy
+// configuration, PAC on goja, HTTP/CONNECT/SOCKS, proxy logins),
+// tls_verify.go (the host's certificate verdicts, extra CAs), cookies.go and
+// cookies_store.go (the session's jar), cache.go and cache_disk.go (RFC 9111
+// cache) with session_io.go (how an exchange uses both), referrer.go,
+// resolve.go (resolveHost), timing.go, auth.go, decode.go, errors.go.
 package gocore
