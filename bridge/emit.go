@@ -6,6 +6,7 @@ import "C"
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -124,21 +125,44 @@ func (s *sink) Response(h *gocore.ResponseHead) {
 		joinFields([]string{h.StatusText, h.URL, timingText(h.Timing)}, h.Headers), h.Body)
 }
 
-// timingText is the response's Timing as JSON in milliseconds, "" for none.
+// timingText is the response's Timing as JSON in milliseconds, "" for
+// none; written by hand, as it goes with every response.
 func timingText(t *gocore.Timing) string {
 	if t == nil {
 		return ""
 	}
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	text, err := json.Marshal(map[string]any{
-		"dns": ms(t.DNS), "connect": ms(t.Connect), "tls": ms(t.TLS), "sent": ms(t.Sent),
-		"firstByte": ms(t.FirstByte), "reused": t.Reused, "remoteAddress": t.RemoteAddr,
-		"remotePort": t.RemotePort, "protocol": t.Protocol, "tlsVersion": t.TLSVersion, "cipher": t.Cipher,
-	})
-	if err != nil {
-		return ""
+	b := make([]byte, 0, 256)
+	num := func(key string, d time.Duration) {
+		b = append(b, '"')
+		b = append(b, key...)
+		b = append(b, `":`...)
+		b = strconv.AppendFloat(b, float64(d.Microseconds())/1000, 'f', -1, 64)
+		b = append(b, ',')
 	}
-	return string(text)
+	str := func(key, value string) {
+		b = append(b, '"')
+		b = append(b, key...)
+		b = append(b, `":`...)
+		b = strconv.AppendQuote(b, value)
+		b = append(b, ',')
+	}
+	b = append(b, '{')
+	num("dns", t.DNS)
+	num("connect", t.Connect)
+	num("tls", t.TLS)
+	num("sent", t.Sent)
+	num("firstByte", t.FirstByte)
+	b = append(b, `"reused":`...)
+	b = strconv.AppendBool(b, t.Reused)
+	b = append(b, `,"remotePort":`...)
+	b = strconv.AppendInt(b, int64(t.RemotePort), 10)
+	b = append(b, ',')
+	str("remoteAddress", t.RemoteAddr)
+	str("protocol", t.Protocol)
+	str("tlsVersion", t.TLSVersion)
+	str("cipher", t.Cipher)
+	b[len(b)-1] = '}'
+	return string(b)
 }
 
 func (s *sink) Data(p []byte) { s.emit(C.GNR_EV_DATA, 0, 0, 0, "", p) }

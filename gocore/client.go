@@ -147,6 +147,9 @@ type conn struct {
 	dialed      dialTiming   // what opening the connection took (zero once reused)
 	sentAt      time.Time    // the current request went out
 	firstByteAt time.Time    // the first byte of its answer came
+	// Facts for Timing, read once per connection.
+	remoteHost, tlsVersion, cipher string
+	remotePort                     int
 }
 
 // bufferedConn reads the socket through a large buffer, so TLS takes many

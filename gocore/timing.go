@@ -68,15 +68,20 @@ func describeConn(t *Timing, c *conn) {
 	if c.h2 && c.h2Conn != nil {
 		nc = c.h2Conn
 	}
-	if tc, ok := nc.(*tls.Conn); ok {
-		state := tc.ConnectionState()
-		t.TLSVersion = tls.VersionName(state.Version)
-		t.Cipher = tls.CipherSuiteName(state.CipherSuite)
-	}
-	if nc != nil && nc.RemoteAddr() != nil {
-		if host, port, err := net.SplitHostPort(nc.RemoteAddr().String()); err == nil {
-			t.RemoteAddr = host
-			t.RemotePort, _ = strconv.Atoi(port)
+	if c.tlsVersion == "" {
+		if tc, ok := nc.(*tls.Conn); ok {
+			state := tc.ConnectionState()
+			c.tlsVersion = tls.VersionName(state.Version)
+			c.cipher = tls.CipherSuiteName(state.CipherSuite)
 		}
 	}
+	t.TLSVersion, t.Cipher = c.tlsVersion, c.cipher
+	if c.remoteHost == "" && nc != nil && nc.RemoteAddr() != nil {
+		// Once per connection: the address does not change.
+		if host, port, err := net.SplitHostPort(nc.RemoteAddr().String()); err == nil {
+			c.remoteHost = host
+			c.remotePort, _ = strconv.Atoi(port)
+		}
+	}
+	t.RemoteAddr, t.RemotePort = c.remoteHost, c.remotePort
 }
