@@ -8,7 +8,6 @@
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const path = require('node:path')
 const { pathToFileURL } = require('node:url')
 const { Worker } = require('node:worker_threads')
@@ -17,42 +16,13 @@ const net = require('..')
 const native = require('../lib/native')
 const { startHttpServer, respondRoutes } = require('./helpers/servers')
 const { collectBody, once } = require('./helpers/events')
-const { quiet } = require('./helpers/lifecycle')
+const { quiet, runNode: spawnNode } = require('./helpers/lifecycle')
 
 const LIB = path.resolve(__dirname, '..', 'index.js')
 
-/**
- * Runs `node ...args` with LIB as the first script argument (and `extra`
- * after it), killing it after `limit` ms. Resolves with its exit, output,
- * and when each stdout line arrived.
- * @returns {Promise<{ code: number | null, signal: string | null, stdout: string, stderr: string,
- *   lines: { text: string, at: number }[], exitedAt: number, killed: boolean }>}
- */
+/** Runs `node ...args LIB ...extra` (see helpers/lifecycle.js runNode). */
 function runNode (args, { extra = [], limit = 15000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...args, LIB, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    const lines = []
-    let partial = ''
-    child.stdout.setEncoding('utf8')
-    child.stderr.setEncoding('utf8')
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-      partial += chunk
-      const parts = partial.split('\n')
-      partial = parts.pop()
-      for (const text of parts) lines.push({ text, at: performance.now() })
-    })
-    child.stderr.on('data', (chunk) => { stderr += chunk })
-    let killed = false
-    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL') }, limit)
-    child.once('error', (err) => { clearTimeout(timer); reject(err) })
-    child.once('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr, lines, exitedAt: performance.now(), killed })
-    })
-  })
+  return spawnNode([...args, LIB, ...extra], { limit })
 }
 
 /** The script prelude: `net` is the library, `url` the first extra argument. */

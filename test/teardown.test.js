@@ -9,42 +9,15 @@
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const path = require('node:path')
+const { runNode } = require('./helpers/lifecycle')
 
 const LIB = path.resolve(__dirname, '..', 'index.js')
 const HELPERS = path.resolve(__dirname, 'helpers')
 
-/**
- * Runs `node -e script LIB HELPERS`, killing it after `limit` ms.
- * @returns {Promise<{ code: number | null, signal: string | null, stdout: string, stderr: string,
- *   killed: boolean, lines: { text: string, at: number }[], exitedAt: number }>}
- */
+/** Runs `node -e script LIB HELPERS` (see helpers/lifecycle.js runNode). */
 function runChild (script, { limit = 15000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script, LIB, HELPERS], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    let partial = ''
-    const lines = []
-    child.stdout.setEncoding('utf8')
-    child.stderr.setEncoding('utf8')
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk
-      partial += chunk
-      const parts = partial.split('\n')
-      partial = parts.pop()
-      for (const text of parts) lines.push({ text, at: performance.now() })
-    })
-    child.stderr.on('data', (chunk) => { stderr += chunk })
-    let killed = false
-    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL') }, limit)
-    child.once('error', (err) => { clearTimeout(timer); reject(err) })
-    child.once('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr, killed, lines, exitedAt: performance.now() })
-    })
-  })
+  return runNode(['-e', script, LIB, HELPERS], { limit })
 }
 
 /** The JSON a child printed on its line 'result <json>'. */

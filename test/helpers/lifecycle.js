@@ -1,4 +1,5 @@
 'use strict'
+const { spawn } = require('node:child_process')
 
 // Recording a request's whole lifecycle (the request's events and its
 // response's, interleaved) and a few small waits for the body, events and
@@ -120,4 +121,37 @@ function deferred () {
   return { promise, resolve }
 }
 
-module.exports = { recordLifecycle, quiet, emitsWithin, closedPort, deferred }
+/**
+ * Runs `node ...argv` in a child process, killing it after `limit` ms.
+ * Resolves with its exit, its output, and when each stdout line arrived.
+ * @returns {Promise<{ code: number | null, signal: string | null, stdout: string, stderr: string,
+ *   lines: { text: string, at: number }[], exitedAt: number, killed: boolean }>}
+ */
+function runNode (argv, { limit = 15000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    const lines = []
+    let partial = ''
+    child.stdout.setEncoding('utf8')
+    child.stderr.setEncoding('utf8')
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+      partial += chunk
+      const parts = partial.split('\n')
+      partial = parts.pop()
+      for (const text of parts) lines.push({ text, at: performance.now() })
+    })
+    child.stderr.on('data', (chunk) => { stderr += chunk })
+    let killed = false
+    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL') }, limit)
+    child.once('error', (err) => { clearTimeout(timer); reject(err) })
+    child.once('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr, lines, exitedAt: performance.now(), killed })
+    })
+  })
+}
+
+module.exports = { recordLifecycle, quiet, emitsWithin, closedPort, deferred, runNode }
