@@ -6,6 +6,7 @@ import "C"
 
 import (
 	"fmt"
+	"strings"
 	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
@@ -96,19 +97,10 @@ func handleCommand(cmd *C.gnr_command) (kept bool) {
 			x.Login(nil)
 			return false
 		}
-		user, pass, _ := cutNUL(commandText(cmd))
+		user, pass, _ := strings.Cut(commandText(cmd), "\x00")
 		x.Login(&gocore.Credentials{Username: user, Password: pass})
 	}
 	return false
-}
-
-func cutNUL(s string) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 // startRequest starts request id for env. Every outcome, a bad spec

@@ -133,17 +133,11 @@ func GnrLiveRequests() C.int64_t {
 //export GnrFlushStores
 func GnrFlushStores() {
 	defer func() { recover() }()
-	sessions.Lock()
-	all := make([]*session, 0, len(sessions.byName))
-	for _, s := range sessions.byName {
+	for _, s := range allSessions() {
 		if s.persistent {
-			all = append(all, s)
+			s.jar.Flush()
+			s.cache.Close()
 		}
-	}
-	sessions.Unlock()
-	for _, s := range all {
-		s.jar.Flush()
-		s.cache.Close()
 	}
 }
 
@@ -158,14 +152,9 @@ func GnrStats() (out *C.char) {
 			out = C.CString("{}")
 		}
 	}()
-	sessions.Lock()
-	all := map[*session]bool{defaultSession: true}
-	for _, s := range sessions.byName {
-		all[s] = true
-	}
-	sessions.Unlock()
+	all := allSessions()
 	idle, live := 0, int64(0)
-	for s := range all {
+	for _, s := range all {
 		idle += s.client.IdleConnections()
 		live += s.client.Live()
 	}

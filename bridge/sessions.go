@@ -159,15 +159,23 @@ func (s *session) cookieChanged(change gocore.CookieChange) {
 	}
 }
 
+// allSessions is every session of the process, the default one included,
+// each once.
+func allSessions() []*session {
+	sessions.Lock()
+	defer sessions.Unlock()
+	all := []*session{defaultSession}
+	for _, s := range sessions.byName {
+		if s != defaultSession {
+			all = append(all, s)
+		}
+	}
+	return all
+}
+
 // forgetEnv drops the listeners of a JS environment that went away.
 func forgetEnv(env uint64) {
-	sessions.Lock()
-	all := make([]*session, 0, len(sessions.byName))
-	for _, s := range sessions.byName {
-		all = append(all, s)
-	}
-	sessions.Unlock()
-	for _, s := range append(all, defaultSession) {
+	for _, s := range allSessions() {
 		s.mu.Lock()
 		for l := range s.listeners {
 			if l.env == env {

@@ -11,11 +11,14 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/http2"
 )
 
 // Sink receives an exchange's events. Calls come from the exchange's
@@ -765,8 +768,9 @@ func proxyUnreachable(err error) bool {
 func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*conn, *ResponseHead, error) {
 	key := connKey(h.url.Scheme, host, port, via)
 	var fresh *conn // the HTTP/2 connection this request opened, if it did
+	secure := h.url.Scheme == "https"
 	for attempt := 0; ; attempt++ {
-		if cc, nc := x.client.h2.get(key); cc != nil {
+		if cc, nc := x.h2For(secure, key); cc != nil {
 			c, head, err := x.sendH2(cc, key, h)
 			if err == nil {
 				head.Reused = fresh == nil
@@ -784,7 +788,7 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 			c = x.client.pool.get(key)
 		}
 		reused := c != nil
-		if c == nil && h.url.Scheme == "https" {
+		if c == nil && secure {
 			wait, owner := x.client.gate.enter(key)
 			if wait != nil {
 				select { // another request is finding out whether the origin speaks h2
@@ -853,6 +857,14 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 		}
 		return nil, nil, err
 	}
+}
+
+// h2For is the pooled HTTP/2 connection for key; only https has any.
+func (x *Exchange) h2For(secure bool, key string) (*http2.ClientConn, net.Conn) {
+	if !secure {
+		return nil, nil
+	}
+	return x.client.h2.get(key)
 }
 
 // stamp records on head how the answer came (Timing).
@@ -1141,16 +1153,7 @@ func (x *Exchange) deliverWhole(c *conn, head *ResponseHead, f framing, keep boo
 
 // wantsClose reports whether the app's headers ask to close the connection.
 func wantsClose(hs []Header) bool {
-	for _, h := range hs {
-		if strings.EqualFold(h.Name, "Connection") {
-			for _, tok := range strings.Split(h.Value, ",") {
-				if strings.EqualFold(strings.TrimSpace(tok), "close") {
-					return true
-				}
-			}
-		}
-	}
-	return false
+	return slices.Contains(connectionTokens(hs), "close")
 }
 
 // deliver emits the response and pumps its decoded body, paced by credit,

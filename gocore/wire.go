@@ -215,21 +215,29 @@ func frameResponse(method string, head *ResponseHead) (framing, *NetError) {
 }
 
 func keepAlive(head *ResponseHead) bool {
-	for _, h := range head.Headers {
-		if !strings.EqualFold(h.Name, "Connection") {
-			continue
-		}
-		for _, tok := range strings.Split(h.Value, ",") {
-			tok = strings.TrimSpace(tok)
-			if strings.EqualFold(tok, "close") {
-				return false
-			}
-			if strings.EqualFold(tok, "keep-alive") {
-				return true
-			}
+	for _, tok := range connectionTokens(head.Headers) {
+		switch tok {
+		case "close":
+			return false
+		case "keep-alive":
+			return true
 		}
 	}
 	return head.Minor >= 1
+}
+
+// connectionTokens lists the tokens of every Connection header, lower-cased,
+// in order.
+func connectionTokens(hs []Header) []string {
+	var tokens []string
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, "Connection") {
+			for _, tok := range strings.Split(h.Value, ",") {
+				tokens = append(tokens, strings.ToLower(strings.TrimSpace(tok)))
+			}
+		}
+	}
+	return tokens
 }
 
 // lastToken returns the last comma-separated token of all the values of name.
