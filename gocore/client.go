@@ -136,7 +136,6 @@ type conn struct {
 	bw        *bufio.Writer
 	key       string
 	idleSince time.Time
-	served    int           // requests completed on it
 	unwatch   func() bool   // stops the exchange's cancellation watch; nil while idle
 	tlsRaw    *bufferedConn // under TLS: the buffered socket the records come from
 	// earlyAnswer: the current answer began before the request body was all sent.
@@ -174,9 +173,7 @@ func (c *Client) dial(ctx context.Context, scheme, host, port string, configure 
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	nc, timing, err := timedDial(c.dialer, func(d net.Dialer, network, addr string) (net.Conn, error) {
-		return d.DialContext(ctx, network, addr)
-	}, "tcp", dialAddr)
+	nc, timing, err := timedDial(ctx, c.dialer, "tcp", dialAddr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}

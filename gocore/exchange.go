@@ -908,7 +908,6 @@ func (x *Exchange) release(c *conn, f framing) {
 		return
 	}
 	c.unwatch = nil
-	c.served++
 	x.client.pool.put(c)
 }
 

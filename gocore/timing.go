@@ -1,6 +1,7 @@
 package gocore
 
 import (
+	"context"
 	"crypto/tls"
 	"net"
 	"strconv"
@@ -33,17 +34,16 @@ type dialTiming struct {
 // timedDial dials like d, reporting how long DNS and the TCP connect took:
 // the dialer's control hook runs once the name is resolved, just before
 // the connect.
-func timedDial(d net.Dialer, ctx contextDialer, network, addr string) (net.Conn, dialTiming, error) {
+func timedDial(ctx context.Context, d net.Dialer, network, addr string) (net.Conn, dialTiming, error) {
 	start := time.Now()
 	var resolved time.Time
-	d.ControlContext = nil
 	d.Control = func(string, string, syscall.RawConn) error {
 		if resolved.IsZero() {
 			resolved = time.Now()
 		}
 		return nil
 	}
-	nc, err := ctx(d, network, addr)
+	nc, err := d.DialContext(ctx, network, addr)
 	done := time.Now()
 	var t dialTiming
 	if !resolved.IsZero() {
@@ -54,8 +54,6 @@ func timedDial(d net.Dialer, ctx contextDialer, network, addr string) (net.Conn,
 	}
 	return nc, t, err
 }
-
-type contextDialer func(d net.Dialer, network, addr string) (net.Conn, error)
 
 // describeConn fills the connection facts of t from c.
 func describeConn(t *Timing, c *conn) {
