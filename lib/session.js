@@ -62,7 +62,6 @@ class Session {
   #storagePath
   #userAgent = DEFAULT_USER_AGENT
   #cookies
-  #ready // the engine has created (or joined) the session
   #verifyProc = null
 
   constructor (token, partition, options) {
@@ -77,7 +76,7 @@ class Session {
     this.#cookies = new Cookies(this.#id)
     if (this.#persistent) writeStoresAtExit()
     // Queued before any request that names this session, so always first.
-    this.#ready = native.call('session.create', {
+    native.call('session.create', {
       session: this.#id,
       options: {
         partition,
