@@ -55,8 +55,8 @@ type HTTPCache struct {
 // cacheRecord is the index's view of one entry. Records are replaced, never
 // changed, except for lastUse and elem (guarded by HTTPCache.mu).
 type cacheRecord struct {
-	id      string          // the entry file's name: keyHash + "-" + variant hash
-	keyHash string          // hex SHA-256 of the key
+	id      string          // see HTTPCache.names: on disk the entry file's name, keyHash + "-" + variant hash
+	keyHash string          // on disk hex SHA-256 of the key; in memory the key
 	size    int64           // encoded size: header, meta and body
 	lastUse int64           // Unix nanoseconds of the last Store or hit
 	elem    *list.Element   // in HTTPCache.lru
@@ -72,6 +72,45 @@ type CachedResponse struct {
 
 	key  string      // "GET " + canonical URL; "" when the response is not from a cache
 	vary []varyField // the request's values of the response's Vary names, sorted by name
+
+	// known is what the freshness rules read from Head, worked out once
+	// (parsing dates and directives on every lookup cost more than the
+	// lookup): set before a stored entry is shared, lazily on others.
+	known *storedFacts
+}
+
+// storedFacts are the parts of a stored head the freshness rules use.
+type storedFacts struct {
+	date           time.Time     // Date, or ResponseTime when absent or invalid (RFC 9110 section 6.6.1)
+	ageValue       time.Duration // the Age header
+	lifetime       time.Duration // FreshnessLifetime
+	noCache        bool
+	mustRevalidate bool
+	etag           string
+	lastModified   string
+}
+
+// facts returns r's storedFacts, working them out on first use.
+func (r *CachedResponse) facts() *storedFacts {
+	if r.known != nil {
+		return r.known
+	}
+	hs := r.Head.Headers
+	cc := parseDirectives(hs)
+	f := &storedFacts{
+		date:         r.ResponseTime,
+		noCache:      cc.has("no-cache") || pragmaNoCache(hs),
+		etag:         headerValue(hs, "ETag"),
+		lastModified: headerValue(hs, "Last-Modified"),
+	}
+	if d, err := http.ParseTime(headerValue(hs, "Date")); err == nil {
+		f.date = d
+	}
+	f.ageValue, _ = deltaSeconds(firstMember(headerValue(hs, "Age")))
+	f.mustRevalidate = cc.has("must-revalidate") || f.noCache
+	f.lifetime = freshnessLifetime(r.Head.StatusCode, hs, cc, f.date, f.lastModified)
+	r.known = f
+	return f
 }
 
 // varyField is one request header the stored response varies on.
@@ -115,16 +154,16 @@ func (c *HTTPCache) Lookup(method string, u *url.URL, reqHeaders []Header) *Cach
 		return nil
 	}
 	key := cacheKey(u)
-	kh := hashHex(key)
+	kh := c.keyName(key)
 
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return nil
 	}
-	candidates := slices.Clone(c.byKey[kh])
 	if c.dir == "" {
 		defer c.mu.Unlock()
+		candidates := c.byKey[kh]
 		for i := len(candidates) - 1; i >= 0; i-- {
 			r := candidates[i]
 			if r.entry.key == key && varyMatches(r.entry.vary, reqHeaders) {
@@ -134,6 +173,7 @@ func (c *HTTPCache) Lookup(method string, u *url.URL, reqHeaders []Header) *Cach
 		}
 		return nil
 	}
+	candidates := slices.Clone(c.byKey[kh])
 	c.mu.Unlock()
 
 	// On disk: read outside the lock. A file replaced meanwhile is read
@@ -219,7 +259,8 @@ func (c *HTTPCache) Update(entry *CachedResponse, notModified *ResponseHead, req
 	}
 	_, star := varyNames(head.Headers)
 	if star || parseDirectives(head.Headers).has("no-store") {
-		c.removeID(updated.id())
+		id, _ := c.names(updated.key, updated.vary)
+		c.removeID(id)
 		return updated
 	}
 	c.put(updated.clone())
@@ -231,7 +272,7 @@ func (c *HTTPCache) Invalidate(u *url.URL) {
 	if u == nil {
 		return
 	}
-	kh := hashHex(cacheKey(u))
+	kh := c.keyName(cacheKey(u))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -319,7 +360,8 @@ func (c *HTTPCache) Close() error {
 
 // put stores e (owned by the cache from now on) under its id.
 func (c *HTTPCache) put(e *CachedResponse) {
-	id := e.id()
+	id, kh := c.names(e.key, e.vary)
+	e.facts() // before the entry is shared
 	meta := encodeMeta(e)
 	size := entrySize(meta, e.Body)
 	if size > c.maxBytes/8 {
@@ -356,7 +398,6 @@ func (c *HTTPCache) put(e *CachedResponse) {
 	if old != nil {
 		c.removeLocked(old, false) // its file was just replaced
 	}
-	kh := id[:sha256.Size*2]
 	if len(e.vary) == 0 {
 		// A response without Vary matches every request: the other
 		// variants could never be selected again.
@@ -494,9 +535,9 @@ func heuristicallyCacheable(code int) bool {
 // the larger of the apparent age (ResponseTime - Date) and the Age header
 // corrected by the request's delay, plus the time spent in the cache.
 func (r *CachedResponse) Age(now time.Time) time.Duration {
-	apparent := max(0, r.ResponseTime.Sub(r.date()))
-	ageValue, _ := deltaSeconds(firstMember(headerValue(r.Head.Headers, "Age")))
-	corrected := ageValue + max(0, r.ResponseTime.Sub(r.RequestTime))
+	f := r.facts()
+	apparent := max(0, r.ResponseTime.Sub(f.date))
+	corrected := f.ageValue + max(0, r.ResponseTime.Sub(r.RequestTime))
 	resident := max(0, now.Sub(r.ResponseTime))
 	return max(apparent, corrected) + resident
 }
@@ -507,9 +548,9 @@ func (r *CachedResponse) Age(now time.Time) time.Duration {
 // Chromium does, forever for 300, 301, 308 and 410, else a tenth of
 // Date - Last-Modified for the other heuristically cacheable statuses,
 // else zero. no-cache is Fresh's business, not this one's.
-func (r *CachedResponse) FreshnessLifetime() time.Duration {
-	hs := r.Head.Headers
-	cc := parseDirectives(hs)
+func (r *CachedResponse) FreshnessLifetime() time.Duration { return r.facts().lifetime }
+
+func freshnessLifetime(code int, hs []Header, cc directives, date time.Time, lastModified string) time.Duration {
 	if v, ok := cc["max-age"]; ok {
 		d, _ := deltaSeconds(v) // an invalid max-age means stale
 		return d
@@ -519,17 +560,17 @@ func (r *CachedResponse) FreshnessLifetime() time.Duration {
 		if err != nil {
 			return 0
 		}
-		return max(0, expires.Sub(r.date()))
+		return max(0, expires.Sub(date))
 	}
-	switch code := r.Head.StatusCode; {
+	switch {
 	case code == 300 || code == 301 || code == 308 || code == 410:
 		return time.Duration(math.MaxInt64)
 	case heuristicallyCacheable(code):
-		lm, err := http.ParseTime(headerValue(hs, "Last-Modified"))
+		lm, err := http.ParseTime(lastModified)
 		if err != nil {
 			return 0
 		}
-		return max(0, r.date().Sub(lm)/10)
+		return max(0, date.Sub(lm)/10)
 	}
 	return 0
 }
@@ -579,34 +620,40 @@ func (r *CachedResponse) Fresh(now time.Time, reqHeaders []Header) bool {
 // Validators returns the ETag and Last-Modified values for If-None-Match
 // and If-Modified-Since ("" when absent).
 func (r *CachedResponse) Validators() (etag, lastModified string) {
-	return headerValue(r.Head.Headers, "ETag"), headerValue(r.Head.Headers, "Last-Modified")
+	f := r.facts()
+	return f.etag, f.lastModified
 }
 
 // MustRevalidate reports whether the response may never be used stale:
 // it says must-revalidate, or no-cache (which forbids any use without
 // revalidation).
-func (r *CachedResponse) MustRevalidate() bool {
-	cc := parseDirectives(r.Head.Headers)
-	return cc.has("must-revalidate") || r.noCache()
-}
+func (r *CachedResponse) MustRevalidate() bool { return r.facts().mustRevalidate }
 
 // noCache reports a response no-cache (with or without field names, as
 // Chromium treats it) or a response Pragma: no-cache (Chromium honours it).
-func (r *CachedResponse) noCache() bool {
-	return parseDirectives(r.Head.Headers).has("no-cache") || pragmaNoCache(r.Head.Headers)
-}
+func (r *CachedResponse) noCache() bool { return r.facts().noCache }
 
-// date is the response's Date, or the time it arrived when it has none or
-// an invalid one (RFC 9110 section 6.6.1).
-func (r *CachedResponse) date() time.Time {
-	if d, err := http.ParseTime(headerValue(r.Head.Headers, "Date")); err == nil {
-		return d
-	}
-	return r.ResponseTime
-}
-
-// id is the entry's name in the cache: the key's hash and the variant's.
+// id is the entry's name on disk: the key's hash and the variant's.
 func (r *CachedResponse) id() string { return entryID(r.key, r.vary) }
+
+// names returns the index names of an entry: its id and its key's. On disk
+// they are the hashes that name its file; in memory the key and variant
+// themselves serve, as hashing them cost more than the rest of a lookup.
+func (c *HTTPCache) names(key string, vary []varyField) (id, keyName string) {
+	if c.dir != "" {
+		id = entryID(key, vary)
+		return id, id[:sha256.Size*2]
+	}
+	return key + "\x00" + varyData(vary), key
+}
+
+// keyName is the index name of a key (see names).
+func (c *HTTPCache) keyName(key string) string {
+	if c.dir != "" {
+		return hashHex(key)
+	}
+	return key
+}
 
 // clone copies the head, so the caller may change it; the body is shared.
 func (r *CachedResponse) clone() *CachedResponse {
@@ -652,6 +699,11 @@ const variantHexLen = 16
 // entryID is hex SHA-256 of the key, "-", and the first 16 hex digits of
 // the SHA-256 of the canonical Vary data.
 func entryID(key string, vary []varyField) string {
+	return hashHex(key) + "-" + hashHex(varyData(vary))[:variantHexLen]
+}
+
+// varyData is the canonical text of a variant's request fields.
+func varyData(vary []varyField) string {
 	var b strings.Builder
 	for _, f := range vary {
 		b.WriteString(f.name)
@@ -664,7 +716,7 @@ func entryID(key string, vary []varyField) string {
 		b.WriteString(f.value)
 		b.WriteByte(0)
 	}
-	return hashHex(key) + "-" + hashHex(b.String())[:variantHexLen]
+	return b.String()
 }
 
 // varyNames returns the response's Vary names, lower-cased, sorted and
@@ -791,9 +843,12 @@ func (d directives) has(name string) bool {
 
 // parseDirectives reads every Cache-Control line of hs.
 func parseDirectives(hs []Header) directives {
-	d := directives{}
+	var d directives // nil reads as empty: most heads have no Cache-Control
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, "Cache-Control") {
+			if d == nil {
+				d = directives{}
+			}
 			splitDirectives(h.Value, func(name, value string) {
 				if _, seen := d[name]; !seen {
 					d[name] = value
