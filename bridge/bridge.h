@@ -98,8 +98,10 @@ typedef struct gnr_command {
   size_t data_len;
 } gnr_command;
 
-/* The host's command source: blocks until commands are queued and returns
- * them all, oldest first, as a list the caller owns. Called by one Go thread. */
+/* The host's command source: returns every queued command, oldest first, as
+ * a list the caller owns, or NULL; never blocks. Called by one Go goroutine,
+ * which waits between calls until the host's doorbell (an eventfd handed to
+ * GnrInit) is readable. */
 typedef gnr_command *(*gnr_take_fn)(void);
 
 /* Called from Go's cgo preamble: invoke the registered host functions. */

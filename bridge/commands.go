@@ -6,19 +6,30 @@ import "C"
 
 import (
 	"fmt"
+	"os"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
 )
 
 // serveCommands takes the host's commands, in order, for as long as the
-// process lives. The host's JS thread only queues them, so it never waits
-// for Go's scheduler; this goroutine's thread is the one that blocks (in
-// the host's take function) while there is nothing to do.
-func serveCommands(take C.gnr_take_fn) {
+// process lives. The host's JS thread only queues them and rings the
+// doorbell, so it never waits for Go's scheduler; between batches this
+// goroutine waits in Go's network poller, which holds no thread of its own.
+func serveCommands(take C.gnr_take_fn, doorbell *os.File) {
+	var rung [8]byte
 	for {
 		list := C.gnr_call_take(take)
+		if list == nil {
+			if doorbell == nil {
+				time.Sleep(time.Millisecond) // no eventfd could be made: poll
+			} else if _, err := doorbell.Read(rung[:]); err != nil {
+				doorbell = nil
+			}
+			continue
+		}
 		for cmd := list; cmd != nil; {
 			next := cmd.next
 			if !handleCommand(cmd) {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -19,13 +20,18 @@ import (
 // Every export recovers: a panic must fail one request, never abort the
 // host process (a Go panic that reaches C kills the whole Electron app).
 
-// GnrInit registers the host's event sink and command source, and starts
-// the goroutine that serves commands. Called once per process.
+// GnrInit registers the host's event sink and command source (with its
+// doorbell, a non-blocking eventfd, or -1 to poll), and starts the goroutine
+// that serves commands. Called once per process.
 //
 //export GnrInit
-func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn) {
+func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn, doorbell C.int) {
 	postFn.Store(&post)
-	go serveCommands(take)
+	var bell *os.File
+	if doorbell >= 0 {
+		bell = os.NewFile(uintptr(doorbell), "go-net-request doorbell")
+	}
+	go serveCommands(take, bell)
 }
 
 // spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0cacheMode\0referrerPolicy\0priority\0name\0value\0..."

@@ -52,9 +52,9 @@ binding.setDispatch((id, kind, n1, n2, text, flags, data) => {
   if (handler !== undefined) handler(kind, n1, n2, text, flags, data)
 })
 
-// Commands are handed to the engine once per tick: waking its thread costs
-// more than everything else a small request does, so one wake-up serves
-// every command a tick queued.
+// Commands are handed to the engine once per tick: ringing its doorbell may
+// wake a sleeping thread, which costs more than everything else a small
+// request does, so one ring serves every command a tick queued.
 let flushScheduled = false
 function flush () {
   flushScheduled = false

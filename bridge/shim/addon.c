@@ -181,7 +181,7 @@ static void tsfn_finalize(napi_env env, void *data, void *hint) {
   free(st);
 }
 
-static void init_go(void) { GnrInit(shim_post, shim_command_take); }
+static void init_go(void) { GnrInit(shim_post, shim_command_take, shim_command_doorbell()); }
 
 /* JS thread. setDispatch(fn): the function every event is delivered to. */
 static napi_value set_dispatch(napi_env env, napi_callback_info info) {

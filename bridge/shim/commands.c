@@ -1,16 +1,32 @@
-/* The command queue, host -> Go. JS-thread functions push; one Go thread
- * takes (blocking while empty). Pushing never enters Go, so the JS thread
- * never waits for Go's scheduler. */
+/* The command queue, host -> Go. JS-thread functions push; one Go
+ * goroutine takes. Pushing never enters Go, so the JS thread never waits for
+ * Go's scheduler.
+ *
+ * The doorbell is an eventfd that Go's network poller watches. Writing it
+ * costs a plain syscall while Go is busy (no thread sleeps on it: whichever
+ * Go thread polls next sees it); only an idle Go runtime pays a thread
+ * wake-up. A condition variable would wake a dedicated thread on every
+ * flush, tens of microseconds of CPU on the JS thread of a small VM. */
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "shim.h"
 
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t q_cond = PTHREAD_COND_INITIALIZER;
 static gnr_command *q_head, *q_tail;
-static int q_sleeping; /* the Go thread waits on q_cond */
+static int q_rung;          /* the doorbell was rung for the commands queued; cleared by take */
+static int q_doorbell = -1; /* the eventfd; created once, never closed */
+
+/* Once, before Go starts: the doorbell Go waits on (-1 when none could be made). */
+int shim_command_doorbell(void) {
+  q_doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  return q_doorbell;
+}
 
 /* Any thread. Allocates a command block with room for text and data, copied
  * in; a NULL text with a length reserves that room for the caller to fill. */
@@ -46,27 +62,28 @@ void shim_command_push(gnr_command *cmd) {
   pthread_mutex_unlock(&q_lock);
 }
 
-/* Any thread. Wakes the Go thread if it sleeps with commands queued. A
- * wake-up costs tens of microseconds of CPU on small VMs, so JS rings once
- * per tick for all the commands of that tick. */
+/* Any thread. Rings the doorbell for the commands pushed so far, once until
+ * Go takes them. */
 void shim_command_flush(void) {
   pthread_mutex_lock(&q_lock);
-  int wake = q_sleeping && q_head != NULL;
-  if (wake) q_sleeping = 0;
+  int ring = q_head != NULL && !q_rung;
+  if (ring) q_rung = 1;
   pthread_mutex_unlock(&q_lock);
-  if (wake) pthread_cond_signal(&q_cond);
+  if (ring) {
+    uint64_t one = 1;
+    /* Only EINTR can make it fail here (the counter cannot overflow). */
+    while (write(q_doorbell, &one, sizeof one) < 0 && errno == EINTR) {
+    }
+  }
 }
 
-/* The Go command thread (through gnr_take_fn). Blocks until commands are
- * queued, then returns them all, oldest first. */
+/* The Go command goroutine (through gnr_take_fn). Never blocks: returns every
+ * queued command, oldest first, or NULL; Go waits on the doorbell between. */
 gnr_command *shim_command_take(void) {
   pthread_mutex_lock(&q_lock);
-  while (q_head == NULL) {
-    q_sleeping = 1;
-    pthread_cond_wait(&q_cond, &q_lock);
-  }
   gnr_command *list = q_head;
   q_head = q_tail = NULL;
+  q_rung = 0;
   pthread_mutex_unlock(&q_lock);
   return list;
 }

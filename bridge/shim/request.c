@@ -207,7 +207,7 @@ static napi_value login(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* JS thread. flush(): hand Go the commands queued so far (one wake-up). */
+/* JS thread. flush(): hand Go the commands queued so far (one doorbell ring). */
 static napi_value flush(napi_env env, napi_callback_info info) {
   (void)env;
   (void)info;

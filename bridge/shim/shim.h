@@ -33,8 +33,10 @@ gnr_command *shim_command_new(uint64_t env, uint64_t request, int32_t kind, cons
 void shim_command_push(gnr_command *cmd);
 /* Any thread: wake Go for the commands pushed so far. */
 void shim_command_flush(void);
-/* The Go command thread: wait for and take every queued command. */
+/* The Go command goroutine: take every queued command, without waiting. */
 gnr_command *shim_command_take(void);
+/* Once at init: create the doorbell eventfd Go waits on (-1 on failure). */
+int shim_command_doorbell(void);
 
 /* JS thread: registers the functions JS calls on exports. */
 napi_status shim_define_request_functions(napi_env env, napi_value exports, env_state *st);
