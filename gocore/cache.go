@@ -90,6 +90,44 @@ type storedFacts struct {
 	lastModified   string
 }
 
+// parseHTTPDate reads an HTTP date (RFC 9110 section 5.6.7). The preferred
+// IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", which nearly every server
+// sends, is read by hand (time.Parse cost more than the rest of storing a
+// response); the obsolete forms go to http.ParseTime.
+func parseHTTPDate(s string) (time.Time, error) {
+	if len(s) == 29 && s[3] == ',' && s[4] == ' ' && s[7] == ' ' && s[11] == ' ' && s[16] == ' ' &&
+		s[19] == ':' && s[22] == ':' && s[25:] == " GMT" {
+		day, ok1 := digits(s[5:7])
+		year, ok2 := digits(s[12:16])
+		hour, ok3 := digits(s[17:19])
+		minute, ok4 := digits(s[20:22])
+		second, ok5 := digits(s[23:25])
+		month := strings.Index("JanFebMarAprMayJunJulAugSepOctNovDec", s[8:11])
+		weekday := strings.Index("MonTueWedThuFriSatSun", s[:3])
+		if ok1 && ok2 && ok3 && ok4 && ok5 && month >= 0 && month%3 == 0 && weekday >= 0 && weekday%3 == 0 &&
+			day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60 {
+			t := time.Date(year, time.Month(month/3+1), day, hour, minute, second, 0, time.UTC)
+			if t.Day() == day { // not 31 Feb
+				return t, nil
+			}
+		}
+	}
+	return http.ParseTime(s)
+}
+
+// digits reads s as a decimal number of ASCII digits only.
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
 // facts returns r's storedFacts, working them out on first use.
 func (r *CachedResponse) facts() *storedFacts {
 	if r.known != nil {
@@ -103,7 +141,7 @@ func (r *CachedResponse) facts() *storedFacts {
 		etag:         headerValue(hs, "ETag"),
 		lastModified: headerValue(hs, "Last-Modified"),
 	}
-	if d, err := http.ParseTime(headerValue(hs, "Date")); err == nil {
+	if d, err := parseHTTPDate(headerValue(hs, "Date")); err == nil {
 		f.date = d
 	}
 	f.ageValue, _ = deltaSeconds(firstMember(headerValue(hs, "Age")))
@@ -556,7 +594,7 @@ func freshnessLifetime(code int, hs []Header, cc directives, date time.Time, las
 		return d
 	}
 	if i := headerIndex(hs, "Expires"); i >= 0 {
-		expires, err := http.ParseTime(hs[i].Value)
+		expires, err := parseHTTPDate(hs[i].Value)
 		if err != nil {
 			return 0
 		}
@@ -566,7 +604,7 @@ func freshnessLifetime(code int, hs []Header, cc directives, date time.Time, las
 	case code == 300 || code == 301 || code == 308 || code == 410:
 		return time.Duration(math.MaxInt64)
 	case heuristicallyCacheable(code):
-		lm, err := http.ParseTime(lastModified)
+		lm, err := parseHTTPDate(lastModified)
 		if err != nil {
 			return 0
 		}

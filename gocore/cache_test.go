@@ -740,3 +740,29 @@ func TestHTTPCacheLeavesNoGoroutines(t *testing.T) {
 	}
 	assert.LessOrEqual(t, runtime.NumGoroutine(), before)
 }
+
+func TestParseHTTPDateMatchesNetHTTP(t *testing.T) {
+	for _, s := range []string{
+		"Sun, 06 Nov 1994 08:49:37 GMT",
+		"Thu, 26 Nov 2026 23:59:60 GMT",
+		"Sat, 29 Feb 2020 00:00:00 GMT",
+		"Sun, 31 Feb 2021 00:00:00 GMT", // no such day
+		"Sun, 06 Xyz 1994 08:49:37 GMT",
+		"Sun, 06 Nov 1994 08:49:37 UTC",
+		"Sun, 6 Nov 1994 08:49:37 GMT",
+		"Sunday, 06-Nov-94 08:49:37 GMT",
+		"Sun Nov  6 08:49:37 1994",
+		"",
+		"Sun, 06 Nov 1994 24:00:00 GMT",
+		"Sun, 0a Nov 1994 08:49:37 GMT",
+		"Xyz, 06 Nov 1994 08:49:37 GMT",
+		"Mon, 06 Nov 1994 08:49:37 GMT", // the wrong weekday is not checked, by either
+	} {
+		want, wantErr := http.ParseTime(s)
+		got, err := parseHTTPDate(s)
+		assert.Equal(t, wantErr == nil, err == nil, s)
+		if err == nil && wantErr == nil {
+			assert.True(t, want.Equal(got), "%s: %v != %v", s, got, want)
+		}
+	}
+}

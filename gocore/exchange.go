@@ -1150,6 +1150,38 @@ func (x *Exchange) deliverWhole(c *conn, head *ResponseHead, f framing, keep boo
 	return true
 }
 
+// h2WholeWait is how long a small HTTP/2 body may hold back its head so the
+// two travel as one event: the body is nearly always in the same read as
+// the head, and a stream's reader has no way to say so without waiting.
+const h2WholeWait = 500 * time.Microsecond
+
+// awaitH2Body reads a small HTTP/2 body of known length into c's buffer,
+// where deliverWhole finds it. A body that takes longer than h2WholeWait
+// gets the head delivered first, from a timer, so a slow body never delays
+// the response; headSent reports that.
+func (x *Exchange) awaitH2Body(c *conn, head *ResponseHead, f framing) (headSent bool) {
+	if !c.h2 || f.none || f.chunked || f.length <= 0 || f.length > int64(c.br.Size()) ||
+		headerIndex(head.Headers, "Content-Encoding") >= 0 {
+		return false
+	}
+	var mu sync.Mutex
+	waiting, headSent := true, false
+	timer := time.AfterFunc(h2WholeWait, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if waiting {
+			headSent = true
+			x.sink.Response(head)
+		}
+	})
+	c.br.Peek(int(f.length)) // an error comes again from the pump's read
+	timer.Stop()
+	mu.Lock()
+	defer mu.Unlock()
+	waiting = false
+	return headSent
+}
+
 // wantsClose reports whether the app's headers ask to close the connection.
 func wantsClose(hs []Header) bool {
 	return slices.Contains(connectionTokens(hs), "close")
@@ -1162,7 +1194,8 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing, h *hop) error
 	if cache != nil && !Storable(h.method, h.header, head) {
 		cache = nil
 	}
-	if x.deliverWhole(c, head, f, cache != nil) {
+	headSent := x.awaitH2Body(c, head, f)
+	if !headSent && x.deliverWhole(c, head, f, cache != nil) {
 		if cache != nil {
 			cache.Store(h.method, h.url, h.header, head, x.wholeBody, h.sentAt, time.Now())
 		}
@@ -1177,7 +1210,9 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing, h *hop) error
 	}
 	body := newDecodedBody(raw, head.Headers)
 	defer body.Close()
-	x.sink.Response(head)
+	if !headSent {
+		x.sink.Response(head)
+	}
 	return x.pumpBody(c, f, body, func() {
 		if tee != nil && !tee.overflow {
 			cache.Store(h.method, h.url, h.header, head, tee.buf.Bytes(), h.sentAt, time.Now())

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,8 +142,8 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 	if h.hasBody && length > 0 {
 		x.sink.UploadProgress(length, length)
 	}
-	head := &ResponseHead{StatusCode: resp.StatusCode, Major: 2, Minor: 0,
-		StatusText: strings.TrimSpace(strings.TrimPrefix(resp.Status, strconv.Itoa(resp.StatusCode)))}
+	_, statusText, _ := strings.Cut(resp.Status, " ") // "200 OK": x/net writes the code, a space, the text
+	head := &ResponseHead{StatusCode: resp.StatusCode, Major: 2, Minor: 0, StatusText: statusText}
 	names := make([]string, 0, len(resp.Header))
 	for name := range resp.Header {
 		names = append(names, name)
@@ -156,9 +155,22 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 		}
 	}
 	stream := &h2Stream{body: resp.Body}
-	return &conn{nc: stream, br: bufio.NewReaderSize(stream, connBufferSize), key: key, h2: true,
+	size := h2StreamBuffer
+	if resp.ContentLength > int64(size) && resp.ContentLength <= h2WholeMax {
+		size = int(resp.ContentLength) // room for the whole body: see awaitH2Body
+	}
+	return &conn{nc: stream, br: bufio.NewReaderSize(stream, size), key: key, h2: true,
 		sentAt: sentAt, firstByteAt: headAt}, head, nil
 }
+
+// h2StreamBuffer sizes a stream's reader: the pump's large reads bypass it,
+// so it only serves decoders' small reads. A connection-sized one per
+// request made garbage enough to keep the GC busy at HTTP/2 request rates.
+const h2StreamBuffer = 4 << 10
+
+// h2WholeMax is the largest HTTP/2 body delivered with its head as one
+// event (one DATA frame at the default frame size).
+const h2WholeMax = 16 << 10
 
 // h2Failure names an HTTP/2 round-trip failure.
 func h2Failure(err error) error {

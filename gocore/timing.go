@@ -55,6 +55,25 @@ func timedDial(ctx context.Context, d net.Dialer, network, addr string) (net.Con
 	return nc, t, err
 }
 
+// cipherSuiteNames names every suite crypto/tls knows, built once:
+// tls.CipherSuiteName builds its list on each call, and HTTP/2 asks per request.
+var cipherSuiteNames = func() map[uint16]string {
+	names := map[uint16]string{}
+	for _, list := range [][]*tls.CipherSuite{tls.CipherSuites(), tls.InsecureCipherSuites()} {
+		for _, s := range list {
+			names[s.ID] = s.Name
+		}
+	}
+	return names
+}()
+
+func cipherSuiteName(id uint16) string {
+	if name, ok := cipherSuiteNames[id]; ok {
+		return name
+	}
+	return tls.CipherSuiteName(id) // TLS 1.3 suites and unknown ids
+}
+
 // describeConn fills the connection facts of t from c.
 func describeConn(t *Timing, c *conn) {
 	if c.h2 {
@@ -70,7 +89,7 @@ func describeConn(t *Timing, c *conn) {
 		if tc, ok := nc.(*tls.Conn); ok {
 			state := tc.ConnectionState()
 			c.tlsVersion = tls.VersionName(state.Version)
-			c.cipher = tls.CipherSuiteName(state.CipherSuite)
+			c.cipher = cipherSuiteName(state.CipherSuite)
 		}
 	}
 	t.TLSVersion, t.Cipher = c.tlsVersion, c.cipher
