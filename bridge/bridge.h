@@ -8,7 +8,8 @@
  *     one Go goroutine takes them in order through the take function the
  *     host registers, and frees each with free() once handled;
  *   - events, Go -> host: Go allocates each and hands it to the host's post
- *     function, which owns it from then on and frees it exactly once.
+ *     function, which owns it from then on and frees it exactly once, with
+ *     gnr_event_free.
  * Commands and events are each ONE malloc'd block: the struct, then its
  * text, then its data.
  *
@@ -42,6 +43,7 @@ enum gnr_event_kind {
 
 typedef struct gnr_event {
   struct gnr_event *next; /* the host's queue link; Go sets NULL */
+  int32_t pooled;         /* a recycled body-chunk block (gnr_chunk_alloc); the host only passes it on */
   uint64_t env;           /* the host environment that started the request */
   uint64_t request;       /* the request id */
   int32_t kind;           /* enum gnr_event_kind */
@@ -54,8 +56,18 @@ typedef struct gnr_event {
   size_t data_len;
 } gnr_event;
 
-/* The host's event sink: any thread, must not block, takes ownership. */
+/* The host's event sink: any thread, must not block, takes ownership. The
+ * host frees every event with gnr_event_free, exactly once. */
 typedef void (*gnr_post_fn)(gnr_event *ev);
+
+/* Body-chunk blocks (data capacity GNR_CHUNK_CAPACITY) come from a small
+ * recycled pool: plain C in the engine's library, callable from any thread
+ * without entering Go. gnr_chunk_alloc returns NULL when out of memory. */
+enum { GNR_CHUNK_CAPACITY = 64 * 1024 };
+gnr_event *gnr_chunk_alloc(void);
+void gnr_event_free(gnr_event *ev);
+/* Frees the pooled blocks (the host calls it when it goes idle). */
+void gnr_chunk_pool_drain(void);
 
 /* GNR_EV_RESPONSE flags. */
 enum gnr_response_flags {

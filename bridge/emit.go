@@ -40,7 +40,7 @@ func hand(ev *C.gnr_event) {
 		C.gnr_call_post(*fn, ev)
 		return
 	}
-	C.free(unsafe.Pointer(ev))
+	C.gnr_event_free(ev)
 }
 
 // post builds one event block in C memory and hands it to the host.
@@ -167,14 +167,25 @@ func timingText(t *gocore.Timing) string {
 
 func (s *sink) Data(p []byte) { s.emit(C.GNR_EV_DATA, 0, 0, 0, "", p) }
 
-// NewChunk lends the data area of a fresh DATA event: the engine reads the
-// body straight into the memory the host receives.
+// chunkCapacity is what a pooled chunk block holds; gocore.BodyChunk must fit.
+const chunkCapacity = C.GNR_CHUNK_CAPACITY
+
+// NewChunk lends the data area of a DATA event block from the chunk pool:
+// the engine reads the body straight into the memory the host receives.
 func (s *sink) NewChunk(size int) []byte {
-	s.chunk = newEvent(s.env, s.id, C.GNR_EV_DATA, 0, size)
-	if s.chunk == nil {
+	var ev *C.gnr_event
+	if size <= chunkCapacity {
+		if ev = C.gnr_chunk_alloc(); ev != nil {
+			*ev = C.gnr_event{env: C.uint64_t(s.env), request: C.uint64_t(s.id), kind: C.GNR_EV_DATA, pooled: 1}
+		}
+	} else {
+		ev = newEvent(s.env, s.id, C.GNR_EV_DATA, 0, size)
+	}
+	if ev == nil {
 		panic("go-net-request: out of memory for a body chunk")
 	}
-	return eventTail(s.chunk, size)
+	s.chunk = ev
+	return eventTail(ev, size)
 }
 
 func (s *sink) SendChunk(chunk []byte, n int) {
@@ -186,7 +197,7 @@ func (s *sink) SendChunk(chunk []byte, n int) {
 }
 
 func (s *sink) DropChunk([]byte) {
-	C.free(unsafe.Pointer(s.chunk))
+	C.gnr_event_free(s.chunk)
 	s.chunk = nil
 }
 

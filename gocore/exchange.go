@@ -114,12 +114,15 @@ const maxRedirects = 20
 // head; larger ones are sent by a goroutine while the response is awaited.
 const inlineBodyLimit = 64 << 10
 
-// bodyChunk is the most body read per Data event.
-const bodyChunk = 256 << 10
+// BodyChunk is the most body read per Data event (and per ChunkSink
+// NewChunk). 64 KiB, not more: larger
+// JS Buffers are mmap'd and faulted in afresh each time (256 KiB chunks
+// halved download throughput), and the bridge recycles blocks of this size.
+const BodyChunk = 64 << 10
 
 // bodyBuffers recycles the body pump's read buffers (Data's bytes are only
 // valid during the call, so a buffer is free again once the pump ends).
-var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, bodyChunk); return &b }}
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, BodyChunk); return &b }}
 
 // DefaultResponseWindow is the response-body credit granted up front when
 // the request names none.
@@ -1034,7 +1037,7 @@ func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming
 	if !streaming {
 		total := int64(len(body))
 		for off := 0; off < len(body); {
-			end := min(off+bodyChunk, len(body))
+			end := min(off+BodyChunk, len(body))
 			if _, err = c.bw.Write(body[off:end]); err == nil {
 				err = c.bw.Flush()
 			}
@@ -1237,7 +1240,7 @@ func (x *Exchange) pumpBody(c *conn, f framing, body *decodedBody, completeFn fu
 		return err
 	}
 	for {
-		n, err := x.credit.await(x.ctx, bodyChunk)
+		n, err := x.credit.await(x.ctx, BodyChunk)
 		if err != nil {
 			return fail(err)
 		}

@@ -11,8 +11,12 @@ const { kSessionId, kVerifyCertificate } = require('./session')
 
 const { EVENT, SPEC_FLAG, RESPONSE_FLAG } = native
 
-/** Response-body credit: how much the engine may read ahead of the app. */
-const RESPONSE_WINDOW = 1 << 20
+/**
+ * Response-body credit: how much the engine may read ahead of the app.
+ * 4 MiB keeps a fast reader from stalling on grants (1 MiB: about 20% less
+ * download throughput) and bounds what a paused response holds.
+ */
+const RESPONSE_WINDOW = 4 << 20
 /** Upload window: streamed bytes that may wait in the engine before write() waits. */
 const UPLOAD_WINDOW = 1 << 20
 // The engine waits for JS on every redirect, follow mode included, so that

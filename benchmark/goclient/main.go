@@ -34,7 +34,7 @@ import (
 )
 
 // window is the response credit the host (lib/client-request.js) uses.
-const window = 1 << 20
+const window = 4 << 20
 
 type scenario struct {
 	Kind        string `json:"kind"`

@@ -46,7 +46,7 @@ void shim_post(gnr_event *ev) {
   env_state *st = find_env_locked(ev->env);
   if (st == NULL || st->closing) {
     pthread_mutex_unlock(&g_lock);
-    free(ev);
+    gnr_event_free(ev);
     return;
   }
   if (st->tail) st->tail->next = ev; else st->head = ev;
@@ -62,7 +62,7 @@ void shim_post(gnr_event *ev) {
 static void free_events(gnr_event *ev) {
   while (ev) {
     gnr_event *next = ev->next;
-    free(ev);
+    gnr_event_free(ev);
     ev = next;
   }
 }
@@ -96,7 +96,7 @@ void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
 
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) != napi_ok) {
-      free(ev);
+      gnr_event_free(ev);
       continue;
     }
     /* dispatch(requestId, kind, n1, n2, text, flags, data) */
@@ -113,7 +113,7 @@ void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
     if (ok)
       ok = (ev->data ? napi_create_buffer_copy(env, ev->data_len, ev->data, NULL, &args[6])
                      : napi_get_undefined(env, &args[6])) == napi_ok;
-    free(ev);
+    gnr_event_free(ev);
     if (ok && napi_call_function(env, recv, dispatch, 7, args, NULL) != napi_ok) {
       /* An app handler threw: take Node's uncaught-exception path, never a
        * swallowed warning (SPEC section 5). */
@@ -131,16 +131,17 @@ void shim_request_started(napi_env env, env_state *st) {
 
 /* JS thread. Event and command blocks are allocated on Go's threads and
  * freed on this one (or the other way round), which leaves glibc's
- * per-thread pools holding freed memory; give it back when the
- * environment goes idle, at most every few seconds. */
+ * per-thread pools holding freed memory, and the body-chunk pool keeps up
+ * to a window's worth; give both back when the environment goes idle, at
+ * most every few seconds. */
 static void trim_when_idle(void) {
-#ifdef __GLIBC__
   static time_t last;
   time_t now = time(NULL);
-  if (now - last >= 5) {
-    last = now;
-    malloc_trim(0);
-  }
+  if (now - last < 5) return;
+  last = now;
+  gnr_chunk_pool_drain();
+#ifdef __GLIBC__
+  malloc_trim(0);
 #endif
 }
 
