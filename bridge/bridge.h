@@ -6,7 +6,7 @@
  * Go (and never waits for Go's scheduler) on the request path:
  *   - commands, host -> Go: the host pushes them (any thread, never blocks);
  *     one Go goroutine takes them in order through the take function the
- *     host registers, and frees each with free() once handled;
+ *     host registers, and frees each with gnr_command_free once handled;
  *   - events, Go -> host: Go allocates each and hands it to the host's post
  *     function, which owns it from then on and frees it exactly once, with
  *     gnr_event_free.
@@ -43,7 +43,7 @@ enum gnr_event_kind {
 
 typedef struct gnr_event {
   struct gnr_event *next; /* the host's queue link; Go sets NULL */
-  int32_t pooled;         /* a recycled body-chunk block (gnr_chunk_alloc); the host only passes it on */
+  int32_t pooled;         /* a recycled body-chunk block (see gnr_chunk_event_alloc) */
   uint64_t env;           /* the host environment that started the request */
   uint64_t request;       /* the request id */
   int32_t kind;           /* enum gnr_event_kind */
@@ -60,11 +60,13 @@ typedef struct gnr_event {
  * host frees every event with gnr_event_free, exactly once. */
 typedef void (*gnr_post_fn)(gnr_event *ev);
 
-/* Body-chunk blocks (data capacity GNR_CHUNK_CAPACITY) come from a small
- * recycled pool: plain C in the engine's library, callable from any thread
- * without entering Go. gnr_chunk_alloc returns NULL when out of memory. */
+/* Body-chunk blocks (a struct, then up to GNR_CHUNK_CAPACITY data bytes)
+ * come from a small recycled pool shared by DATA events and WRITE commands:
+ * plain C in the engine's library, callable from any thread without
+ * entering Go. The allocators return NULL when out of memory and set only
+ * `pooled`; the free functions take any event or command. */
 enum { GNR_CHUNK_CAPACITY = 64 * 1024 };
-gnr_event *gnr_chunk_alloc(void);
+gnr_event *gnr_chunk_event_alloc(void);
 void gnr_event_free(gnr_event *ev);
 /* Frees the pooled blocks (the host calls it when it goes idle). */
 void gnr_chunk_pool_drain(void);
@@ -99,6 +101,7 @@ enum gnr_command_kind {
 
 typedef struct gnr_command {
   struct gnr_command *next; /* the queue link */
+  int32_t pooled;           /* a recycled body-chunk block (see gnr_chunk_command_alloc) */
   uint64_t env;
   uint64_t request;
   int32_t kind; /* enum gnr_command_kind */
@@ -109,6 +112,11 @@ typedef struct gnr_command {
   const char *data; /* points inside this block, or NULL */
   size_t data_len;
 } gnr_command;
+
+/* Commands are freed by Go with gnr_command_free; a WRITE chunk of at most
+ * GNR_CHUNK_CAPACITY bytes may come from the chunk pool. */
+gnr_command *gnr_chunk_command_alloc(void);
+void gnr_command_free(gnr_command *cmd);
 
 /* The host's command source: returns every queued command, oldest first, as
  * a list the caller owns, or NULL; never blocks. Called by one Go goroutine,

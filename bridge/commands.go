@@ -33,7 +33,7 @@ func serveCommands(take C.gnr_take_fn, doorbell *os.File) {
 		for cmd := list; cmd != nil; {
 			next := cmd.next
 			if !handleCommand(cmd) {
-				C.free(unsafe.Pointer(cmd))
+				C.gnr_command_free(cmd)
 			}
 			cmd = next
 		}
@@ -91,7 +91,7 @@ func handleCommand(cmd *C.gnr_command) (kept bool) {
 		// The chunk is sent straight from the command's C memory, which the
 		// exchange frees once the chunk has gone to the socket.
 		chunk := unsafe.Slice((*byte)(unsafe.Pointer(cmd.data)), int(cmd.data_len))
-		x.WriteBodyOwned(chunk, func() { C.free(unsafe.Pointer(cmd)) })
+		x.WriteBodyOwned(chunk, func() { C.gnr_command_free(cmd) })
 		return true
 	case C.GNR_CMD_END_BODY:
 		x.EndBody()

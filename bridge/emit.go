@@ -175,7 +175,7 @@ const chunkCapacity = C.GNR_CHUNK_CAPACITY
 func (s *sink) NewChunk(size int) []byte {
 	var ev *C.gnr_event
 	if size <= chunkCapacity {
-		if ev = C.gnr_chunk_alloc(); ev != nil {
+		if ev = C.gnr_chunk_event_alloc(); ev != nil {
 			*ev = C.gnr_event{env: C.uint64_t(s.env), request: C.uint64_t(s.id), kind: C.GNR_EV_DATA, pooled: 1}
 		}
 	} else {

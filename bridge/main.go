@@ -3,7 +3,8 @@
 //
 // Ownership rules (see bridge.h): requests are integer ids looked up in a
 // table whose ids are never reused; Go copies every input during the call;
-// events are single malloc'd blocks owned by the host once posted. No Go
+// events are single C blocks owned by the host once posted (freed with
+// gnr_event_free; body chunks come from the recycled pool of chunks.c). No Go
 // pointer is ever stored in C memory, and no panic crosses an export: each
 // export and each goroutine recovers and turns a panic into a failure of
 // that one request.

@@ -32,9 +32,12 @@ int shim_command_doorbell(void) {
  * in; a NULL text with a length reserves that room for the caller to fill. */
 gnr_command *shim_command_new(uint64_t env, uint64_t request, int32_t kind, const char *text, size_t text_len,
                               const void *data, size_t data_len) {
-  gnr_command *cmd = malloc(sizeof *cmd + text_len + data_len);
+  /* Upload chunks recycle blocks (see bridge/chunks.c); the rest are small. */
+  int pooled = kind == GNR_CMD_WRITE && text_len + data_len <= GNR_CHUNK_CAPACITY;
+  gnr_command *cmd = pooled ? gnr_chunk_command_alloc() : malloc(sizeof *cmd + text_len + data_len);
   if (cmd == NULL) return NULL;
   memset(cmd, 0, sizeof *cmd);
+  cmd->pooled = pooled;
   cmd->env = env;
   cmd->request = request;
   cmd->kind = kind;

@@ -86,7 +86,7 @@ static napi_value start_command(napi_env env, env_state *st, int32_t kind, napi_
   gnr_command *cmd = shim_command_new(st->id, id, kind, NULL, len + 1, body, body_len);
   if (cmd == NULL) return push(env, NULL), NULL;
   if (napi_get_value_string_utf8(env, text, (char *)cmd->text, len + 1, &len) != napi_ok) {
-    free(cmd);
+    gnr_command_free(cmd);
     shim_throw_last_error(env);
     return NULL;
   }
@@ -197,7 +197,7 @@ static napi_value login(napi_env env, napi_callback_info info) {
   char *text = (char *)cmd->text;
   if (napi_get_value_string_utf8(env, a.argv[1], text, user_len + 1, &user_len) != napi_ok ||
       napi_get_value_string_utf8(env, a.argv[2], text + user_len + 1, pass_len + 1, &pass_len) != napi_ok) {
-    free(cmd);
+    gnr_command_free(cmd);
     shim_throw_last_error(env);
     return NULL;
   }
