@@ -44,6 +44,9 @@ const binding = require(addonPath())
 const handlers = new Map()
 
 binding.setDispatch((id, kind, n1, n2, text, flags, data) => {
+  // Small bodies cross as latin1 strings (bridge/shim/addon.c): Buffer.from
+  // carves them from Node's pool instead of a backing store each.
+  if (typeof data === 'string') data = Buffer.from(data, 'latin1')
   const handler = handlers.get(id)
   if (kind === EVENT.END || kind === EVENT.FAIL || kind === EVENT.RESULT ||
       (kind === EVENT.RESPONSE && (flags & RESPONSE_FLAG.COMPLETE) !== 0)) {

@@ -30,6 +30,24 @@ function composeURL (options) {
   return url.format(parts)
 }
 
+// Parsed URLs by the string given: apps ask for the same URLs again and
+// again, and parsing one cost more than the rest of the options together.
+// Only href, origin and protocol are kept (immutable), so entries can be shared.
+const parsedURLs = new Map()
+const PARSED_URLS_MAX = 256
+
+/** {href, origin, protocol} of an absolute URL string; throws as new URL does. */
+function parseURL (href) {
+  let parsed = parsedURLs.get(href)
+  if (parsed === undefined) {
+    const url = new URL(href)
+    parsed = Object.freeze({ href: url.href, origin: url.origin, protocol: url.protocol })
+    if (parsedURLs.size >= PARSED_URLS_MAX) parsedURLs.clear()
+    parsedURLs.set(href, parsed)
+  }
+  return parsed
+}
+
 /** The serialized origin of the `origin` option, or undefined when absent or not a URL. */
 function initiatorOrigin (origin) {
   if (origin == null || origin === '') return undefined
@@ -58,7 +76,7 @@ function priorityField (priority, incremental) {
 
 /**
  * Parses net.request's options. Throws Electron's synchronous errors.
- * @returns {{method: string, url: URL, redirect: string, headers: Map<string, {name: string, value: any}>,
+ * @returns {{method: string, url: {href: string, origin: string, protocol: string}, redirect: string, headers: Map<string, {name: string, value: any}>,
  *   credentials?: string, useSessionCookies?: boolean, origin?: string, timeout: number, raw: object}}
  */
 function parseOptions (input) {
@@ -69,7 +87,7 @@ function parseOptions (input) {
   else throw new TypeError('options must be a string, a URL or an object')
 
   const href = options.url || options.href || composeURL(options)
-  const parsed = new URL(href)
+  const parsed = parseURL(typeof href === 'string' ? href : String(href))
 
   const redirect = options.redirect || 'follow'
   if (!REDIRECT_MODES.includes(redirect)) {

@@ -67,6 +67,9 @@ static void free_events(gnr_event *ev) {
   }
 }
 
+/* Bodies up to this size cross as strings (Node pools Buffers under 4 KiB). */
+#define SMALL_BODY_AS_STRING 2048
+
 /* JS thread via tsfn; env is NULL during teardown, when the queue is freed
  * by env_cleanup instead. */
 void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
@@ -110,9 +113,15 @@ void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
     if (ok)
       ok = (ev->text ? napi_create_string_latin1(env, ev->text, ev->text_len, &args[4])
                      : napi_get_undefined(env, &args[4])) == napi_ok;
-    if (ok)
-      ok = (ev->data ? napi_create_buffer_copy(env, ev->data_len, ev->data, NULL, &args[6])
-                     : napi_get_undefined(env, &args[6])) == napi_ok;
+    /* A small body goes as a latin1 string that JS turns into a Buffer from
+     * its shared pool: a Buffer of its own (a backing store per body) cost
+     * more than anything else about a small response. */
+    if (ok && ev->data == NULL)
+      ok = napi_get_undefined(env, &args[6]) == napi_ok;
+    else if (ok && ev->data_len <= SMALL_BODY_AS_STRING)
+      ok = napi_create_string_latin1(env, ev->data, ev->data_len, &args[6]) == napi_ok;
+    else if (ok)
+      ok = napi_create_buffer_copy(env, ev->data_len, ev->data, NULL, &args[6]) == napi_ok;
     gnr_event_free(ev);
     if (ok && napi_call_function(env, recv, dispatch, 7, args, NULL) != napi_ok) {
       /* An app handler threw: take Node's uncaught-exception path, never a
