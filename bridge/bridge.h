@@ -119,13 +119,16 @@ gnr_command *gnr_chunk_command_alloc(void);
 void gnr_command_free(gnr_command *cmd);
 
 /* The host's command source: returns every queued command, oldest first, as
- * a list the caller owns, or NULL; never blocks. Called by one Go goroutine,
- * which waits between calls until the host's doorbell (an eventfd handed to
- * GnrInit) is readable. */
-typedef gnr_command *(*gnr_take_fn)(void);
+ * a list the caller owns, or NULL; never blocks. Go calls it from one
+ * goroutine at a time. With poll 0, Go waits for the host's doorbell (an
+ * eventfd handed to GnrInit) before calling again, so the host rings it for
+ * the next commands; with poll 1, Go is about to call again and the host
+ * need not ring (ringing wakes a sleeping thread, which costs the host's
+ * thread more than the rest of a small request). */
+typedef gnr_command *(*gnr_take_fn)(int poll);
 
 /* Called from Go's cgo preamble: invoke the registered host functions. */
 static inline void gnr_call_post(gnr_post_fn fn, gnr_event *ev) { fn(ev); }
-static inline gnr_command *gnr_call_take(gnr_take_fn fn) { return fn(); }
+static inline gnr_command *gnr_call_take(gnr_take_fn fn, int poll) { return fn(poll); }
 
 #endif

@@ -7,36 +7,103 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
 )
 
+// takeFn is the host's command source, registered once by GnrInit.
+var takeFn C.gnr_take_fn
+
+// commandMu makes taking and handling one batch a single step, so batches
+// are handled in the host's order whichever goroutine takes them.
+var commandMu sync.Mutex
+
 // serveCommands takes the host's commands, in order, for as long as the
 // process lives. The host's JS thread only queues them and rings the
 // doorbell, so it never waits for Go's scheduler; between batches this
 // goroutine waits in Go's network poller, which holds no thread of its own.
-func serveCommands(take C.gnr_take_fn, doorbell *os.File) {
+func serveCommands(doorbell *os.File) {
 	var rung [8]byte
 	for {
-		list := C.gnr_call_take(take)
-		if list == nil {
-			if doorbell == nil {
-				time.Sleep(time.Millisecond) // no eventfd could be made: poll
-			} else if _, err := doorbell.Read(rung[:]); err != nil {
-				doorbell = nil
-			}
+		commandMu.Lock()
+		took := takeAndHandleLocked(false)
+		commandMu.Unlock()
+		if took {
 			continue
 		}
-		for cmd := list; cmd != nil; {
-			next := cmd.next
-			if !handleCommand(cmd) {
-				C.gnr_command_free(cmd)
-			}
-			cmd = next
+		if doorbell == nil {
+			time.Sleep(time.Millisecond) // no eventfd could be made: poll
+		} else if _, err := doorbell.Read(rung[:]); err != nil {
+			doorbell = nil
 		}
+	}
+}
+
+// takeAndHandleLocked handles the commands queued now, reporting whether
+// there were any; poll tells the host that Go will look again without a
+// ring. commandMu is held.
+func takeAndHandleLocked(poll bool) bool {
+	flag := C.int(0)
+	if poll {
+		flag = 1
+	}
+	list := C.gnr_call_take(takeFn, flag)
+	for cmd := list; cmd != nil; {
+		next := cmd.next
+		if !handleCommand(cmd) {
+			C.gnr_command_free(cmd)
+		}
+		cmd = next
+	}
+	return list != nil
+}
+
+// lingerTime is how long Go keeps looking for the host's next command after
+// the last request in flight ended. An app that makes one request after
+// another sends the next some 50-300 µs later (its own thread's wake-up and
+// work); found by polling, it starts without the thread wake-up its
+// doorbell would cost. Measured at concurrency 1: p50 0.143 ms without,
+// 0.140 with 100 µs, 0.111 with 300 µs, 0.103 with 500 µs. The price is at
+// most this much CPU of one core after a burst of requests ends.
+const lingerTime = 500 * time.Microsecond
+
+// lingering admits one lingering goroutine at a time.
+var lingering atomic.Bool
+
+// lingerForCommands polls for the host's next command for lingerTime, when
+// no request is in flight (under load the engine is awake anyway, and
+// polling would take CPU from the work).
+func lingerForCommands() {
+	if requests.count() > 0 || !lingering.CompareAndSwap(false, true) {
+		return
+	}
+	defer lingering.Store(false)
+	for deadline := time.Now().Add(lingerTime); ; {
+		// Whoever holds the lock handles commands, and takes again without
+		// polling before it sleeps (this may be that goroutine, ending a
+		// request inside a command): nothing to do here then.
+		if !commandMu.TryLock() {
+			return
+		}
+		polling := time.Now().Before(deadline)
+		took := takeAndHandleLocked(polling)
+		commandMu.Unlock()
+		if took || !polling {
+			// The last take did not poll: the host rings again from now on.
+			if polling {
+				commandMu.Lock()
+				takeAndHandleLocked(false)
+				commandMu.Unlock()
+			}
+			return
+		}
+		runtime.Gosched()
 	}
 }
 

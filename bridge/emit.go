@@ -206,11 +206,13 @@ func (s *sink) End() {
 	if !s.complete {
 		s.emit(C.GNR_EV_END, 0, 0, 0, "", nil)
 	}
+	lingerForCommands()
 }
 
 func (s *sink) Fail(err *gocore.NetError) {
 	requests.remove(s.id)
 	s.emit(C.GNR_EV_FAIL, 0, 0, 0, joinFields([]string{err.Name, err.Detail, err.Header}, nil), nil)
+	lingerForCommands()
 }
 
 // VerifyCertificate asks the session's verify procedure in JS.

@@ -27,11 +27,12 @@ import (
 //export GnrInit
 func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn, doorbell C.int) {
 	postFn.Store(&post)
+	takeFn = take
 	var bell *os.File
 	if doorbell >= 0 {
 		bell = os.NewFile(uintptr(doorbell), "go-net-request doorbell")
 	}
-	go serveCommands(take, bell)
+	go serveCommands(bell)
 }
 
 // spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0cacheMode\0referrerPolicy\0priority\0name\0value\0..."

@@ -20,6 +20,7 @@
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static gnr_command *q_head, *q_tail;
 static int q_rung;          /* the doorbell was rung for the commands queued; cleared by take */
+static int q_polled;        /* Go polls: it takes again without a ring (see gnr_take_fn) */
 static int q_doorbell = -1; /* the eventfd; created once, never closed */
 
 /* Once, before Go starts: the doorbell Go waits on (-1 when none could be made). */
@@ -69,7 +70,7 @@ void shim_command_push(gnr_command *cmd) {
  * Go takes them. */
 void shim_command_flush(void) {
   pthread_mutex_lock(&q_lock);
-  int ring = q_head != NULL && !q_rung;
+  int ring = q_head != NULL && !q_rung && !q_polled;
   if (ring) q_rung = 1;
   pthread_mutex_unlock(&q_lock);
   if (ring) {
@@ -80,13 +81,14 @@ void shim_command_flush(void) {
   }
 }
 
-/* The Go command goroutine (through gnr_take_fn). Never blocks: returns every
- * queued command, oldest first, or NULL; Go waits on the doorbell between. */
-gnr_command *shim_command_take(void) {
+/* Go (through gnr_take_fn). Never blocks: returns every queued command,
+ * oldest first, or NULL. */
+gnr_command *shim_command_take(int poll) {
   pthread_mutex_lock(&q_lock);
   gnr_command *list = q_head;
   q_head = q_tail = NULL;
   q_rung = 0;
+  q_polled = poll;
   pthread_mutex_unlock(&q_lock);
   return list;
 }

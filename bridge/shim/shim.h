@@ -33,8 +33,8 @@ gnr_command *shim_command_new(uint64_t env, uint64_t request, int32_t kind, cons
 void shim_command_push(gnr_command *cmd);
 /* Any thread: wake Go for the commands pushed so far. */
 void shim_command_flush(void);
-/* The Go command goroutine: take every queued command, without waiting. */
-gnr_command *shim_command_take(void);
+/* Go: take every queued command, without waiting (see gnr_take_fn). */
+gnr_command *shim_command_take(int poll);
 /* Once at init: create the doorbell eventfd Go waits on (-1 on failure). */
 int shim_command_doorbell(void);
 
