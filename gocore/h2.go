@@ -93,9 +93,38 @@ func (c *Client) upgradeH2(conn *conn) (cc *http2.ClientConn, pooled bool, err e
 	return cc, c.h2.put(conn.key, cc, conn.nc), nil
 }
 
-// h2Hop headers that HTTP/2 forbids or carries elsewhere.
-var h2Skip = map[string]bool{"host": true, "connection": true, "keep-alive": true, "transfer-encoding": true,
-	"upgrade": true, "proxy-connection": true, "content-length": true}
+// commonLowerNames are the lower-case forms of the response header names
+// most servers send, so a response costs no allocation per name.
+var commonLowerNames = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range []string{"Accept-Ranges", "Access-Control-Allow-Origin", "Age", "Alt-Svc",
+		"Cache-Control", "Content-Encoding", "Content-Language", "Content-Length", "Content-Security-Policy",
+		"Content-Type", "Date", "Etag", "Expires", "Last-Modified", "Location", "Server", "Set-Cookie",
+		"Strict-Transport-Security", "Vary", "Via", "X-Content-Type-Options", "X-Frame-Options"} {
+		m[name] = strings.ToLower(name)
+	}
+	return m
+}()
+
+// lowerName lower-cases a canonical header name.
+func lowerName(name string) string {
+	if lower, ok := commonLowerNames[name]; ok {
+		return lower
+	}
+	return strings.ToLower(name)
+}
+
+// h2Skipped reports the headers HTTP/2 forbids or carries elsewhere (Host
+// becomes :authority).
+func h2Skipped(name string) bool {
+	for _, skip := range [...]string{"connection", "keep-alive", "transfer-encoding", "upgrade",
+		"proxy-connection", "content-length"} {
+		if strings.EqualFold(name, skip) {
+			return true
+		}
+	}
+	return false
+}
 
 // sendH2 sends the hop's request as one stream of cc and reads the final
 // head; the returned conn reads that stream's body.
@@ -103,32 +132,23 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 	x.stopSender()
 	target := *h.url
 	target.User, target.Fragment, target.RawFragment = nil, "", ""
-	var body io.Reader
-	length := int64(0)
+	headers := x.requestHeaders(h)
+	// Built by hand: http.NewRequest would print and parse the URL again.
+	req := (&http.Request{Method: h.method, URL: &target, Host: target.Host,
+		Header: make(http.Header, len(headers)+1)}).WithContext(x.ctx)
 	switch {
 	case h.hasBody:
-		body, length = bytes.NewReader(h.body), int64(len(h.body))
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(h.body)), int64(len(h.body))
 	case h.streaming:
-		body, length = &uploadReader{x: x}, -1
+		req.Body, req.ContentLength = io.NopCloser(&uploadReader{x: x}), -1
 	}
-	req, err := http.NewRequestWithContext(x.ctx, h.method, target.String(), body)
-	if err != nil {
-		return nil, nil, Failure(ErrInvalidURL, err)
-	}
-	req.ContentLength = length
-	if body == nil {
-		req.Body = nil
-	}
-	for _, hd := range x.requestHeaders(h) {
-		lower := strings.ToLower(hd.Name)
-		if lower == "host" {
+	for _, hd := range headers {
+		switch {
+		case strings.EqualFold(hd.Name, "host"):
 			req.Host = hd.Value
-			continue
+		case !h2Skipped(hd.Name):
+			req.Header.Add(hd.Name, hd.Value)
 		}
-		if h2Skip[lower] {
-			continue
-		}
-		req.Header.Add(hd.Name, hd.Value)
 	}
 	if x.req.Priority != "" && req.Header.Get("Priority") == "" && ValidHeaderValue(x.req.Priority) {
 		req.Header.Set("Priority", x.req.Priority) // RFC 9218, as Chromium sends it on HTTP/2
@@ -139,8 +159,8 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 		return nil, nil, h2Failure(err)
 	}
 	headAt := time.Now()
-	if h.hasBody && length > 0 {
-		x.sink.UploadProgress(length, length)
+	if n := int64(len(h.body)); h.hasBody && n > 0 {
+		x.sink.UploadProgress(n, n)
 	}
 	_, statusText, _ := strings.Cut(resp.Status, " ") // "200 OK": x/net writes the code, a space, the text
 	head := &ResponseHead{StatusCode: resp.StatusCode, Major: 2, Minor: 0, StatusText: statusText}
@@ -151,7 +171,7 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 	sort.Strings(names) // HTTP/2 gives no order we could keep
 	for _, name := range names {
 		for _, v := range resp.Header[name] {
-			head.Headers = append(head.Headers, Header{Name: strings.ToLower(name), Value: v})
+			head.Headers = append(head.Headers, Header{Name: lowerName(name), Value: v})
 		}
 	}
 	stream := &h2Stream{body: resp.Body}
