@@ -188,7 +188,7 @@ func startRequest(env, id uint64, spec string, body []byte) {
 	if e == nil {
 		return // the environment went away
 	}
-	s := &sink{env: env, id: id}
+	s := &sink{env: env, id: id, alone: requests.count() == 1}
 	req, sessionID, err := parseSpec(spec, body)
 	if err != nil {
 		s.Fail(gocore.Failure(gocore.ErrInvalidArgument, err))
