@@ -90,7 +90,7 @@ type Exchange struct {
 
 	startedAt time.Time   // for Timing
 	sender    *bodySender // the current hop's body sender; nil when none
-	wholeBody []byte      // a whole small body deliverWhole kept for the cache
+	wholeBody []byte      // a whole small body deliverWhole copied out of the read buffer (kept for the cache)
 	watchdog  *time.Timer
 }
 
@@ -1132,24 +1132,26 @@ func (x *Exchange) readArrived(c *conn, body io.Reader, buf []byte, m int) (int,
 }
 
 // deliverWhole delivers a response whose small, uncoded body arrived with
-// its head as one Response event (no Data), straight from the read buffer:
-// the common API response then costs the host one event instead of three.
-func (x *Exchange) deliverWhole(c *conn, head *ResponseHead, f framing, keep bool) bool {
+// its head as one Response event (no Data): the common API response then
+// costs the host one event instead of three. The connection goes back to
+// the pool before the event: an app that answers with its next request at
+// once must find it there, not open another (at concurrency 64 a third of
+// the connections were extra).
+func (x *Exchange) deliverWhole(c *conn, head *ResponseHead, f framing) bool {
 	if !f.none {
 		if f.chunked || f.length < 0 || f.length > int64(c.br.Buffered()) ||
 			headerIndex(head.Headers, "Content-Encoding") >= 0 || !x.credit.take(f.length) {
 			return false
 		}
-		head.Body, _ = c.br.Peek(int(f.length)) // buffered: cannot block
+		buffered, _ := c.br.Peek(int(f.length))            // cannot block
+		x.wholeBody = append(x.wholeBody[:0], buffered...) // the read buffer goes with the connection
+		head.Body = x.wholeBody
+		c.br.Discard(int(f.length))
 	}
+	x.release(c, f)
 	head.Complete = true
 	x.sink.Response(head)
-	if keep {
-		x.wholeBody = append(x.wholeBody[:0], head.Body...) // for the cache: the read buffer is reused
-	}
 	head.Body = nil
-	c.br.Discard(int(f.length))
-	x.release(c, f)
 	return true
 }
 
@@ -1198,7 +1200,7 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing, h *hop) error
 		cache = nil
 	}
 	headSent := x.awaitH2Body(c, head, f)
-	if !headSent && x.deliverWhole(c, head, f, cache != nil) {
+	if !headSent && x.deliverWhole(c, head, f) {
 		if cache != nil {
 			cache.Store(h.method, h.url, h.header, head, x.wholeBody, h.sentAt, time.Now())
 		}
