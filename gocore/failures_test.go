@@ -201,16 +201,9 @@ func TestExchangeTLSFailures(t *testing.T) {
 }
 
 func TestExchangeTLSWithTrustedCertificate(t *testing.T) {
-	cert, parsed := selfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, pool := newH2Server(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "%s %s", r.Header.Get("Sec-Fetch-Mode"), r.TLS.NegotiatedProtocol)
-	}))
-	srv.Config.ErrorLog = quietLog
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	pool := x509.NewCertPool()
-	pool.AddCert(parsed)
+	})
 	c := newClient(t, Options{RootCAs: pool})
 	evs, rec := get(t, c, srv.URL)
 	head := requireEnd(t, evs)

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// newH2Server starts a loopback HTTPS server offering h2 and returns a
-// client that trusts it.
-func newH2Server(t *testing.T, h http.HandlerFunc) (*httptest.Server, *Client) {
+// newH2Server starts a loopback HTTPS server offering h2 (and http/1.1) and
+// returns a pool that trusts it.
+func newH2Server(t *testing.T, h http.HandlerFunc) (*httptest.Server, *x509.CertPool) {
 	t.Helper()
 	cert, parsed := selfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	srv := httptest.NewUnstartedServer(h)
@@ -26,15 +26,16 @@ func newH2Server(t *testing.T, h http.HandlerFunc) (*httptest.Server, *Client) {
 	t.Cleanup(srv.Close)
 	pool := x509.NewCertPool()
 	pool.AddCert(parsed)
-	return srv, newClient(t, Options{RootCAs: pool})
+	return srv, pool
 }
 
 func TestH2SmallBodiesComeWithTheirHead(t *testing.T) {
-	srv, c := newH2Server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv, pool := newH2Server(t, func(w http.ResponseWriter, r *http.Request) {
 		body := strings.Repeat("x", len(r.URL.Path)*1000)
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.Write([]byte(body))
 	})
+	c := newClient(t, Options{RootCAs: pool})
 	for _, tt := range []struct {
 		path  string
 		whole bool
@@ -55,7 +56,7 @@ func TestH2SmallBodiesComeWithTheirHead(t *testing.T) {
 
 func TestH2SlowBodyDoesNotHoldItsHead(t *testing.T) {
 	release := make(chan struct{})
-	srv, c := newH2Server(t, func(w http.ResponseWriter, r *http.Request) {
+	srv, pool := newH2Server(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "5")
 		w.WriteHeader(200)
 		w.(http.Flusher).Flush()
@@ -65,6 +66,7 @@ func TestH2SlowBodyDoesNotHoldItsHead(t *testing.T) {
 		}
 		w.Write([]byte("hello"))
 	})
+	c := newClient(t, Options{RootCAs: pool})
 	rec := newRecorder()
 	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
 	head := rec.waitKind(t, evResponse).head // before the body exists
