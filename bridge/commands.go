@@ -84,26 +84,23 @@ func lingerForCommands() {
 		return
 	}
 	defer lingering.Store(false)
-	for deadline := time.Now().Add(lingerTime); ; {
-		// Whoever holds the lock handles commands, and takes again without
-		// polling before it sleeps (this may be that goroutine, ending a
-		// request inside a command): nothing to do here then.
+	// Whoever holds commandMu handles commands and takes once more without
+	// polling before it sleeps (it may be this very goroutine, ending a
+	// request inside a command): a failed TryLock leaves it to them.
+	for deadline := time.Now().Add(lingerTime); time.Now().Before(deadline); runtime.Gosched() {
 		if !commandMu.TryLock() {
 			return
 		}
-		polling := time.Now().Before(deadline)
-		took := takeAndHandleLocked(polling)
+		took := takeAndHandleLocked(true)
 		commandMu.Unlock()
-		if took || !polling {
-			// The last take did not poll: the host rings again from now on.
-			if polling {
-				commandMu.Lock()
-				takeAndHandleLocked(false)
-				commandMu.Unlock()
-			}
-			return
+		if took {
+			break
 		}
-		runtime.Gosched()
+	}
+	// A take that does not poll: the host rings again from now on.
+	if commandMu.TryLock() {
+		takeAndHandleLocked(false)
+		commandMu.Unlock()
 	}
 }
 

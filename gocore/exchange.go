@@ -115,9 +115,9 @@ const maxRedirects = 20
 const inlineBodyLimit = 64 << 10
 
 // BodyChunk is the most body read per Data event (and per ChunkSink
-// NewChunk). 64 KiB, not more: larger
-// JS Buffers are mmap'd and faulted in afresh each time (256 KiB chunks
-// halved download throughput), and the bridge recycles blocks of this size.
+// NewChunk). 64 KiB, not more: larger JS Buffers are mmap'd and faulted in
+// afresh each time (256 KiB chunks halved download throughput), and the
+// bridge recycles blocks of this size.
 const BodyChunk = 64 << 10
 
 // bodyBuffers recycles the body pump's read buffers (Data's bytes are only

@@ -52,7 +52,7 @@ function parseURL (href) {
 function initiatorOrigin (origin) {
   if (origin == null || origin === '') return undefined
   try {
-    const parsed = new URL(String(origin))
+    const parsed = parseURL(String(origin))
     return parsed.origin === 'null' ? undefined : parsed.origin
   } catch {
     return undefined

@@ -3,10 +3,9 @@
  * Go's scheduler.
  *
  * The doorbell is an eventfd (a pipe where there is none) that Go's network
- * poller watches. Writing it
- * costs a plain syscall while Go is busy (no thread sleeps on it: whichever
- * Go thread polls next sees it); only an idle Go runtime pays a thread
- * wake-up. A condition variable would wake a dedicated thread on every
+ * poller watches. Writing it costs a plain syscall while Go is busy (no
+ * thread sleeps on it: whichever Go thread polls next sees it); only an idle
+ * Go runtime pays a thread wake-up. A condition variable would wake a dedicated thread on every
  * flush, tens of microseconds of CPU on the JS thread of a small VM. */
 #include <errno.h>
 #include <pthread.h>
