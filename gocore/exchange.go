@@ -712,24 +712,10 @@ func fetchSite(initiator string, target *url.URL) string {
 	if originOf(o) == originOf(target) {
 		return "same-origin"
 	}
-	if o.Scheme == target.Scheme && registrableDomain(o.Hostname()) == registrableDomain(target.Hostname()) {
+	if sameSite(o, target) {
 		return "same-site"
 	}
 	return "cross-site"
-}
-
-// registrableDomain approximates eTLD+1 with the last two labels; the
-// sessions work brings the public-suffix list.
-func registrableDomain(host string) string {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if net.ParseIP(host) != nil {
-		return host
-	}
-	labels := strings.Split(host, ".")
-	if len(labels) <= 2 {
-		return host
-	}
-	return strings.Join(labels[len(labels)-2:], ".")
 }
 
 // roundTrip sends the hop's request and reads the final response head. A

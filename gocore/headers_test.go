@@ -180,6 +180,11 @@ func TestFetchSite(t *testing.T) {
 		{"https://other.test", "https://a.example.test/", "cross-site"},
 		{"http://127.0.0.1:1", "http://127.0.0.1:2/", "same-site"},
 		{"http://127.0.0.2", "http://127.0.0.1/", "cross-site"},
+		{"https://a.co.uk", "https://b.co.uk/", "cross-site"}, // the public-suffix list, not the last two labels
+		{"https://x.a.co.uk", "https://y.a.co.uk/", "same-site"},
+		{"https://a.github.io", "https://b.github.io/", "cross-site"},
+		{"https://10.0.0.1", "https://20.0.0.1/", "cross-site"},
+		{"http://a.localhost:1", "http://b.localhost:2/", "cross-site"},
 		{"null", "https://a.example.test/", "cross-site"},
 	}
 	for _, tt := range tests {
