@@ -194,6 +194,28 @@ func TestFetchSite(t *testing.T) {
 	}
 }
 
+func TestFetchSiteWalksTheRedirectChain(t *testing.T) {
+	x := &Exchange{client: NewClient(Options{}), req: &Request{Initiator: "https://a.example.test"}}
+	h := &hop{method: "GET"}
+	for _, step := range []struct{ url, want string }{
+		{"https://a.example.test/", "same-origin"},
+		{"https://b.example.test/", "same-site"},
+		{"http://evil.test/", ""}, // not potentially trustworthy: no header, but the URL counts
+		{"https://a.example.test/back", "cross-site"},
+	} {
+		h.url = mustURL(t, step.url)
+		assert.Equal(t, step.want, headerValue(x.requestHeaders(h), "Sec-Fetch-Site"), step.url)
+	}
+}
+
+func TestLeastSameFetchSite(t *testing.T) {
+	assert.Equal(t, "none", leastSameFetchSite("", "none"))
+	assert.Equal(t, "none", leastSameFetchSite("none", "none"))
+	assert.Equal(t, "same-site", leastSameFetchSite("same-origin", "same-site"))
+	assert.Equal(t, "same-site", leastSameFetchSite("same-site", "same-origin"))
+	assert.Equal(t, "cross-site", leastSameFetchSite("cross-site", "same-origin"))
+}
+
 func TestIsLoopbackHost(t *testing.T) {
 	for _, h := range []string{"localhost", "LOCALHOST", "localhost.", "a.localhost", "127.0.0.1", "127.9.9.9", "::1", "[::1]"} {
 		assert.True(t, isLoopbackHost(h), h)

@@ -86,3 +86,18 @@ func crossSiteForCookies(first *url.URL, initiator string, target *url.URL) bool
 	}
 	return initiator != "" && !sameSiteOrigin(initiator, target)
 }
+
+// fetchSiteOrder ranks Sec-Fetch-Site values from the most to the least
+// same, as Chromium's enum does.
+var fetchSiteOrder = map[string]int{"none": 1, "same-origin": 2, "same-site": 3, "cross-site": 4}
+
+// leastSameFetchSite is the Sec-Fetch-Site of a redirect chain whose value
+// so far is soFar ("" for none yet) and whose next URL gives next: Chromium
+// takes the least same value over every URL of the chain, so a request that
+// went through another site stays cross-site when it comes back.
+func leastSameFetchSite(soFar, next string) string {
+	if fetchSiteOrder[next] > fetchSiteOrder[soFar] {
+		return next
+	}
+	return soFar
+}

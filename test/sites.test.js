@@ -87,6 +87,30 @@ test('Sec-Fetch-Site: two hosts under one public suffix are cross-site; ports do
   }
 })
 
+test('Sec-Fetch-Site walks the redirect chain: a request that went through another site stays cross-site', TIMEOUT, async (t) => {
+  const seen = []
+  const tls = await startHttpsServer((req, res) => {
+    seen.push(`${req.headers.host}${req.url} ${req.headers['sec-fetch-site']}`)
+    const next = { '/hop1': 'https://a.co.uk/hop2', '/hop2': 'https://api.example.com/end' }[req.url]
+    res.writeHead(next ? 302 : 200, next ? { location: next } : {})
+    res.end()
+  })
+  t.after(() => tls.close())
+  const proxy = await startSiteProxy((req, res) => res.end('plain'), tls.port)
+  t.after(() => proxy.close())
+  const session = freshSession()
+  await session.setProxy({ proxyRules: proxy.rules })
+  session.setCertificateVerifyProc((request, callback) => callback(0))
+
+  const response = await fetchText(net, { url: 'https://api.example.com/hop1', origin: 'https://api.example.com', session })
+  assert.equal(response.statusCode, 200)
+  assert.deepEqual(seen, [
+    'api.example.com/hop1 same-origin',
+    'a.co.uk/hop2 cross-site',
+    'api.example.com/end cross-site'
+  ])
+})
+
 test('Sec-Fetch-Site on loopback names: each *.localhost name is a site, an IP is its own site', TIMEOUT, async (t) => {
   const srv = await startHttpServer((req, res) => res.end(String(req.headers['sec-fetch-site'])))
   t.after(() => srv.close())
