@@ -168,3 +168,23 @@ test('SameSite cookies stay home across a redirect between two sites under one p
     'www.example.com first'
   ])
 })
+
+test('the origin option is the initiator of the SameSite cookie context: a cross-site one gets only SameSite=None cookies', TIMEOUT, async (t) => {
+  let n = 0
+  const srv = await startHttpServer((req, res) => {
+    res.writeHead(200, { 'set-cookie': [`set${++n}=1`, `setNone${n}=1; SameSite=None; Secure`] })
+    res.end(String(req.headers.cookie))
+  })
+  t.after(() => srv.close())
+  const session = freshSession()
+  await session.cookies.set({ url: srv.url, name: 'none', value: '1', sameSite: 'no_restriction' })
+  await session.cookies.set({ url: srv.url, name: 'lax', value: '2' })
+  await session.cookies.set({ url: srv.url, name: 'strict', value: '3', sameSite: 'strict' })
+
+  const cross = await fetchText(net, { url: srv.url, session, credentials: 'include', origin: 'http://localhost:1' })
+  assert.equal(cross.body, 'none=1')
+  const sameSite = await fetchText(net, { url: srv.url, session, credentials: 'include', origin: 'http://127.0.0.1:1' })
+  assert.equal(sameSite.body, 'none=1; lax=2; strict=3; setNone1=1', 'another port of the same host is the same site')
+  assert.deepEqual((await session.cookies.get({})).map((c) => c.name).sort(),
+    ['lax', 'none', 'set2', 'setNone1', 'setNone2', 'strict'], 'the cross-site response stored only its SameSite=None cookie')
+})
