@@ -56,10 +56,10 @@ type CookieFilter struct {
 // CookieDetails is Electron's cookies.set details.
 //
 // The zero values stand for Electron's absent fields: SameSite "" is
-// Electron's default "lax"; ExpirationDate 0 makes a session cookie; Secure
-// false with SameSite "no_restriction" is taken as Electron's default
-// (secure when sameSite is no_restriction), since false and absent look
-// alike here.
+// Electron's default "lax"; ExpirationDate 0 makes a session cookie. Secure
+// is taken as given: Electron's default for an absent secure (true when
+// sameSite is "no_restriction") is applied by the caller, which alone can
+// tell absent from false.
 type CookieDetails struct {
 	URL, Name, Value, Domain, Path string
 	Secure, HTTPOnly               bool
@@ -116,8 +116,11 @@ var cookieExpiredTime = time.Unix(0, 0)
 //	                        clean ─mark dirty─> dirty ─flush (timer ~1 s, Flush, Close)─> clean
 //
 // Every change is reported to onChange, in order, outside the jar's lock.
-// SameSite is not enforced: requests of the net module are first-party
-// (no site-for-cookies), so Chromium sends Lax and Strict cookies to them.
+// SameSite is enforced by the *For methods, whose caller tells whether the
+// request is cross-site (see crossSiteForCookies); the API methods act in
+// Chromium's inclusive (same-site) context. Secure cookies are set and sent
+// over https and, as Chromium allows, over http to loopback hosts (which
+// are potentially trustworthy).
 // A CookieJar is safe for concurrent use.
 type CookieJar struct {
 	path       string             // the store's file; "" keeps the jar in memory
@@ -201,11 +204,17 @@ func NewCookieJar(path string, onChange func(CookieChange)) (*CookieJar, error) 
 	return j, nil
 }
 
-// CookieHeader returns the Cookie header value for a request to u ("" for
-// none): the unexpired cookies whose domain and path match u, Secure ones
-// only over https, longest path first then oldest first. Their LastAccess
-// is updated; expired cookies met on the way are removed.
-func (j *CookieJar) CookieHeader(u *url.URL) string {
+// CookieHeader is CookieHeaderFor in a same-site context.
+func (j *CookieJar) CookieHeader(u *url.URL) string { return j.CookieHeaderFor(u, false) }
+
+// CookieHeaderFor returns the Cookie header value for a request to u (""
+// for none): the unexpired cookies whose domain and path match u, Secure
+// ones only when u may have them (https, or a loopback host), only
+// SameSite=None ones when the request is crossSite, longest path first then
+// oldest first. Their LastAccess is updated; expired cookies met on the way
+// are removed. A cookie that could not make a valid header line (a control
+// character or ';', from wherever it came) is never sent.
+func (j *CookieJar) CookieHeaderFor(u *url.URL, crossSite bool) string {
 	host, ok := cookieHost(u)
 	if !ok || !cookieableScheme(u) {
 		return ""
@@ -214,10 +223,13 @@ func (j *CookieJar) CookieHeader(u *url.URL) string {
 	j.mu.Lock()
 	key := cookieDomainKey(host)
 	j.deleteWhereLocked(key, func(c *jarCookie) bool { return c.expiredAt(now) }, CookieCauseExpired)
-	list := j.matchLocked(key, host, cookieRequestPath(u), isSecureScheme(u))
+	list := j.matchLocked(key, host, cookieRequestPath(u), cookieSecureAccess(u), crossSite)
 	var b strings.Builder
-	for i, c := range list {
-		if i > 0 {
+	for _, c := range list {
+		if !cookieSendable(&c.Cookie) {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
 		if c.Name != "" {
@@ -235,9 +247,15 @@ func (j *CookieJar) CookieHeader(u *url.URL) string {
 	return b.String()
 }
 
-// SetFromResponse stores the Set-Cookie lines of a response from u. Lines
-// that are malformed or not allowed for u are ignored, as Chromium does.
+// SetFromResponse is SetFromResponseFor in a same-site context.
 func (j *CookieJar) SetFromResponse(u *url.URL, setCookies []string) {
+	j.SetFromResponseFor(u, setCookies, false)
+}
+
+// SetFromResponseFor stores the Set-Cookie lines of a response from u to a
+// request that is crossSite or not. Lines that are malformed or not allowed
+// for u in that context are ignored, as Chromium does.
+func (j *CookieJar) SetFromResponseFor(u *url.URL, setCookies []string, crossSite bool) {
 	if len(setCookies) == 0 {
 		return
 	}
@@ -248,11 +266,11 @@ func (j *CookieJar) SetFromResponse(u *url.URL, setCookies []string) {
 		if excl != 0 {
 			continue
 		}
-		c, excl := canonicalCookie(u, attrs, now, false)
+		c, excl := canonicalCookie(u, attrs, now, false, crossSite)
 		if excl != 0 {
 			continue
 		}
-		j.setLocked(c, isSecureScheme(u), true, now)
+		j.setLocked(c, cookieSecureAccess(u), true, now)
 	}
 	j.mu.Unlock()
 	j.deliver()
@@ -271,7 +289,7 @@ func (j *CookieJar) Get(f CookieFilter) []Cookie {
 			if host, ok := cookieHost(u); ok && cookieableScheme(u) {
 				key := cookieDomainKey(host)
 				j.deleteWhereLocked(key, func(c *jarCookie) bool { return c.expiredAt(now) }, CookieCauseExpired)
-				list = j.matchLocked(key, host, cookieRequestPath(u), isSecureScheme(u))
+				list = j.matchLocked(key, host, cookieRequestPath(u), cookieSecureAccess(u), false)
 			}
 		}
 	} else {
@@ -326,7 +344,7 @@ func (j *CookieJar) Set(d CookieDetails) error {
 		domain:    d.Domain,
 		path:      d.Path,
 		hasDomain: d.Domain != "",
-		secure:    d.Secure || sameSite == SameSiteNoRestriction,
+		secure:    d.Secure,
 		httpOnly:  d.HTTPOnly,
 		sameSite:  sameSite,
 	}
@@ -334,12 +352,12 @@ func (j *CookieJar) Set(d CookieDetails) error {
 		attrs.hasExpires = true
 		attrs.expires = cookieTimeFromSeconds(d.ExpirationDate, now)
 	}
-	c, excl := canonicalCookie(u, attrs, now, true)
+	c, excl := canonicalCookie(u, attrs, now, true, false)
 	if excl != 0 {
 		return newCookieSetError(excl)
 	}
 	j.mu.Lock()
-	excl = j.setLocked(c, isSecureScheme(u), d.HTTPOnly, now)
+	excl = j.setLocked(c, cookieSecureAccess(u), d.HTTPOnly, now)
 	j.mu.Unlock()
 	j.deliver()
 	if excl != 0 {
@@ -360,7 +378,7 @@ func (j *CookieJar) Remove(rawURL, name string) error {
 	if !ok || !cookieableScheme(u) {
 		return nil
 	}
-	path, secure := cookieRequestPath(u), isSecureScheme(u)
+	path, secure := cookieRequestPath(u), cookieSecureAccess(u)
 	j.mu.Lock()
 	j.deleteWhereLocked(cookieDomainKey(host), func(c *jarCookie) bool {
 		return c.Name == name && cookieIncluded(&c.Cookie, host, path, secure)
@@ -387,8 +405,8 @@ func (j *CookieJar) Len() int {
 }
 
 // setLocked stores c (already canonical) the way Chromium's
-// SetCanonicalCookie does: a non-secure origin may not shadow a Secure
-// cookie, only an HTTP setter may replace an HttpOnly one, an equivalent
+// SetCanonicalCookie does: an origin that may not access Secure cookies
+// (secureOrigin false) may not shadow a Secure cookie, only an HTTP setter may replace an HttpOnly one, an equivalent
 // cookie (same name, domain, path) is replaced ("overwrite", or
 // "expired-overwrite" when c is already expired, and then c is not stored),
 // and the limits are enforced afterwards.
@@ -488,10 +506,15 @@ func (j *CookieJar) evictLocked(candidates []*jarCookie, n int) {
 }
 
 // matchLocked returns the cookies of key that would be sent to host and
-// path, in header order.
-func (j *CookieJar) matchLocked(key, host, path string, secure bool) []*jarCookie {
+// path, in header order: Secure ones only with secure access, and only
+// SameSite=None ones in a crossSite context (Strict, Lax and unspecified,
+// which Chromium treats as Lax, stay home).
+func (j *CookieJar) matchLocked(key, host, path string, secure, crossSite bool) []*jarCookie {
 	var list []*jarCookie
 	for _, c := range j.byKey[key] {
+		if crossSite && c.SameSite != SameSiteNoRestriction {
+			continue
+		}
 		if cookieIncluded(&c.Cookie, host, path, secure) {
 			list = append(list, c)
 		}
@@ -620,8 +643,9 @@ func sortCookies(list []*jarCookie) {
 	})
 }
 
-// cookieIncluded says whether c would be sent to host and path over a
-// secure (https) or non-secure channel. HttpOnly does not matter to HTTP.
+// cookieIncluded says whether c would be sent to host and path by a URL
+// that may (secure) or may not access Secure cookies. HttpOnly does not
+// matter to HTTP.
 func cookieIncluded(c *Cookie, host, path string, secure bool) bool {
 	if c.Secure && !secure {
 		return false
@@ -703,6 +727,23 @@ func cookieableScheme(u *url.URL) bool {
 }
 
 func isSecureScheme(u *url.URL) bool { return strings.EqualFold(u.Scheme, "https") }
+
+// cookieSecureAccess is Chromium's cookie access scheme: a URL may set and
+// receive Secure cookies when it is cryptographic (https) or trustworthy,
+// which http to a loopback host (127.0.0.0/8, ::1, localhost, *.localhost)
+// is (cookie_util::ProvisionalAccessScheme). Cookie prefixes still need
+// https (isSecureScheme).
+func cookieSecureAccess(u *url.URL) bool {
+	return isSecureScheme(u) || cookieableScheme(u) && isLoopbackHost(u.Hostname())
+}
+
+// cookieSendable reports whether c can go on a Cookie line as it is: no
+// control character, and no ';' that would split it. The jar never stores
+// such a cookie; this guards the header whatever filled the jar.
+func cookieSendable(c *Cookie) bool {
+	return !cookieHasCTL(c.Name) && !cookieHasCTL(c.Value) &&
+		!strings.ContainsAny(c.Name, ";=") && !strings.Contains(c.Value, ";")
+}
 
 // cookieHost is u's host as cookies see it: lower case, IPv6 in brackets
 // (as Chromium's GURL host). Internationalized names are expected in their
@@ -897,7 +938,7 @@ func cookieTrim(s string) string { return strings.Trim(s, " \t") }
 // response) or CreateSanitizedCookie (from the API) and then
 // IsSetPermittedInContext do, and builds the cookie to store. The first
 // stage's reasons are returned alone, as Chromium stops there.
-func canonicalCookie(u *url.URL, a cookieAttrs, now time.Time, api bool) (*jarCookie, cookieExclusion) {
+func canonicalCookie(u *url.URL, a cookieAttrs, now time.Time, api, crossSite bool) (*jarCookie, cookieExclusion) {
 	var excl cookieExclusion
 	host, ok := cookieHost(u)
 	if !ok {
@@ -952,8 +993,19 @@ func canonicalCookie(u *url.URL, a cookieAttrs, now time.Time, api bool) (*jarCo
 	if !cookieableScheme(u) {
 		excl |= cookieExclNonCookieableScheme
 	}
-	if a.secure && !secureOrigin {
+	if a.secure && !cookieSecureAccess(u) {
 		excl |= cookieExclSecureOnly
+	}
+	if crossSite {
+		// A response to a cross-site request may set only SameSite=None.
+		switch a.sameSite {
+		case SameSiteStrict:
+			excl |= cookieExclSameSiteStrict
+		case SameSiteLax:
+			excl |= cookieExclSameSiteLax
+		case SameSiteUnspecified:
+			excl |= cookieExclSameSiteUnspecifiedLax
+		}
 	}
 	if a.sameSite == SameSiteNoRestriction && !a.secure {
 		excl |= cookieExclSameSiteNoneInsecure
@@ -1174,19 +1226,22 @@ func cookieMonth(s string) int {
 type cookieExclusion uint32
 
 const (
-	cookieExclSecureOnly           cookieExclusion = 1 << 2
-	cookieExclSameSiteNoneInsecure cookieExclusion = 1 << 8
-	cookieExclFailureToStore       cookieExclusion = 1 << 10
-	cookieExclNonCookieableScheme  cookieExclusion = 1 << 11
-	cookieExclOverwriteSecure      cookieExclusion = 1 << 12
-	cookieExclOverwriteHTTPOnly    cookieExclusion = 1 << 13
-	cookieExclInvalidDomain        cookieExclusion = 1 << 14
-	cookieExclInvalidPrefix        cookieExclusion = 1 << 15
-	cookieExclNameValueTooBig      cookieExclusion = 1 << 17
-	cookieExclAttributeTooBig      cookieExclusion = 1 << 18
-	cookieExclDomainNonASCII       cookieExclusion = 1 << 19
-	cookieExclDisallowedCharacter  cookieExclusion = 1 << 24
-	cookieExclNoCookieContent      cookieExclusion = 1 << 26
+	cookieExclSecureOnly             cookieExclusion = 1 << 2
+	cookieExclSameSiteStrict         cookieExclusion = 1 << 5
+	cookieExclSameSiteLax            cookieExclusion = 1 << 6
+	cookieExclSameSiteUnspecifiedLax cookieExclusion = 1 << 7
+	cookieExclSameSiteNoneInsecure   cookieExclusion = 1 << 8
+	cookieExclFailureToStore         cookieExclusion = 1 << 10
+	cookieExclNonCookieableScheme    cookieExclusion = 1 << 11
+	cookieExclOverwriteSecure        cookieExclusion = 1 << 12
+	cookieExclOverwriteHTTPOnly      cookieExclusion = 1 << 13
+	cookieExclInvalidDomain          cookieExclusion = 1 << 14
+	cookieExclInvalidPrefix          cookieExclusion = 1 << 15
+	cookieExclNameValueTooBig        cookieExclusion = 1 << 17
+	cookieExclAttributeTooBig        cookieExclusion = 1 << 18
+	cookieExclDomainNonASCII         cookieExclusion = 1 << 19
+	cookieExclDisallowedCharacter    cookieExclusion = 1 << 24
+	cookieExclNoCookieContent        cookieExclusion = 1 << 26
 )
 
 // cookieExclusionReasons names each reason and gives Electron's text for
@@ -1196,6 +1251,9 @@ var cookieExclusionReasons = []struct {
 	name, text string
 }{
 	{cookieExclSecureOnly, "EXCLUDE_SECURE_ONLY", "The cookie was Secure, but the URL was not allowed to access Secure cookies."},
+	{cookieExclSameSiteStrict, "EXCLUDE_SAMESITE_STRICT", "The cookie had SameSite=Strict, and the attempted access did not have an appropriate SameSiteCookieContext"},
+	{cookieExclSameSiteLax, "EXCLUDE_SAMESITE_LAX", "The cookie had SameSite=Lax, and the attempted access did not have an appropriate SameSiteCookieContext"},
+	{cookieExclSameSiteUnspecifiedLax, "EXCLUDE_SAMESITE_UNSPECIFIED_TREATED_AS_LAX", "The cookie did not specify a SameSite attribute, and therefore was treated as if it were SameSite=Lax, and the attempted access did not have an appropriate SameSiteCookieContext."},
 	{cookieExclSameSiteNoneInsecure, "EXCLUDE_SAMESITE_NONE_INSECURE", "The cookie specified SameSite=None, but it was not Secure."},
 	{cookieExclFailureToStore, "EXCLUDE_FAILURE_TO_STORE", "The cookie was malformed and could not be stored"},
 	{cookieExclNonCookieableScheme, "EXCLUDE_NONCOOKIEABLE_SCHEME", "Attempted to set a cookie from a scheme that does not support cookies."},

@@ -293,6 +293,9 @@ func (s storedCookie) jarCookie() (*jarCookie, error) {
 		return nil, errors.New("no domain")
 	case s.Path == "" || s.Path[0] != '/':
 		return nil, errors.New("path does not start with /")
+	case !cookieSendable(&Cookie{Name: s.Name, Value: s.Value}) || cookieHasCTL(s.Domain) || cookieHasCTL(s.Path):
+		// Such a cookie could never have been stored: it would break the Cookie line.
+		return nil, errors.New("control character or ';' in the cookie")
 	case s.Expires == 0:
 		return nil, errors.New("no expiry")
 	case s.SameSite != SameSiteUnspecified && s.SameSite != SameSiteNoRestriction &&

@@ -3,6 +3,7 @@ package gocore
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -271,4 +272,28 @@ func TestCookieJarCloseLeavesNoTimerOrGoroutine(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	assert.LessOrEqual(t, runtime.NumGoroutine(), before)
+}
+
+func TestCookieStoreWithAControlCharacterIsCorrupt(t *testing.T) {
+	expires := time.Now().Add(time.Hour).UnixNano()
+	for _, c := range []storedCookie{
+		{Name: "a", Value: "1\r\nX-Injected: 1"},
+		{Name: "a\x00", Value: "1"},
+		{Name: "a", Value: "1;b=2"},
+		{Name: "a", Value: "1", Path: "/\n"},
+	} {
+		t.Run(fmt.Sprintf("%q=%q", c.Name, c.Value), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "Cookies")
+			c.Domain, c.SameSite, c.Expires = "example.com", SameSiteLax, expires
+			if c.Path == "" {
+				c.Path = "/"
+			}
+			require.NoError(t, writeCookieStore(path, []storedCookie{c}))
+			j, err := NewCookieJar(path, nil)
+			t.Cleanup(func() { _ = j.Close() })
+			assert.ErrorIs(t, err, ErrCookieStoreCorrupt)
+			assert.Contains(t, err.Error(), "control character")
+			assert.Zero(t, j.Len())
+		})
+	}
 }

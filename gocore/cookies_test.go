@@ -614,8 +614,23 @@ func TestCookieSet(t *testing.T) {
 			wantErr: "Failed to set cookie - The cookie was malformed and could not be storedEXCLUDE_FAILURE_TO_STORE, DO_NOT_WARN, NO_EXEMPTION"},
 		{name: "secure from http", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Secure: true},
 			wantErr: "Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "no_restriction implies secure, so it fails from http", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", SameSite: "no_restriction"},
+		{name: "secure no_restriction from http", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Secure: true, SameSite: "no_restriction"},
 			wantErr: "Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "no_restriction without secure", details: CookieDetails{URL: "https://example.com", Name: "a", Value: "b", SameSite: "no_restriction"},
+			wantErr: "Failed to set cookie - The cookie specified SameSite=None, but it was not Secure.EXCLUDE_SAMESITE_NONE_INSECURE, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "no_restriction without secure from loopback", details: CookieDetails{URL: "http://127.0.0.1:8080", Name: "a", Value: "b", SameSite: "no_restriction"},
+			wantErr: "Failed to set cookie - The cookie specified SameSite=None, but it was not Secure.EXCLUDE_SAMESITE_NONE_INSECURE, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "secure from http to a name that merely ends in localhost", details: CookieDetails{URL: "http://notlocalhost", Name: "a", Value: "b", Secure: true},
+			wantErr: "Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "__Secure- from http loopback (prefixes need https)", details: CookieDetails{URL: "http://localhost", Name: "__Secure-a", Value: "b", Secure: true},
+			wantErr: "Failed to set cookie - The cookie was set with an invalid __Host- or __Secure- prefix.EXCLUDE_INVALID_PREFIX, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "CR LF in the value", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b\r\nX-Injected: 1"},
+			wantErr: "Failed to set cookie - The cookie contains ASCII control charactersEXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "NUL in the name", details: CookieDetails{URL: "http://example.com", Name: "a\x00", Value: "b"},
+			wantErr: "Failed to set cookie - The cookie contains ASCII control charactersEXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
+		{name: "LF in the domain", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Domain: "example.com\nX: 1"}, wantErr: invalidDomain},
+		{name: "CR in the path", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Path: "/\r\nX: 1"},
+			wantErr: "Failed to set cookie - The cookie was malformed and could not be storedEXCLUDE_FAILURE_TO_STORE, DO_NOT_WARN, NO_EXEMPTION"},
 		{name: "__Host- with a domain", details: CookieDetails{URL: "https://example.com", Name: "__Host-a", Value: "b", Secure: true, Domain: "example.com"},
 			wantErr: "Failed to set cookie - The cookie was set with an invalid __Host- or __Secure- prefix.EXCLUDE_INVALID_PREFIX, DO_NOT_WARN, NO_EXEMPTION"},
 		{name: "several reasons are listed in Chromium's order", details: CookieDetails{URL: "http://example.com", Name: "__Secure-a", Value: "b\x01", Domain: "other.com"},
@@ -651,11 +666,19 @@ func TestCookieSet(t *testing.T) {
 			check: func(t *testing.T, c Cookie) { assert.Equal(t, "", c.Name) }},
 		{name: "sameSite unspecified is kept", details: CookieDetails{URL: "http://example.com", Name: "a", SameSite: "unspecified"},
 			check: func(t *testing.T, c Cookie) { assert.Equal(t, SameSiteUnspecified, c.SameSite) }},
-		{name: "no_restriction is secure by default", details: CookieDetails{URL: "https://example.com", Name: "a", SameSite: "no_restriction"},
+		{name: "secure no_restriction from https", details: CookieDetails{URL: "https://example.com", Name: "a", Secure: true, SameSite: "no_restriction"},
 			check: func(t *testing.T, c Cookie) {
 				assert.True(t, c.Secure)
 				assert.Equal(t, SameSiteNoRestriction, c.SameSite)
 			}},
+		{name: "secure no_restriction from http loopback (potentially trustworthy)", details: CookieDetails{URL: "http://127.0.0.1:8080/", Name: "a", Secure: true, SameSite: "no_restriction"},
+			check: func(t *testing.T, c Cookie) {
+				assert.Equal(t, Cookie{Name: "a", Domain: "127.0.0.1", Path: "/", HostOnly: true, Secure: true, Session: true, SameSite: SameSiteNoRestriction}, cookieWithoutTimes(c))
+			}},
+		{name: "secure from http *.localhost", details: CookieDetails{URL: "http://app.localhost/", Name: "a", Value: "b", Secure: true},
+			check: func(t *testing.T, c Cookie) { assert.True(t, c.Secure) }},
+		{name: "secure from http [::1]", details: CookieDetails{URL: "http://[::1]:8080/", Name: "a", Value: "b", Secure: true},
+			check: func(t *testing.T, c Cookie) { assert.Equal(t, "[::1]", c.Domain) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -784,4 +807,68 @@ func TestCookieChangesArriveInOrderUnderConcurrency(t *testing.T) {
 		assert.Equal(t, 200, n, name)
 	}
 	assert.Equal(t, 8, j.Len())
+}
+
+func TestCookieSecureOnLoopbackOverHTTP(t *testing.T) {
+	j, _, _ := newTestCookieJar(t)
+	for _, host := range []string{"127.0.0.1:8080", "localhost:8080", "app.localhost", "[::1]:8080"} {
+		require.NoError(t, j.Set(CookieDetails{URL: "http://" + host + "/", Name: "s", Value: "1", Secure: true, SameSite: SameSiteNoRestriction}), host)
+		j.SetFromResponse(cookieURL(t, "http://"+host+"/"), []string{"r=2; Secure; SameSite=None"})
+		assert.Equal(t, "s=1; r=2", j.CookieHeader(cookieURL(t, "http://"+host+"/")), "a loopback host is potentially trustworthy: %s", host)
+		assert.Len(t, j.Get(CookieFilter{URL: "http://" + host + "/"}), 2, host)
+	}
+	assert.Equal(t, 8, j.Len())
+
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"r=2; Secure; SameSite=None"})
+	assert.Equal(t, 8, j.Len(), "other http origins still may not set Secure cookies")
+
+	require.NoError(t, j.Set(CookieDetails{URL: "https://example.com/", Name: "s", Value: "1", Secure: true}))
+	assert.Empty(t, j.CookieHeader(cookieURL(t, "http://example.com/")), "nor receive them")
+	err := j.Set(CookieDetails{URL: "http://example.com/", Name: "s", Value: "2"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "EXCLUDE_OVERWRITE_SECURE")
+	require.NoError(t, j.Set(CookieDetails{URL: "http://127.0.0.1:8080/", Name: "s", Value: "3"}),
+		"a loopback origin may overwrite its Secure cookie")
+}
+
+func TestCookieCrossSiteContextSendsAndStoresOnlySameSiteNone(t *testing.T) {
+	j, _, _ := newTestCookieJar(t)
+	u := cookieURL(t, "https://b.example.com/")
+	j.SetFromResponseFor(u, []string{
+		"strict=1; SameSite=Strict", "lax=2; SameSite=Lax", "unspecified=3", "none=4; SameSite=None; Secure",
+		"insecure=5; SameSite=None",
+	}, true)
+	assert.Equal(t, []string{"none"}, cookieNames(j.Get(CookieFilter{})), "a cross-site response sets only SameSite=None (and Secure)")
+
+	j.SetFromResponseFor(u, []string{"strict=1; SameSite=Strict", "lax=2; SameSite=Lax", "unspecified=3"}, false)
+	assert.Equal(t, "none=4; strict=1; lax=2; unspecified=3", j.CookieHeaderFor(u, false))
+	assert.Equal(t, "none=4", j.CookieHeaderFor(u, true))
+	assert.Equal(t, "none=4; strict=1; lax=2; unspecified=3", j.CookieHeader(u), "the API's context is same-site")
+}
+
+func TestCookieHeaderNeverCarriesABrokenCookie(t *testing.T) {
+	j, _, _ := newTestCookieJar(t)
+	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com/", Name: "a", Value: "1"}))
+	// Whatever put it there, a cookie that would break the line is left out.
+	for _, bad := range []Cookie{
+		{Name: "b", Value: "x\r\nX-Injected: 1"},
+		{Name: "c\n", Value: "1"},
+		{Name: "d", Value: "1;e=2"},
+		{Name: "f", Value: "\x00"},
+	} {
+		bad.Domain, bad.Path, bad.HostOnly, bad.Session, bad.SameSite = "example.com", "/", true, true, SameSiteLax
+		j.mu.Lock()
+		j.byKey["example.com"] = append(j.byKey["example.com"], &jarCookie{Cookie: bad})
+		j.count++
+		j.mu.Unlock()
+	}
+	assert.Equal(t, "a=1", j.CookieHeader(cookieURL(t, "http://example.com/")))
+}
+
+func cookieNames(cookies []Cookie) []string {
+	names := make([]string, 0, len(cookies))
+	for _, c := range cookies {
+		names = append(names, c.Name)
+	}
+	return names
 }

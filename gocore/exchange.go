@@ -238,6 +238,7 @@ type hop struct {
 	proxyAuthFromCache bool            // the last request carried the session\'s cached proxy credentials
 	revalidating       *CachedResponse // the stored answer a conditional request revalidates
 	sentAt             time.Time       // when this hop's request went out (cache ages)
+	fetchSite          string          // Sec-Fetch-Site over the URL chain so far; "" before the first
 }
 
 func (x *Exchange) run() {
@@ -680,14 +681,16 @@ func (x *Exchange) requestHeaders(h *hop) []Header {
 	if headerIndex(h.header, "Accept-Encoding") < 0 {
 		hs = append(hs, Header{"Accept-Encoding", DefaultAcceptEncoding})
 	}
+	initiator := x.req.Initiator
+	if initiator == "" {
+		initiator = headerValue(h.header, "Origin")
+	}
+	// Every URL of the redirect chain counts, sent Fetch Metadata or not.
+	h.fetchSite = leastSameFetchSite(h.fetchSite, fetchSite(initiator, h.url))
 	if h.url.Scheme == "https" || isLoopbackHost(h.url.Hostname()) {
 		// Chromium sends Fetch Metadata to potentially trustworthy origins only.
 		if headerIndex(h.header, "Sec-Fetch-Site") < 0 {
-			initiator := x.req.Initiator
-			if initiator == "" {
-				initiator = headerValue(h.header, "Origin")
-			}
-			hs = append(hs, Header{"Sec-Fetch-Site", fetchSite(initiator, h.url)})
+			hs = append(hs, Header{"Sec-Fetch-Site", h.fetchSite})
 		}
 		if headerIndex(h.header, "Sec-Fetch-Mode") < 0 {
 			hs = append(hs, Header{"Sec-Fetch-Mode", "no-cors"})
@@ -712,24 +715,10 @@ func fetchSite(initiator string, target *url.URL) string {
 	if originOf(o) == originOf(target) {
 		return "same-origin"
 	}
-	if o.Scheme == target.Scheme && registrableDomain(o.Hostname()) == registrableDomain(target.Hostname()) {
+	if sameSite(o, target) {
 		return "same-site"
 	}
 	return "cross-site"
-}
-
-// registrableDomain approximates eTLD+1 with the last two labels; the
-// sessions work brings the public-suffix list.
-func registrableDomain(host string) string {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	if net.ParseIP(host) != nil {
-		return host
-	}
-	labels := strings.Split(host, ".")
-	if len(labels) <= 2 {
-		return host
-	}
-	return strings.Join(labels[len(labels)-2:], ".")
 }
 
 // roundTrip sends the hop's request and reads the final response head. A

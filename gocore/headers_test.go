@@ -180,6 +180,11 @@ func TestFetchSite(t *testing.T) {
 		{"https://other.test", "https://a.example.test/", "cross-site"},
 		{"http://127.0.0.1:1", "http://127.0.0.1:2/", "same-site"},
 		{"http://127.0.0.2", "http://127.0.0.1/", "cross-site"},
+		{"https://a.co.uk", "https://b.co.uk/", "cross-site"}, // the public-suffix list, not the last two labels
+		{"https://x.a.co.uk", "https://y.a.co.uk/", "same-site"},
+		{"https://a.github.io", "https://b.github.io/", "cross-site"},
+		{"https://10.0.0.1", "https://20.0.0.1/", "cross-site"},
+		{"http://a.localhost:1", "http://b.localhost:2/", "cross-site"},
 		{"null", "https://a.example.test/", "cross-site"},
 	}
 	for _, tt := range tests {
@@ -187,6 +192,28 @@ func TestFetchSite(t *testing.T) {
 			assert.Equal(t, tt.want, fetchSite(tt.initiator, mustURL(t, tt.target)))
 		})
 	}
+}
+
+func TestFetchSiteWalksTheRedirectChain(t *testing.T) {
+	x := &Exchange{client: NewClient(Options{}), req: &Request{Initiator: "https://a.example.test"}}
+	h := &hop{method: "GET"}
+	for _, step := range []struct{ url, want string }{
+		{"https://a.example.test/", "same-origin"},
+		{"https://b.example.test/", "same-site"},
+		{"http://evil.test/", ""}, // not potentially trustworthy: no header, but the URL counts
+		{"https://a.example.test/back", "cross-site"},
+	} {
+		h.url = mustURL(t, step.url)
+		assert.Equal(t, step.want, headerValue(x.requestHeaders(h), "Sec-Fetch-Site"), step.url)
+	}
+}
+
+func TestLeastSameFetchSite(t *testing.T) {
+	assert.Equal(t, "none", leastSameFetchSite("", "none"))
+	assert.Equal(t, "none", leastSameFetchSite("none", "none"))
+	assert.Equal(t, "same-site", leastSameFetchSite("same-origin", "same-site"))
+	assert.Equal(t, "same-site", leastSameFetchSite("same-site", "same-origin"))
+	assert.Equal(t, "cross-site", leastSameFetchSite("cross-site", "same-origin"))
 }
 
 func TestIsLoopbackHost(t *testing.T) {

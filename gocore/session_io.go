@@ -109,8 +109,14 @@ func (x *Exchange) storeCookies(h *hop, head *ResponseHead) {
 		}
 	}
 	if len(values) > 0 {
-		jar.SetFromResponse(h.url, values)
+		jar.SetFromResponseFor(h.url, values, x.crossSiteForCookies(h))
 	}
+}
+
+// crossSiteForCookies is the hop's SameSite cookie context: cross-site
+// unless its URL is one site with the request's first URL and initiator.
+func (x *Exchange) crossSiteForCookies(h *hop) bool {
+	return crossSiteForCookies(x.req.URL, x.req.Initiator, h.url)
 }
 
 // cookieHeader is the Cookie header the hop carries from the jar, or "".
@@ -119,7 +125,7 @@ func (x *Exchange) cookieHeader(h *hop) string {
 	if jar == nil || !x.req.Cookies || headerIndex(h.header, "Cookie") >= 0 {
 		return ""
 	}
-	return jar.CookieHeader(h.url)
+	return jar.CookieHeaderFor(h.url, x.crossSiteForCookies(h))
 }
 
 // cacheTee keeps a copy of the raw body for the cache, giving up past

@@ -41,7 +41,11 @@ class Cookies extends EventEmitter {
     if (typeof details.url !== 'string') {
       return Promise.reject(new TypeError('details.url must be a string'))
     }
-    return native.call('cookies.set', { session: this.#sessionId, details: pick(details, DETAIL_FIELDS) })
+    const fields = pick(details, DETAIL_FIELDS)
+    // Electron's default when secure is not a boolean: Secure for a
+    // SameSite=None cookie. Only this side can tell absent from false.
+    if (typeof fields.secure !== 'boolean') fields.secure = fields.sameSite === 'no_restriction'
+    return native.call('cookies.set', { session: this.#sessionId, details: fields })
       .then(() => undefined)
   }
 

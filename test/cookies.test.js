@@ -15,7 +15,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const net = require('..')
-const { startHttpServer, startAuthServer, respondRoutes } = require('./helpers/servers')
+const { startHttpServer, startAuthServer, startRawServer, respondRoutes } = require('./helpers/servers')
 const { quiet } = require('./helpers/lifecycle')
 const { makeTempDir, fetchText, recordCookieChanges, runChild } = require('./helpers/sessions')
 
@@ -316,6 +316,114 @@ test('cookies.set honours the public-suffix list for Domain', { timeout: 20000 }
   assert.deepEqual(names(await cookies.get({ url: 'http://other.example.com/' })), ['ok'])
   assert.deepEqual(names(await cookies.get({ url: 'http://c.b.co.uk/' })), ['ok'])
   assert.deepEqual(await cookies.get({ url: 'http://other.co.uk/' }), [])
+})
+
+// ---------------------------------------------------------------------------
+// Secure and SameSite on loopback (Electron's net-session spec), and what
+// cookies.set refuses
+
+test('SameSite=None cookies set on http://127.0.0.1 and http://localhost are each sent across a redirect from one to the other', { timeout: 20000 }, async (t) => {
+  // Electron's spec: "should be able to use the sessions cookie store safely across redirects".
+  const target = await startHttpServer((req, res) => {
+    res.writeHead(200, { 'x-cookie': String(req.headers.cookie) })
+    res.end('ok')
+  })
+  t.after(() => target.close())
+  const start = await startHttpServer((req, res) => {
+    res.writeHead(302, { 'x-cookie': String(req.headers.cookie), location: target.url.replace('127.0.0.1', 'localhost') })
+    res.end()
+  })
+  t.after(() => start.close())
+  const session = net.session.fromPartition('samesite-none-loopback')
+  const localhostUrl = start.url.replace('127.0.0.1', 'localhost')
+  await Promise.all([
+    session.cookies.set({ url: start.url, name: 'wild_cookie', sameSite: 'no_restriction', value: 'v-127' }),
+    session.cookies.set({ url: localhostUrl, name: 'wild_cookie', sameSite: 'no_restriction', value: 'v-local' }),
+    // Lax (the default) stays home when the redirect leaves the site.
+    session.cookies.set({ url: localhostUrl, name: 'lax_cookie', value: 'v-lax' })
+  ])
+  const stored = await session.cookies.get({ name: 'wild_cookie' })
+  assert.deepEqual(stored.map((c) => [c.domain, c.secure, c.sameSite]).sort(),
+    [['127.0.0.1', true, 'no_restriction'], ['localhost', true, 'no_restriction']],
+    "Electron's default makes them Secure, which a loopback origin may have over http")
+
+  const response = await fetchText(net, { url: start.url, session, useSessionCookies: true })
+  assert.equal(start.requests[0].headers.cookie, 'wild_cookie=v-127')
+  assert.equal(response.headers['x-cookie'], 'wild_cookie=v-local')
+
+  // The same Lax cookie goes to localhost when the request starts there.
+  await fetchText(net, { url: target.url.replace('127.0.0.1', 'localhost'), session, credentials: 'include' })
+  assert.equal(target.requests[1].headers.cookie, 'wild_cookie=v-local; lax_cookie=v-lax')
+})
+
+test('cookies.set reports the exclusion reasons Chromium gives, with Electron\'s messages', { timeout: 20000 }, async () => {
+  const { cookies } = net.session.fromPartition('set-exclusions')
+  const cases = [
+    [{ url: 'http://127.0.0.1/', name: 'a', value: '1', sameSite: 'no_restriction', secure: false },
+      'Failed to set cookie - The cookie specified SameSite=None, but it was not Secure.EXCLUDE_SAMESITE_NONE_INSECURE, DO_NOT_WARN, NO_EXEMPTION'],
+    [{ url: 'http://www.example.com/', name: 'a', value: '1', sameSite: 'no_restriction' },
+      'Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION'],
+    [{ url: 'http://www.example.com/', name: 'a', value: '1', secure: true },
+      'Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION'],
+    [{ url: 'http://localhost/', name: '__Secure-a', value: '1', secure: true },
+      'Failed to set cookie - The cookie was set with an invalid __Host- or __Secure- prefix.EXCLUDE_INVALID_PREFIX, DO_NOT_WARN, NO_EXEMPTION']
+  ]
+  for (const [details, message] of cases) {
+    await assert.rejects(cookies.set(details), { name: 'Error', message }, JSON.stringify(details))
+  }
+  await cookies.set({ url: 'http://localhost/', name: 'b', value: '2', secure: true })
+  await cookies.set({ url: 'https://www.example.com/', name: 'c', value: '3', sameSite: 'no_restriction' })
+  assert.deepEqual((await cookies.get({})).map((c) => [c.name, c.secure]).sort(), [['b', true], ['c', true]])
+})
+
+test('cookies.set refuses CR, LF, NUL and ; where they would break the Cookie line, and none reaches the wire', { timeout: 20000 }, async (t) => {
+  const srv = await startRawServer(async (socket, connection) => {
+    await connection.waitFor('\r\n\r\n')
+    socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok')
+  })
+  t.after(() => srv.close())
+  const { cookies } = net.session.fromPartition('set-control-characters')
+  const disallowed = 'Failed to set cookie - The cookie contains ASCII control charactersEXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION'
+  const cases = [
+    [{ value: 'x\r\nX-Injected: 1' }, disallowed],
+    [{ value: 'x\nX-Injected: 1' }, disallowed],
+    [{ value: 'x\rX-Injected: 1' }, disallowed],
+    [{ value: 'x\u0000y' }, disallowed],
+    [{ value: 'x; X-Injected=1' }, disallowed],
+    [{ name: 'n\r\nX-Injected: 1' }, disallowed],
+    [{ name: 'n\u0000' }, disallowed],
+    [{ domain: '127.0.0.1\r\nX-Injected: 1' }, 'Failed to set cookie - The cookie was set with an invalid Domain attribute.EXCLUDE_INVALID_DOMAIN, DO_NOT_WARN, NO_EXEMPTION'],
+    [{ path: '/\r\nX-Injected: 1' }, 'Failed to set cookie - The cookie was malformed and could not be storedEXCLUDE_FAILURE_TO_STORE, DO_NOT_WARN, NO_EXEMPTION']
+  ]
+  for (const [fields, message] of cases) {
+    const details = { url: srv.url, name: 'n', value: 'v', ...fields }
+    await assert.rejects(cookies.set(details), { name: 'Error', message }, JSON.stringify(details))
+  }
+  await cookies.set({ url: srv.url, name: 'good', value: 'tab\there' })
+  assert.deepEqual(names(await cookies.get({})), ['good'])
+
+  await fetchText(net, { url: srv.url, session: net.session.fromPartition('set-control-characters'), useSessionCookies: true })
+  const head = srv.connections[0].data.toString('latin1')
+  assert.doesNotMatch(head, /X-Injected/i)
+  assert.match(head, /\r\nCookie: good=tab\there\r\n/)
+})
+
+test('Set-Cookie lines holding control characters are dropped', { timeout: 20000 }, async (t) => {
+  const srv = await startRawServer(async (socket, connection) => {
+    await connection.waitFor('\r\n\r\n')
+    socket.end(Buffer.from('HTTP/1.1 200 OK\r\n' +
+      'Set-Cookie: ctl=a\u0001b\r\n' +
+      'Set-Cookie: del=a\u007fb\r\n' +
+      'Set-Cookie: name\u0001=1\r\n' +
+      'Set-Cookie: attr=1; Path=/\u0001\r\n' +
+      'Set-Cookie: good=1\r\n' +
+      'Content-Length: 2\r\nConnection: close\r\n\r\nok', 'latin1'))
+  })
+  t.after(() => srv.close())
+  const session = net.session.fromPartition('set-cookie-control-characters')
+  const response = await fetchText(net, { url: srv.url, session, useSessionCookies: true })
+  assert.equal(response.statusCode, 200)
+  assert.deepEqual(names(await session.cookies.get({})), ['good'])
 })
 
 test("'changed' reports inserted, overwrite, expired-overwrite and explicit with removed flags", { timeout: 20000 }, async () => {
