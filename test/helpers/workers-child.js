@@ -1,9 +1,10 @@
 'use strict'
 // One workers run, in a child process: `node workers-child.js <spec JSON>`
 // (see workers.js for the spec). A loopback server on this main thread
-// answers /ok/<name> and holds /hold/<name> open. Workers
-// (workers-worker.js) start and end in the spec's order; whether this main
-// thread loads the library, and when, is the spec's too. After them a last
+// answers /ok/<name>, holds /hold/<name> open and streams /stream/<name>
+// without end. Workers (workers-worker.js) start and end in the spec's
+// order; whether this main thread loads the library, and when, is the
+// spec's too. After them a last
 // worker checks that the library still answers and that the engine let go
 // of every ended worker's requests; the main thread, if it loaded the
 // library, makes one more request. Prints 'result <json>' with
@@ -39,13 +40,25 @@ function deferred () {
 }
 
 const firstResponse = deferred() // the first worker got its response: it loaded the addon
-const holds = new Map() // worker name -> resolves when its /hold arrived
+// Worker name -> resolves when both its /hold and /stream requests arrived.
+const holds = new Map()
+const arrivals = new Map()
+function arrived (name) {
+  arrivals.set(name, (arrivals.get(name) ?? 0) + 1)
+  if (arrivals.get(name) === 2) holds.get(name)?.resolve()
+}
+const STREAM_CHUNK = Buffer.alloc(16 * 1024, 'x')
 const server = http.createServer((req, res) => {
   const [, kind, name] = req.url.split('/')
   if (kind === 'ok') return res.end('ok ' + name)
-  if (kind === 'hold') {
-    holds.get(name)?.resolve()
-    return // never answered: the worker ends with it in flight
+  if (kind === 'hold') return arrived(name) // never answered: the worker ends with it in flight
+  if (kind === 'stream') {
+    // A body that never ends: the engine posts events to the worker's
+    // environment until (and while) it goes away.
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    const timer = setInterval(() => res.write(STREAM_CHUNK), 2)
+    res.on('close', () => clearInterval(timer))
+    return arrived(name)
   }
   res.statusCode = 404
   res.end()
@@ -56,8 +69,8 @@ const EXIT_CODE = { natural: 0, terminate: 1, abrupt: 1, exit: 7 }
 
 /**
  * Starts worker `name`. `responded` resolves at its response, `ready` once
- * it may be ended (natural: at exit; abrupt: its /hold sent; terminate and
- * exit: its /hold arrived at the server), `exited` at its exit. Each also
+ * it may be ended (natural: at exit; abrupt: its /hold and /stream sent;
+ * terminate and exit: both arrived at the server), `exited` at its exit. Each also
  * resolves at the exit, so a worker that fails never stalls the run.
  */
 function startWorker (name, end, { drain = false } = {}) {
@@ -198,12 +211,19 @@ async function main () {
     ? ['natural', 'terminate', 'abrupt', 'exit'][Math.floor(rand() * 4)]
     : spec.end)
   let net = null
+  let workersEnded = false
+  // Once loaded, the main thread makes one request after another for as
+  // long as the workers come and go (each must get its own answer).
+  let mainLoop = null
   const loadInMain = async (when) => {
     net = require(spec.lib)
     await mainGet(net, 'main-' + when)
+    mainLoop = (async () => {
+      for (let i = 0; i < 1000 && !workersEnded; i++) await mainGet(net, `main-${when}-${i}`)
+    })()
   }
   if (spec.main === 'before') await loadInMain('before')
-  const workersDone = runWorkers(names, ends)
+  const workersDone = runWorkers(names, ends).finally(() => { workersEnded = true })
   // 'late': the addon was first loaded by a worker; the main thread loads
   // it while that worker lives (and goes on using it after it is gone).
   const lateLoad = spec.main === 'late'
@@ -211,6 +231,7 @@ async function main () {
     : null
   await workersDone
   await lateLoad
+  await mainLoop
   // After every worker went away: a new environment still gets answers,
   // and the engine let go of the ended workers' requests.
   const last = startWorker('last', 'natural', { drain: spec.end !== 'natural' })

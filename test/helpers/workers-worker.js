@@ -4,8 +4,9 @@
 //
 // It GETs /ok/<name> and posts { type: 'response', status, body }. Then,
 // by its end mode: 'natural' lets the thread exit by itself; the others
-// start GET /hold/<name> (never answered) and post { type: 'sent' } so
-// that the main thread ends the worker mid-request: 'terminate' and
+// start GET /hold/<name> (never answered) and GET /stream/<name> (a body
+// that never ends) and post { type: 'sent' } so that the main thread ends
+// the worker mid-request: 'terminate' and
 // 'abrupt' by worker.terminate(), 'exit' by asking it to process.exit(7).
 // With no response within hangMs it posts { type: 'hang', stats } and
 // exits with code 3, so a lost answer shows with the engine's counters.
@@ -48,9 +49,12 @@ get('/ok/' + name).then(async ({ status, body }) => {
   if (drain) await drained()
   if (end === 'natural') return
   if (end === 'exit') parentPort.once('message', () => process.exit(7))
-  const req = net.request(origin + '/hold/' + name)
-  req.on('error', (err) => parentPort.postMessage({ type: 'error', message: err.message }))
-  req.end()
+  for (const route of ['/hold/', '/stream/']) {
+    const req = net.request(origin + route + name)
+    req.on('response', (res) => res.on('data', () => {}))
+    req.on('error', (err) => parentPort.postMessage({ type: 'error', message: err.message }))
+    req.end()
+  }
   parentPort.postMessage({ type: 'sent' })
 }, (err) => {
   clearTimeout(hang)

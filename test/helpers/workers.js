@@ -17,12 +17,14 @@ const CHILD = path.join(__dirname, 'workers-child.js')
  *   next has its own), 'together' (all in one tick, ended together in
  *   endOrder), 'staggered' (random start and end delays);
  * - end: how each worker ends: 'natural' (exits by itself after its
- *   response), 'terminate' (worker.terminate() while its /hold request is
- *   at the server), 'abrupt' (terminate() just after it sent /hold),
- *   'exit' (process.exit() in the worker with /hold at the server),
+ *   response), 'terminate' (worker.terminate() while a request the server
+ *   never answers and one whose body never ends are both at the server),
+ *   'abrupt' (terminate() just after it sent them), 'exit'
+ *   (process.exit() in the worker with both at the server),
  *   'mixed' (one of those per worker, at random);
  * - main: whether the main thread loads the library: 'none', 'before' the
- *   workers, or 'late' (once a worker has loaded it first).
+ *   workers, or 'late' (once a worker has loaded it first); once loaded,
+ *   it makes requests one after another while the workers come and go.
  */
 const PATTERNS = Object.freeze({
   start: Object.freeze(['sequential', 'overlapping', 'together', 'staggered']),
