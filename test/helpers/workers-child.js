@@ -70,8 +70,10 @@ const EXIT_CODE = { natural: 0, terminate: 1, abrupt: 1, exit: 7 }
 /**
  * Starts worker `name`. `responded` resolves at its response, `ready` once
  * it may be ended (natural: at exit; abrupt: its /hold and /stream sent;
- * terminate and exit: both arrived at the server), `exited` at its exit. Each also
- * resolves at the exit, so a worker that fails never stalls the run.
+ * terminate and exit: both arrived at the server), `exited` at its exit.
+ * Each also resolves at the exit, so a worker that fails never stalls the
+ * run. With drain, the worker must report the engine drained (see
+ * workers-worker.js).
  */
 function startWorker (name, end, { drain = false } = {}) {
   const w = {
@@ -82,6 +84,7 @@ function startWorker (name, end, { drain = false } = {}) {
     exited: deferred(),
     sent: deferred(),
     response: null,
+    drained: false,
     code: null
   }
   const hold = deferred()
@@ -103,6 +106,7 @@ function startWorker (name, end, { drain = false } = {}) {
     } else if (m.type === 'error') {
       failures.push(`${name}: request error ${m.message}`)
     } else if (m.type === 'drained') {
+      w.drained = true
       if (m.stats.liveRequests !== 0) failures.push(`${name}: the engine still holds ended workers' requests: ${JSON.stringify(m.stats)}`)
     }
   })
@@ -111,6 +115,7 @@ function startWorker (name, end, { drain = false } = {}) {
     w.code = code
     if (!w.response) failures.push(`${name}: exited (code ${code}) without its response`)
     else if (code !== EXIT_CODE[end]) failures.push(`${name}: exit code ${code}, expected ${EXIT_CODE[end]} (${end})`)
+    else if (drain && !w.drained) failures.push(`${name}: exited without reporting the engine drained`)
     summary.push({ name, end, code })
     for (const d of [w.responded, w.ready, w.sent, w.exited]) d.resolve()
   })
@@ -126,13 +131,16 @@ function endWorker (w) {
   else if (w.end === 'exit') w.worker.postMessage('exit')
 }
 
-/** GETs /ok/<name> from the main thread with the library. */
+/**
+ * GETs /ok/<name> from the main thread with the library; resolves whether
+ * the right answer came in time.
+ */
 function mainGet (net, name) {
   return new Promise((resolve) => {
     const req = net.request(`${spec.origin}/ok/${name}`)
     const timer = setTimeout(() => {
       failures.push(`${name}: no response within ${spec.hangMs} ms; engine ${JSON.stringify(net.__engineStats())}`)
-      resolve()
+      resolve(false)
     }, spec.hangMs)
     req.on('response', (res) => {
       let body = ''
@@ -140,14 +148,15 @@ function mainGet (net, name) {
       res.on('data', (d) => { body += d })
       res.on('end', () => {
         clearTimeout(timer)
-        if (res.statusCode !== 200 || body !== 'ok ' + name) failures.push(`${name}: wrong response ${res.statusCode} ${JSON.stringify(body)}`)
-        resolve()
+        const right = res.statusCode === 200 && body === 'ok ' + name
+        if (!right) failures.push(`${name}: wrong response ${res.statusCode} ${JSON.stringify(body)}`)
+        resolve(right)
       })
     })
     req.on('error', (err) => {
       clearTimeout(timer)
       failures.push(`${name}: request error ${err.message}`)
-      resolve()
+      resolve(false)
     })
     req.end()
   })
@@ -217,9 +226,11 @@ async function main () {
   let mainLoop = null
   const loadInMain = async (when) => {
     net = require(spec.lib)
-    await mainGet(net, 'main-' + when)
+    if (!await mainGet(net, 'main-' + when)) return
     mainLoop = (async () => {
-      for (let i = 0; i < 1000 && !workersEnded; i++) await mainGet(net, `main-${when}-${i}`)
+      for (let i = 0; i < 1000 && !workersEnded; i++) {
+        if (!await mainGet(net, `main-${when}-${i}`)) return
+      }
     })()
   }
   if (spec.main === 'before') await loadInMain('before')
