@@ -16,6 +16,7 @@
       "libraries": [
         "-L<(module_root_dir)/gobuild",
         "-lgonetrequest",
+        "-ldl",
         "-Wl,-rpath,'$$ORIGIN'"
       ],
       "copies": [

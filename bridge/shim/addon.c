@@ -1,4 +1,6 @@
 /* Module init, per-environment state, the event queue and teardown. */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,16 +140,21 @@ void shim_request_started(napi_env env, env_state *st) {
   if (st->inflight++ == 0) napi_ref_threadsafe_function(env, st->tsfn);
 }
 
+/* When memory was last given back; read and set by the JS threads of
+ * every environment, atomically. */
+static time_t g_last_trim;
+
 /* JS thread. Event and command blocks are allocated on Go's threads and
  * freed on this one (or the other way round), which leaves glibc's
  * per-thread pools holding freed memory, and the body-chunk pool keeps up
  * to a window's worth; give both back when the environment goes idle, at
- * most every few seconds. */
+ * most every few seconds (in one environment of all). */
 static void trim_when_idle(void) {
-  static time_t last;
   time_t now = time(NULL);
-  if (now - last < 5) return;
-  last = now;
+  time_t last = __atomic_load_n(&g_last_trim, __ATOMIC_RELAXED);
+  if (now - last < 5 ||
+      !__atomic_compare_exchange_n(&g_last_trim, &last, now, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    return;
   gnr_chunk_pool_drain();
 #ifdef __GLIBC__
   malloc_trim(0);
@@ -162,10 +169,17 @@ void shim_request_finished(napi_env env, env_state *st) {
   }
 }
 
-/* Main or worker thread, at its environment's teardown (no JS runs). */
-static void env_cleanup(void *arg) {
-  env_state *st = arg;
+/* Any thread, once per environment (a second call does nothing and
+ * returns false): takes st out of the registry, so that no event is queued
+ * for it and its tsfn is not called any more, frees the events still
+ * queued, and has Go cancel the environment's requests (events posted from
+ * now on find no environment and are freed by the post path). */
+static bool close_env(env_state *st) {
   pthread_mutex_lock(&g_lock);
+  if (st->closing) {
+    pthread_mutex_unlock(&g_lock);
+    return false;
+  }
   st->closing = 1;
   for (env_state **p = &g_envs; *p; p = &(*p)->next_env) {
     if (*p == st) {
@@ -177,21 +191,57 @@ static void env_cleanup(void *arg) {
   st->head = st->tail = NULL;
   pthread_mutex_unlock(&g_lock);
   free_events(list);
-  /* Events posted from now on find no environment and are freed by Go's
-   * post path; cancelling stops the requests that would post them. */
   GnrCloseEnv(st->id);
+  return true;
+}
+
+/* Main or worker thread, at its environment's teardown (no JS runs). */
+static void env_cleanup(void *arg) {
+  env_state *st = arg;
+  close_env(st);
   napi_release_threadsafe_function(st->tsfn, napi_tsfn_abort);
 }
 
-/* JS thread (or teardown): the last tsfn callback has run. */
+/* JS thread (or teardown): the last tsfn callback has run. Node runs the
+ * tsfn's own cleanup hook after env_cleanup (hooks run in reverse order of
+ * registration), so the environment is normally closed already. Were the
+ * tsfn finalized first, st is closed here, before it is freed, and the
+ * cleanup hook that would use it is removed (or, failing that, st is
+ * leaked rather than freed under it). */
 static void tsfn_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   env_state *st = data;
+  if (close_env(st) && napi_remove_env_cleanup_hook(env, env_cleanup, st) != napi_ok) return;
   if (st->dispatch_ref) napi_delete_reference(env, st->dispatch_ref);
   free(st);
 }
 
-static void init_go(void) { GnrInit(shim_post, shim_command_take, shim_command_doorbell()); }
+/* Whether this addon is pinned in memory (see pin_addon); set once. */
+static bool g_pinned;
+
+/* Once per process. Node dlcloses an addon when the last environment that
+ * loaded it goes away (a worker, when the main thread never loaded it), and
+ * the next worker's require maps a fresh copy. But the Go runtime outlives
+ * every environment and keeps what this copy gave it: the post and take
+ * functions, called from Go's threads, and a goroutine waiting on this
+ * copy's doorbell. Unloaded, those calls jump into unmapped code (SIGSEGV);
+ * reloaded, the fresh copy's counters start again, so its environment and
+ * request ids are ones Go already closed or holds, and Go drops the new
+ * worker's commands (its requests never answer). So the addon takes a
+ * reference to itself that is never released, and with RTLD_NODELETE
+ * where the loader has it: its code and state live as long as the process,
+ * like the Go library's. */
+static bool pin_addon(void) {
+  Dl_info self;
+  if (dladdr((void *)&pin_addon, &self) == 0 || self.dli_fname == NULL) return false;
+  return dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != NULL;
+}
+
+/* Once per process: Go starts only in an addon that cannot be unloaded. */
+static void init_go(void) {
+  g_pinned = pin_addon();
+  if (g_pinned) GnrInit(shim_post, shim_command_take, shim_command_doorbell());
+}
 
 /* JS thread. setDispatch(fn): the function every event is delivered to. */
 static napi_value set_dispatch(napi_env env, napi_callback_info info) {
@@ -213,6 +263,10 @@ static napi_value set_dispatch(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   pthread_once(&g_go_init, init_go);
+  if (!g_pinned) {
+    napi_throw_error(env, "ERR_GO_NET_REQUEST_LOAD", "go-net-request: the addon could not keep itself loaded (dlopen)");
+    return NULL;
+  }
   env_state *st = calloc(1, sizeof *st);
   if (st == NULL) {
     napi_throw_error(env, "ERR_GO_NET_REQUEST_NOMEM", "out of memory");

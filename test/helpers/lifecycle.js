@@ -124,12 +124,19 @@ function deferred () {
 /**
  * Runs `node ...argv` in a child process, killing it after `limit` ms.
  * Resolves with its exit, its output, and when each stdout line arrived.
+ * With `coreDumpsIn` (a directory), the child runs there with core dumps
+ * allowed (a shell raises `ulimit -c` and execs node), so a crash leaves
+ * its core where the kernel's core_pattern puts it (that directory when
+ * the pattern is a plain file name).
  * @returns {Promise<{ code: number | null, signal: string | null, stdout: string, stderr: string,
  *   lines: { text: string, at: number }[], exitedAt: number, killed: boolean }>}
  */
-function runNode (argv, { limit = 15000 } = {}) {
+function runNode (argv, { limit = 15000, coreDumpsIn = null } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = coreDumpsIn
+      ? spawn('/bin/sh', ['-c', 'ulimit -c unlimited 2>/dev/null; exec "$0" "$@"', process.execPath, ...argv],
+          { cwd: coreDumpsIn, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     const lines = []
