@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
@@ -22,18 +23,26 @@ import (
 
 // GnrInit registers the host's event sink and command source (with its
 // doorbell, a non-blocking eventfd, or -1 to poll), and starts the goroutine
-// that serves commands. Called once per process.
+// that serves commands. Only the first call counts: a second host (another
+// copy of the addon) would otherwise get a second command server and reuse
+// ids the first one holds.
 //
 //export GnrInit
 func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn, doorbell C.int) {
-	postFn.Store(&post)
-	takeFn = take
-	var bell *os.File
-	if doorbell >= 0 {
-		bell = os.NewFile(uintptr(doorbell), "go-net-request doorbell")
-	}
-	go serveCommands(bell)
+	defer func() { recover() }()
+	initOnce.Do(func() {
+		postFn.Store(&post)
+		takeFn = take
+		var bell *os.File
+		if doorbell >= 0 {
+			bell = os.NewFile(uintptr(doorbell), "go-net-request doorbell")
+		}
+		go serveCommands(bell)
+	})
 }
+
+// initOnce guards GnrInit.
+var initOnce sync.Once
 
 // spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0cacheMode\0referrerPolicy\0priority\0name\0value\0..."
 const (

@@ -125,19 +125,29 @@ void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
     else if (ok)
       ok = napi_create_buffer_copy(env, ev->data_len, ev->data, NULL, &args[6]) == napi_ok;
     gnr_event_free(ev);
-    if (ok && napi_call_function(env, recv, dispatch, 7, args, NULL) != napi_ok) {
+    if (ok && napi_call_function(env, recv, dispatch, 7, args, NULL) == napi_pending_exception) {
       /* An app handler threw: take Node's uncaught-exception path, never a
-       * swallowed warning (SPEC section 5). */
+       * swallowed warning (SPEC section 5). Any other failure means JS can
+       * no longer run here (a terminating worker): nothing to report. */
       napi_value exception;
-      if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
+      if (napi_get_and_clear_last_exception(env, &exception) == napi_ok &&
+          napi_fatal_exception(env, exception) != napi_ok) {
+        free_events(list); /* the environment is going away: deliver nothing more */
+        list = NULL;
+      }
     }
     napi_close_handle_scope(env, scope);
   }
 }
 
-/* JS thread. */
-void shim_request_started(napi_env env, env_state *st) {
-  if (st->inflight++ == 0) napi_ref_threadsafe_function(env, st->tsfn);
+/* JS thread. Fails (and counts nothing) when the tsfn cannot be ref'd. */
+napi_status shim_request_started(napi_env env, env_state *st) {
+  if (st->inflight == 0) {
+    napi_status status = napi_ref_threadsafe_function(env, st->tsfn);
+    if (status != napi_ok) return status;
+  }
+  st->inflight++;
+  return napi_ok;
 }
 
 /* When memory was last given back; read and set by the JS threads of
@@ -164,7 +174,9 @@ static void trim_when_idle(void) {
 /* JS thread. */
 void shim_request_finished(napi_env env, env_state *st) {
   if (st->inflight > 0 && --st->inflight == 0) {
-    napi_unref_threadsafe_function(env, st->tsfn);
+    /* It fails only while the environment tears down, when no ref holds
+     * the process open any more: nothing is left to undo. */
+    if (napi_unref_threadsafe_function(env, st->tsfn) != napi_ok) return;
     trim_when_idle();
   }
 }
@@ -199,7 +211,8 @@ static bool close_env(env_state *st) {
 static void env_cleanup(void *arg) {
   env_state *st = arg;
   close_env(st);
-  napi_release_threadsafe_function(st->tsfn, napi_tsfn_abort);
+  /* Fails only for a tsfn already released or finalized: nothing to do. */
+  (void)napi_release_threadsafe_function(st->tsfn, napi_tsfn_abort);
 }
 
 /* JS thread (or teardown): the last tsfn callback has run. Node runs the

@@ -91,7 +91,11 @@ static napi_value start_command(napi_env env, env_state *st, int32_t kind, napi_
     return NULL;
   }
   cmd->text_len = len;
-  shim_request_started(env, st);
+  if (shim_request_started(env, st) != napi_ok) {
+    gnr_command_free(cmd);
+    shim_throw_last_error(env);
+    return NULL;
+  }
   shim_command_push(cmd);
   napi_value result;
   NAPI_CALL(env, napi_create_double(env, (double)id, &result));

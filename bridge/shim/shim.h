@@ -42,7 +42,7 @@ int shim_command_doorbell(void);
 napi_status shim_define_request_functions(napi_env env, napi_value exports, env_state *st);
 
 /* JS thread: ref the tsfn as requests go 0 -> 1, unref at 1 -> 0. */
-void shim_request_started(napi_env env, env_state *st);
+napi_status shim_request_started(napi_env env, env_state *st);
 void shim_request_finished(napi_env env, env_state *st);
 
 /* JS thread via tsfn: deliver queued events to JS. */
