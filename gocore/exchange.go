@@ -973,7 +973,9 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 			headers = append(headers, Header{"Proxy-Authorization", auth})
 		}
 	}
-	writeRequestHead(c.bw, h.method, target, headers)
+	if err := writeRequestHead(c.bw, h.method, target, headers); err != nil {
+		return nil, err
+	}
 	switch {
 	case h.hasBody && len(h.body) <= inlineBodyLimit:
 		c.bw.Write(h.body)
