@@ -212,18 +212,20 @@ func toCookieJSON(c gocore.Cookie) cookieJSON {
 
 // callRequest is a GNR_CMD_CALL's JSON.
 type callRequest struct {
-	Op       string                 `json:"op"`
-	Session  uint64                 `json:"session"`
-	Options  *sessionOptions        `json:"options,omitempty"`
-	Value    string                 `json:"value,omitempty"`
-	Filter   *cookieFilterJSON      `json:"filter,omitempty"`
-	Details  *cookieDetailsJSON     `json:"details,omitempty"`
-	URL      string                 `json:"url,omitempty"`
-	Name     string                 `json:"name,omitempty"`
-	Listener uint64                 `json:"listener,omitempty"`
-	Host     string                 `json:"host,omitempty"`
-	Resolve  *gocore.ResolveOptions `json:"resolve,omitempty"`
-	Proxy    *gocore.ProxyConfig    `json:"proxy,omitempty"`
+	Op      string          `json:"op"`
+	Session uint64          `json:"session"`
+	Options *sessionOptions `json:"options,omitempty"`
+	Value   string          `json:"value,omitempty"`
+	// AcceptLanguage is setUserAgent's Accept-Language value ("" for none).
+	AcceptLanguage string                 `json:"acceptLanguage,omitempty"`
+	Filter         *cookieFilterJSON      `json:"filter,omitempty"`
+	Details        *cookieDetailsJSON     `json:"details,omitempty"`
+	URL            string                 `json:"url,omitempty"`
+	Name           string                 `json:"name,omitempty"`
+	Listener       uint64                 `json:"listener,omitempty"`
+	Host           string                 `json:"host,omitempty"`
+	Resolve        *gocore.ResolveOptions `json:"resolve,omitempty"`
+	Proxy          *gocore.ProxyConfig    `json:"proxy,omitempty"`
 }
 
 type cookieFilterJSON struct {
@@ -261,7 +263,13 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 	s := sessionFor(req.Session)
 	switch req.Op {
 	case "session.setUserAgent":
+		// JS refuses these first; checked again so that no caller can
+		// give a session a header that would split every request's head.
+		if !gocore.ValidHeaderValue(req.Value) || !gocore.ValidHeaderValue(req.AcceptLanguage) {
+			return nil, gocore.Failure(gocore.ErrInvalidArgument, errors.New("setUserAgent: CR, LF or NUL in a header value"))
+		}
 		s.client.SetUserAgent(req.Value)
+		s.client.SetAcceptLanguage(req.AcceptLanguage)
 		return nil, nil
 	case "session.closeAllConnections":
 		s.client.CloseIdleConnections()

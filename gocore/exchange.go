@@ -680,6 +680,9 @@ func (x *Exchange) requestHeaders(h *hop) []Header {
 	if headerIndex(h.header, "Accept-Encoding") < 0 {
 		hs = append(hs, Header{"Accept-Encoding", DefaultAcceptEncoding})
 	}
+	if lang := x.client.AcceptLanguage(); lang != "" && headerIndex(h.header, "Accept-Language") < 0 {
+		hs = append(hs, Header{"Accept-Language", lang})
+	}
 	if h.url.Scheme == "https" || isLoopbackHost(h.url.Hostname()) {
 		// Chromium sends Fetch Metadata to potentially trustworthy origins only.
 		if headerIndex(h.header, "Sec-Fetch-Site") < 0 {
