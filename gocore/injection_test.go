@@ -207,3 +207,59 @@ func TestH2FailsAResponseWithBareCRInAHeader(t *testing.T) {
 		})
 	}
 }
+
+func TestPACResultElementsWithLineBreaksAreSkipped(t *testing.T) {
+	tests := []struct {
+		name   string
+		result string
+		want   []ProxyServer // nil: no valid element
+	}{
+		{"CR LF after the host", "PROXY 127.0.0.1:8080\r\nX-Injected: 1", nil},
+		{"bare CR inside the host", "PROXY 127.0.0.1\rX:8080", nil},
+		{"NUL inside the host", "PROXY 127.0.0.1\x00x:8080", nil},
+		{"a bad element beside a good one", "PROXY a.test:1\r\nX-Injected: 1; PROXY b.test:2",
+			[]ProxyServer{{Scheme: ProxyHTTP, Host: "b.test", Port: "2"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list, err := parsePACResult(tt.result)
+			require.Error(t, err, "the malformed element is reported")
+			assert.Equal(t, tt.want, list)
+		})
+	}
+}
+
+func TestAcceptLanguageIsSentUnlessTheRequestSetsIt(t *testing.T) {
+	heads := make(chan *rawRequest, 4)
+	srv := newRawServer(t, func(c net.Conn, br *bufio.Reader) {
+		for i := 0; i < 4; i++ {
+			req, err := readRawRequest(br)
+			if err != nil {
+				return
+			}
+			heads <- req
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+		}
+	})
+	c := newClient(t, Options{})
+	get(t, c, srv.url)
+	assert.Empty(t, recv(t, heads, "a head").header("Accept-Language"), "none by default")
+	c.SetAcceptLanguage("en-US,fr;q=0.9")
+	get(t, c, srv.url)
+	assert.Equal(t, "en-US,fr;q=0.9", recv(t, heads, "a head").header("Accept-Language"))
+	rec := newRecorder()
+	rec.autoGrant = true
+	run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: []Header{{"accept-language", "ja"}}}, rec)
+	req := recv(t, heads, "a head")
+	assert.Equal(t, []Header{{"accept-language", "ja"}}, headersNamed(req.headers, "Accept-Language"), "the request's own, once")
+}
+
+func headersNamed(hs []Header, name string) []Header {
+	var out []Header
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, name) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
