@@ -210,7 +210,18 @@ func (x *Exchange) FollowRedirect(follow bool) {
 
 // Login answers a Login event: nil cancels the login and delivers the 401.
 // Late or repeated answers are ignored.
+//
+// Credentials holding CR, LF or NUL fail the request with
+// ERR_INVALID_ARGUMENT: they would go into a request header (Digest
+// quotes them as they are), and the host's answer may come long after
+// the login event, where nothing could catch a thrown error.
 func (x *Exchange) Login(cred *Credentials) {
+	if cred != nil && (!ValidHeaderValue(cred.Username) || !ValidHeaderValue(cred.Password)) {
+		if x.asking.CompareAndSwap(askLogin, askNone) {
+			x.Cancel(Failure(ErrInvalidArgument, errors.New("login credentials hold CR, LF or NUL")))
+		}
+		return
+	}
 	if x.asking.CompareAndSwap(askLogin, askNone) {
 		x.answer <- answer{cred: cred}
 	}

@@ -263,3 +263,28 @@ func headersNamed(hs []Header, name string) []Header {
 	}
 	return out
 }
+
+func TestLoginWithLineBreaksFailsTheRequest(t *testing.T) {
+	var answers atomic.Int32
+	srv := newRawServer(t, func(c net.Conn, br *bufio.Reader) {
+		for i := 0; i < 4; i++ {
+			req, err := readRawRequest(br)
+			if err != nil {
+				return
+			}
+			if req.header("Authorization") != "" {
+				answers.Add(1)
+			}
+			io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n")
+		}
+	})
+	for _, cred := range []Credentials{{Username: "u\r\nX-Injected: 1", Password: "p"}, {Username: "u", Password: "p\x00"}} {
+		c := newClient(t, Options{})
+		rec := newRecorder()
+		rec.autoGrant = true
+		rec.onLogin = func(x *Exchange, _ *AuthInfo) { x.Login(&cred) }
+		evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
+		requireFail(t, evs, ErrInvalidArgument)
+	}
+	assert.Zero(t, answers.Load(), "no request carried the credentials")
+}

@@ -318,14 +318,6 @@ class ClientRequest extends Writable {
     let answered = false
     const callback = (username, password) => {
       if (answered) return
-      if ((typeof username === 'string' && !isValidHeaderValue(username)) ||
-          (typeof password === 'string' && !isValidHeaderValue(password))) {
-        // They become a request header (Digest quotes them as they are),
-        // and NUL would cut them short on the way to the engine. The
-        // values are secrets: not repeated in the message.
-        throw new TypeError(`Invalid value for header '${authInfo.isProxy ? 'Proxy-Authorization' : 'Authorization'}': ` +
-          'the username or password holds CR, LF or NUL')
-      }
       answered = true
       if (this.#closing || this.#phase === 'aborted') return
       if (typeof username === 'string' && typeof password === 'string') native.login(id, username, password)
