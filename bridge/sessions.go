@@ -212,20 +212,21 @@ func toCookieJSON(c gocore.Cookie) cookieJSON {
 
 // callRequest is a GNR_CMD_CALL's JSON.
 type callRequest struct {
-	Op      string          `json:"op"`
-	Session uint64          `json:"session"`
-	Options *sessionOptions `json:"options,omitempty"`
-	Value   string          `json:"value,omitempty"`
+	Op       string                 `json:"op"`
+	Session  uint64                 `json:"session"`
+	Options  *sessionOptions        `json:"options,omitempty"`
+	Value    string                 `json:"value,omitempty"`
+	Filter   *cookieFilterJSON      `json:"filter,omitempty"`
+	Details  *cookieDetailsJSON     `json:"details,omitempty"`
+	URL      string                 `json:"url,omitempty"`
+	Name     string                 `json:"name,omitempty"`
+	Listener uint64                 `json:"listener,omitempty"`
+	Host     string                 `json:"host,omitempty"`
+	Resolve  *gocore.ResolveOptions `json:"resolve,omitempty"`
+	Proxy    *gocore.ProxyConfig    `json:"proxy,omitempty"`
+
 	// AcceptLanguage is setUserAgent's Accept-Language value ("" for none).
-	AcceptLanguage string                 `json:"acceptLanguage,omitempty"`
-	Filter         *cookieFilterJSON      `json:"filter,omitempty"`
-	Details        *cookieDetailsJSON     `json:"details,omitempty"`
-	URL            string                 `json:"url,omitempty"`
-	Name           string                 `json:"name,omitempty"`
-	Listener       uint64                 `json:"listener,omitempty"`
-	Host           string                 `json:"host,omitempty"`
-	Resolve        *gocore.ResolveOptions `json:"resolve,omitempty"`
-	Proxy          *gocore.ProxyConfig    `json:"proxy,omitempty"`
+	AcceptLanguage string `json:"acceptLanguage,omitempty"`
 }
 
 type cookieFilterJSON struct {
