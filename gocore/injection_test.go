@@ -24,6 +24,46 @@ import (
 // line reaches the wire; and no response head line holding a bare CR
 // reaches the app.
 
+func TestWriteRequestHeadRefusesWhatCouldSplitTheHead(t *testing.T) {
+	host := Header{"Host", "example.test"}
+	tests := []struct {
+		name       string
+		method     string
+		target     string
+		headers    []Header
+		wantHeader string // the header the failure names, if any
+	}{
+		{name: "CR LF in a value", method: "GET", target: "/", headers: []Header{host, {"User-Agent", "x\r\nX-Injected: 1"}}, wantHeader: "User-Agent"},
+		{name: "bare CR in a value", method: "GET", target: "/", headers: []Header{host, {"X-A", "a\rX-Injected: 1"}}, wantHeader: "X-A"},
+		{name: "bare LF in a value", method: "GET", target: "/", headers: []Header{host, {"X-A", "a\nX-Injected: 1"}}, wantHeader: "X-A"},
+		{name: "NUL in a value", method: "GET", target: "/", headers: []Header{host, {"X-A", "a\x00b"}}, wantHeader: "X-A"},
+		{name: "CR LF in the Host value", method: "GET", target: "/", headers: []Header{{"Host", "a.test\r\nX-Injected: 1"}}, wantHeader: "Host"},
+		{name: "CR LF in a name", method: "GET", target: "/", headers: []Header{host, {"X-A\r\nX-Injected", "1"}}, wantHeader: "X-A\r\nX-Injected"},
+		{name: "colon in a name", method: "GET", target: "/", headers: []Header{host, {"X-A: 1\r\nX-B", "2"}}, wantHeader: "X-A: 1\r\nX-B"},
+		{name: "empty name", method: "GET", target: "/", headers: []Header{host, {"", "v"}}, wantHeader: ""},
+		{name: "CR LF in the method", method: "GET / HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET", target: "/", headers: []Header{host}},
+		{name: "space in the method", method: "GET /x", target: "/", headers: []Header{host}},
+		{name: "CR LF in the target", method: "GET", target: "/\r\nX-Injected: 1", headers: []Header{host}},
+		{name: "space in the target", method: "GET", target: "/a HTTP/1.1", headers: []Header{host}},
+		{name: "NUL in the target", method: "GET", target: "/a\x00", headers: []Header{host}},
+		{name: "empty target", method: "GET", target: "", headers: []Header{host}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w := bufio.NewWriter(&buf)
+			err := writeRequestHead(w, tt.method, tt.target, tt.headers)
+			require.Error(t, err)
+			assert.Equal(t, ErrInvalidArgument, netErrorName(err), "error %v", err)
+			var ne *NetError
+			require.ErrorAs(t, err, &ne)
+			assert.Equal(t, tt.wantHeader, ne.Header)
+			require.NoError(t, w.Flush())
+			assert.Zero(t, buf.Len(), "nothing of a refused head is written: %q", buf.String())
+		})
+	}
+}
+
 func TestReadResponseHeadRefusesBareCR(t *testing.T) {
 	tests := []struct {
 		name  string
