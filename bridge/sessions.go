@@ -224,6 +224,9 @@ type callRequest struct {
 	Host     string                 `json:"host,omitempty"`
 	Resolve  *gocore.ResolveOptions `json:"resolve,omitempty"`
 	Proxy    *gocore.ProxyConfig    `json:"proxy,omitempty"`
+
+	// AcceptLanguage is setUserAgent's Accept-Language value ("" for none).
+	AcceptLanguage string `json:"acceptLanguage,omitempty"`
 }
 
 type cookieFilterJSON struct {
@@ -261,7 +264,13 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 	s := sessionFor(req.Session)
 	switch req.Op {
 	case "session.setUserAgent":
+		// JS refuses these first; checked again so that no caller can
+		// give a session a header that would split every request's head.
+		if !gocore.ValidHeaderValue(req.Value) || !gocore.ValidHeaderValue(req.AcceptLanguage) {
+			return nil, gocore.Failure(gocore.ErrInvalidArgument, errors.New("setUserAgent: CR, LF or NUL in a header value"))
+		}
 		s.client.SetUserAgent(req.Value)
+		s.client.SetAcceptLanguage(req.AcceptLanguage)
 		return nil, nil
 	case "session.closeAllConnections":
 		s.client.CloseIdleConnections()

@@ -49,6 +49,7 @@ type Client struct {
 	dialer       net.Dialer
 	tlsConfig    atomic.Pointer[tls.Config] // replaced whole by SetExtraRootCAs
 	userAgent    atomic.Pointer[string]
+	acceptLang   atomic.Pointer[string] // "" sends no Accept-Language
 	auth         *authCache
 	pool         *pool
 	live         atomic.Int64 // exchanges started and not yet finished
@@ -102,6 +103,7 @@ func NewClient(opts Options) *Client {
 		ua = DefaultUserAgent
 	}
 	c.userAgent.Store(&ua)
+	c.acceptLang.Store(new(string))
 	return c
 }
 
@@ -110,6 +112,14 @@ func (c *Client) SetUserAgent(ua string) { c.userAgent.Store(&ua) }
 
 // UserAgent returns the User-Agent sent by default.
 func (c *Client) UserAgent() string { return *c.userAgent.Load() }
+
+// SetAcceptLanguage sets the Accept-Language sent by requests started
+// afterwards that do not set their own ("" sends none). The host builds
+// the value from its language list, as Chromium does.
+func (c *Client) SetAcceptLanguage(value string) { c.acceptLang.Store(&value) }
+
+// AcceptLanguage returns the Accept-Language sent by default ("" for none).
+func (c *Client) AcceptLanguage() string { return *c.acceptLang.Load() }
 
 // DisableCache stops requests from reading or writing the HTTP cache.
 func (c *Client) DisableCache() { c.cacheOff.Store(true) }

@@ -210,7 +210,18 @@ func (x *Exchange) FollowRedirect(follow bool) {
 
 // Login answers a Login event: nil cancels the login and delivers the 401.
 // Late or repeated answers are ignored.
+//
+// Credentials holding CR, LF or NUL fail the request with
+// ERR_INVALID_ARGUMENT: they would go into a request header (Digest
+// quotes them as they are), and the host's answer may come long after
+// the login event, where nothing could catch a thrown error.
 func (x *Exchange) Login(cred *Credentials) {
+	if cred != nil && (!ValidHeaderValue(cred.Username) || !ValidHeaderValue(cred.Password)) {
+		if x.asking.CompareAndSwap(askLogin, askNone) {
+			x.Cancel(Failure(ErrInvalidArgument, errors.New("login credentials hold CR, LF or NUL")))
+		}
+		return
+	}
 	if x.asking.CompareAndSwap(askLogin, askNone) {
 		x.answer <- answer{cred: cred}
 	}
@@ -681,6 +692,9 @@ func (x *Exchange) requestHeaders(h *hop) []Header {
 	if headerIndex(h.header, "Accept-Encoding") < 0 {
 		hs = append(hs, Header{"Accept-Encoding", DefaultAcceptEncoding})
 	}
+	if lang := x.client.AcceptLanguage(); lang != "" && headerIndex(h.header, "Accept-Language") < 0 {
+		hs = append(hs, Header{"Accept-Language", lang})
+	}
 	initiator := x.req.Initiator
 	if initiator == "" {
 		initiator = headerValue(h.header, "Origin")
@@ -962,7 +976,9 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 			headers = append(headers, Header{"Proxy-Authorization", auth})
 		}
 	}
-	writeRequestHead(c.bw, h.method, target, headers)
+	if err := writeRequestHead(c.bw, h.method, target, headers); err != nil {
+		return nil, err
+	}
 	switch {
 	case h.hasBody && len(h.body) <= inlineBodyLimit:
 		c.bw.Write(h.body)

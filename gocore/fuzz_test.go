@@ -251,7 +251,9 @@ func FuzzValidateRequest(f *testing.F) {
 		target := requestTarget(h.url)
 		var wire bytes.Buffer
 		bw := bufio.NewWriter(&wire)
-		writeRequestHead(bw, h.method, target, hs)
+		if err := writeRequestHead(bw, h.method, target, hs); err != nil {
+			t.Fatalf("the head of a validated request was refused: %v", err)
+		}
 		bw.Flush()
 
 		text := wire.String()

@@ -133,6 +133,9 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 	target := *h.url
 	target.User, target.Fragment, target.RawFragment = nil, "", ""
 	headers := x.requestHeaders(h)
+	if err := checkRequestHead(h.method, requestTarget(h.url), headers); err != nil {
+		return nil, nil, err // the same guard as the HTTP/1.1 head writer's
+	}
 	// Built by hand: http.NewRequest would print and parse the URL again.
 	req := (&http.Request{Method: h.method, URL: &target, Host: target.Host,
 		Header: make(http.Header, len(headers)+1)}).WithContext(x.ctx)

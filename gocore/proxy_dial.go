@@ -198,10 +198,17 @@ func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, target
 	if proxy.Scheme != ProxyHTTP && proxy.Scheme != ProxyHTTPS {
 		return nil, nil, Failure(ErrInvalidArgument, fmt.Errorf("CONNECT through %q", proxy.String()))
 	}
-	if !ValidHeaderValue(proxyAuthorization) || !ValidHeaderValue(d.UserAgent) {
-		return nil, nil, Failure(ErrInvalidArgument, errors.New("CONNECT: invalid header value"))
-	}
 	authority := net.JoinHostPort(host, strconv.Itoa(int(port)))
+	hs := []Header{{Name: "Host", Value: authority}, {Name: "Proxy-Connection", Value: "keep-alive"}}
+	if d.UserAgent != "" {
+		hs = append(hs, Header{Name: "User-Agent", Value: d.UserAgent})
+	}
+	if proxyAuthorization != "" {
+		hs = append(hs, Header{Name: "Proxy-Authorization", Value: proxyAuthorization})
+	}
+	if err := checkRequestHead("CONNECT", authority, hs); err != nil {
+		return nil, nil, err // before dialing: the proxy need not see a head we will not send
+	}
 	nc, err := d.DialProxy(ctx, proxy)
 	if err != nil {
 		return nil, nil, err
@@ -217,15 +224,12 @@ func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, target
 		return Failure(ErrTunnelConnectionFailed, fmt.Errorf("CONNECT %s via %s: %w", authority, proxy.Addr(), err))
 	}
 
-	hs := []Header{{Name: "Host", Value: authority}, {Name: "Proxy-Connection", Value: "keep-alive"}}
-	if d.UserAgent != "" {
-		hs = append(hs, Header{Name: "User-Agent", Value: d.UserAgent})
-	}
-	if proxyAuthorization != "" {
-		hs = append(hs, Header{Name: "Proxy-Authorization", Value: proxyAuthorization})
-	}
 	bw := bufio.NewWriterSize(nc, 1024)
-	writeRequestHead(bw, "CONNECT", authority, hs)
+	if err := writeRequestHead(bw, "CONNECT", authority, hs); err != nil {
+		end()
+		nc.Close()
+		return nil, nil, err
+	}
 	if err := bw.Flush(); err != nil {
 		nc.Close()
 		return nil, nil, tunnelFailed(err)

@@ -356,7 +356,7 @@ func TestWriteRequestHead(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			w := bufio.NewWriter(&buf)
-			writeRequestHead(w, tt.method, tt.target, tt.headers)
+			require.NoError(t, writeRequestHead(w, tt.method, tt.target, tt.headers))
 			require.NoError(t, w.Flush())
 			assert.Equal(t, tt.want, buf.String())
 		})

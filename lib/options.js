@@ -1,7 +1,7 @@
 'use strict'
 // ClientRequest options, parsed exactly as Electron parses them.
 const url = require('node:url')
-const { validateHeader } = require('./headers')
+const { validateHeader, isValidHeaderValue } = require('./headers')
 const { Session, fromPartition } = require('./session')
 
 const HTTP_PROTOCOLS = new Set(['http:', 'https:'])
@@ -48,11 +48,17 @@ function parseURL (href) {
   return parsed
 }
 
-/** The serialized origin of the `origin` option, or undefined when absent or not a URL. */
+/**
+ * The serialized origin of the `origin` option, or undefined when absent or
+ * not a URL. It becomes the Origin header: CR, LF or NUL (which URL parsing
+ * would silently drop or reject) throw, as setHeader's check does.
+ */
 function initiatorOrigin (origin) {
   if (origin == null || origin === '') return undefined
+  const text = String(origin)
+  if (!isValidHeaderValue(text)) throw new TypeError(`Invalid value for header 'Origin': '${text}'`)
   try {
-    const parsed = parseURL(String(origin))
+    const parsed = parseURL(text)
     return parsed.origin === 'null' ? undefined : parsed.origin
   } catch {
     return undefined

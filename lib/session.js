@@ -6,6 +6,7 @@ const os = require('node:os')
 const path = require('node:path')
 const native = require('./native')
 const { Cookies } = require('./cookies')
+const { isValidHeaderValue } = require('./headers')
 const { version } = require('../package.json')
 
 const kSessionId = Symbol('sessionId')
@@ -20,6 +21,24 @@ function platformToken () {
     case 'win32': return 'Windows NT 10.0; Win64; x64'
     default: return `X11; Linux ${process.arch === 'x64' ? 'x86_64' : process.arch}`
   }
+}
+
+/**
+ * Chromium's Accept-Language for a comma-separated language list
+ * (HttpUtil::GenerateAcceptLanguageHeader): the first language bare, each
+ * next one with a q-value 0.1 lower, never below 0.1.
+ * 'en-US,fr,de' -> 'en-US,fr;q=0.9,de;q=0.8'
+ */
+function acceptLanguageHeader (languages) {
+  let quality = 10
+  const parts = []
+  for (const raw of languages.split(',')) {
+    const language = raw.trim()
+    if (language === '') continue
+    parts.push(quality === 10 ? language : `${language};q=0.${quality}`)
+    if (quality > 1) quality--
+  }
+  return parts.join(',')
 }
 
 let dataPath = null
@@ -98,10 +117,25 @@ class Session {
   /** The partition's directory on disk, or null for an in-memory session. */
   getStoragePath () { return this.#storagePath }
 
+  /**
+   * Electron's setUserAgent: the User-Agent (and, with acceptLanguages, the
+   * Accept-Language) of this session's later requests. A header a request
+   * sets itself wins. Without acceptLanguages, no Accept-Language is sent.
+   * @param {string} userAgent
+   * @param {string} [acceptLanguages] comma-separated, e.g. 'en-US,fr'
+   */
   setUserAgent (userAgent, acceptLanguages) {
     if (typeof userAgent !== 'string') throw new TypeError('`userAgent` should be a string')
+    if (!isValidHeaderValue(userAgent)) {
+      throw new TypeError(`Invalid value for header 'User-Agent': '${userAgent}'`)
+    }
+    // Electron ignores an acceptLanguages that is not a string.
+    const acceptLanguage = typeof acceptLanguages === 'string' ? acceptLanguageHeader(acceptLanguages) : ''
+    if (!isValidHeaderValue(acceptLanguage)) {
+      throw new TypeError(`Invalid value for header 'Accept-Language': '${acceptLanguages}'`)
+    }
     this.#userAgent = userAgent
-    native.call('session.setUserAgent', { session: this.#id, value: userAgent }).catch(() => {})
+    native.call('session.setUserAgent', { session: this.#id, value: userAgent, acceptLanguage }).catch(() => {})
   }
 
   getUserAgent () { return this.#userAgent }
@@ -224,6 +258,7 @@ function fromPartition (partition, options = {}) {
 
 module.exports = {
   Session,
+  acceptLanguageHeader,
   kSessionId,
   kVerifyCertificate,
   fromPartition,

@@ -362,7 +362,7 @@ function answerEachHead (answer) {
   }
 }
 
-test('a Digest challenge whose realm holds a bare CR: no bare CR or NUL reaches the wire in the answer', OPTIONS, async (t) => {
+test('a Digest challenge whose realm holds a bare CR: the 401 fails with net::ERR_INVALID_HTTP_RESPONSE, no login, no bare CR or NUL on the wire', OPTIONS, async (t) => {
   const srv = await startHostileServer(t, answerEachHead((head) => /\r\nAuthorization:/i.test(head)
     ? 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'
     : 'HTTP/1.1 401 Unauthorized\r\n' +
@@ -374,8 +374,8 @@ test('a Digest challenge whose realm holds a bare CR: no bare CR or NUL reaches 
     logins++
     callback('user', 'pass')
   })
-  await outcome(req)
-  assert.equal(logins, 1)
+  assertFailed(await outcome(req), 'ERR_INVALID_HTTP_RESPONSE') // a bare CR in a head line (see wire.go)
+  assert.equal(logins, 0)
   for (const connection of srv.connections) {
     const wire = connection.data.toString('latin1')
     assert.doesNotMatch(wire, /\r(?!\n)/, `a bare CR went on the wire: ${JSON.stringify(wire)}`)
