@@ -102,7 +102,9 @@ func newUploadPipe(window int, ready func()) *uploadPipe {
 func (u *uploadPipe) write(c uploadChunk) (more bool) {
 	u.mu.Lock()
 	if u.closed || u.ended || len(c.p) == 0 {
-		more = !u.closed
+		// A write after the end is ignored whether or not the exchange has
+		// finished meanwhile: it must not depend on that race.
+		more = !u.closed || u.ended
 		u.mu.Unlock()
 		c.done()
 		return more
