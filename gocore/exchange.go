@@ -1163,7 +1163,8 @@ func (x *Exchange) deliverWhole(c *conn, head *ResponseHead, f framing) bool {
 // h2WholeWait is how long a small HTTP/2 body may hold back its head so the
 // two travel as one event: the body is nearly always in the same read as
 // the head, and a stream's reader has no way to say so without waiting.
-const h2WholeWait = 500 * time.Microsecond
+// A variable so that a test can make "nearly always" always.
+var h2WholeWait = 500 * time.Microsecond
 
 // awaitH2Body reads a small HTTP/2 body of known length into c's buffer,
 // where deliverWhole finds it. A body that takes longer than h2WholeWait
