@@ -1005,21 +1005,63 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 	}
 	if _, err := c.br.Peek(1); err != nil { // the first byte of the answer
 		if errors.Is(err, io.EOF) {
-			return nil, Failure(ErrEmptyResponse, err)
+			return nil, x.uploadFailure(Failure(ErrEmptyResponse, err))
 		}
-		return nil, err // Peek took the error from the reader: report it here
+		return nil, x.uploadFailure(err) // Peek took the error from the reader: report it here
 	}
 	c.firstByteAt = time.Now()
 	c.earlyAnswer = x.sender != nil && !x.sender.finished.Load()
 	for {
 		head, err := readResponseHead(c.br)
 		if err != nil {
-			return nil, err
+			return nil, x.uploadFailure(err)
 		}
 		if head.StatusCode >= 200 || head.StatusCode == 101 {
 			return head, nil
 		}
 	}
+}
+
+// uploadFailure is what a hop reports when its response head could not be
+// read (readErr) while its body was going out. Chromium's HttpStreamParser
+// sends the whole body before it reads and, when that fails, reports the
+// upload's error (ERR_CONNECTION_RESET, or ERR_CONNECTION_ABORTED) rather
+// than what the read then meets (ERR_EMPTY_RESPONSE). So when the server
+// ended the connection the sender is waited for, as Chromium's send would
+// be (cancellation and the timeout still end it), and its error wins; the
+// read's error stands when the whole body went out. A head that did arrive
+// (a 413 before the server closed) is delivered: this is only for failures.
+func (x *Exchange) uploadFailure(readErr error) error {
+	s := x.sender
+	if s == nil || x.ctx.Err() != nil {
+		return readErr
+	}
+	var sendErr error
+	if connectionEnded(readErr) {
+		sendErr = <-s.done
+	} else {
+		select {
+		case sendErr = <-s.done:
+		default:
+			return readErr // the body may still be going out: the read's error is the news
+		}
+	}
+	s.cancel()
+	x.sender = nil
+	if sendErr == nil || x.ctx.Err() != nil {
+		return readErr
+	}
+	return fmt.Errorf("sending the request body: %w", sendErr)
+}
+
+// connectionEnded reports whether err says the server closed or reset the
+// connection before a whole response head.
+func connectionEnded(err error) bool {
+	switch Classify(err).Name {
+	case ErrEmptyResponse, ErrConnectionClosed, ErrConnectionReset, ErrConnectionAborted:
+		return true
+	}
+	return false
 }
 
 // sendBody writes a large buffered body, or a streamed one as the host
