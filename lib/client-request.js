@@ -114,8 +114,10 @@ class ClientRequest extends Writable {
    * effect for a request not started yet.
    */
   setTimeout (ms, callback) {
-    const timeout = Number(ms)
-    if (!Number.isFinite(timeout) || timeout < 0) throw new TypeError('`msecs` should be a non-negative number')
+    const timeout = ms
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
+      throw new TypeError('`msecs` should be a non-negative number')
+    }
     if (this.#phase === 'idle') this.#options.timeout = timeout
     if (typeof callback === 'function') this.once('timeout', callback)
     return this
