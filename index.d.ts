@@ -157,9 +157,17 @@ export interface CookiesSetDetails {
  */
 declare class Cookies extends EventEmitter {
   get(filter: CookiesGetFilter): Promise<Cookie[]>
+  /** In a persistent session, the cookie is on disk when the promise resolves. */
   set(details: CookiesSetDetails): Promise<void>
+  /** In a persistent session, the removal is on disk when the promise resolves. */
   remove(url: string, name: string): Promise<void>
-  /** Writes unwritten cookie data to disk (persistent sessions). */
+  /**
+   * Writes unwritten cookie data to disk (persistent sessions). Cookies a
+   * response sets are written 0.1 s after they arrive and at process exit
+   * (`process.exit()`, or the event loop running out), but not when a
+   * signal's default action, SIGKILL or a crash ends the process: await
+   * this first where they must survive.
+   */
   flushStore(): Promise<void>
   on(event: 'changed', listener: (event: { preventDefault(): void, defaultPrevented: boolean }, cookie: Cookie,
     cause: 'inserted' | 'inserted-no-change-overwrite' | 'inserted-no-value-change-overwrite' | 'explicit' | 'overwrite' | 'expired' | 'evicted' | 'expired-overwrite',
