@@ -114,11 +114,10 @@ class ClientRequest extends Writable {
    * effect for a request not started yet.
    */
   setTimeout (ms, callback) {
-    const timeout = ms
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
       throw new TypeError('`msecs` should be a non-negative number')
     }
-    if (this.#phase === 'idle') this.#options.timeout = timeout
+    if (this.#phase === 'idle') this.#options.timeout = ms
     if (typeof callback === 'function') this.once('timeout', callback)
     return this
   }
