@@ -366,3 +366,24 @@ func TestExchangeServerDropsUpload(t *testing.T) {
 		})
 	}
 }
+
+// TestExchangeServerDropsStreamedUploadWhileHostIsSilent: the server closes
+// while a streamed body waits for the host's next chunk (the app waits for
+// the answer before it writes more): the exchange fails at once with the
+// upload's error rather than waiting for a chunk that can never be sent.
+func TestExchangeServerDropsStreamedUploadWhileHostIsSilent(t *testing.T) {
+	srv := newRawServer(t, func(c net.Conn, br *bufio.Reader) {
+		if _, err := readRawHead(br); err != nil {
+			return
+		}
+		c.Close()
+	})
+	c := newClient(t, Options{})
+	for i := 0; i < 10; i++ {
+		rec := newRecorder()
+		x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+		x.WriteBody([]byte("first chunk"))
+		evs := waitDone(t, x, rec)
+		requireFail(t, evs, ErrConnectionReset)
+	}
+}

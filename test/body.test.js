@@ -255,6 +255,21 @@ test('a server that drops the connection while a 1 MiB body uploads: always net:
   }
 })
 
+test('a chunked upload the server drops while the app waits for the answer fails at once with net::ERR_CONNECTION_RESET', { timeout: 30000 }, async (t) => {
+  const srv = await startRawServer(async (socket, connection) => {
+    await connection.waitFor()
+    socket.destroy()
+  })
+  t.after(() => srv.close())
+  for (let i = 0; i < 10; i++) {
+    const req = net.request({ method: 'POST', url: srv.url })
+    req.chunkedEncoding = true
+    req.write('the first part; the rest once the server answers')
+    const [err] = await once(req, 'error') // never end(): the app waits for an answer
+    assert.equal(err.message, 'net::ERR_CONNECTION_RESET')
+  }
+})
+
 test('a server that answers 413 and closes during a 1 MiB upload: the 413 is delivered', { timeout: 60000 }, async (t) => {
   const srv = await startRawServer(async (socket, connection) => {
     await connection.waitFor()
