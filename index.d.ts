@@ -157,14 +157,39 @@ export interface CookiesSetDetails {
  */
 declare class Cookies extends EventEmitter {
   get(filter: CookiesGetFilter): Promise<Cookie[]>
+  /** In a persistent session, the cookie is on disk when the promise resolves. */
   set(details: CookiesSetDetails): Promise<void>
+  /** In a persistent session, the removal is on disk when the promise resolves. */
   remove(url: string, name: string): Promise<void>
-  /** Writes unwritten cookie data to disk (persistent sessions). */
+  /**
+   * Writes unwritten cookie data to disk (persistent sessions). Cookies a
+   * response sets are written 0.1 s after they arrive and at process exit
+   * (`process.exit()`, or the event loop running out), but not when a
+   * signal's default action, SIGKILL or a crash ends the process: await
+   * this first where they must survive.
+   */
   flushStore(): Promise<void>
   on(event: 'changed', listener: (event: { preventDefault(): void, defaultPrevented: boolean }, cookie: Cookie,
     cause: 'inserted' | 'inserted-no-change-overwrite' | 'inserted-no-value-change-overwrite' | 'explicit' | 'overwrite' | 'expired' | 'evicted' | 'expired-overwrite',
     removed: boolean) => void): this
   on(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
+/** Electron's ProxyConfig: what session.setProxy takes. */
+export interface ProxyConfig {
+  /**
+   * `direct`, `auto_detect` (DIRECT here: no WPAD), `pac_script`,
+   * `fixed_servers` or `system` (the environment's HTTP_PROXY, HTTPS_PROXY,
+   * ALL_PROXY, NO_PROXY). Default: `pac_script` when `pacScript` is given,
+   * else `fixed_servers` with `proxyRules` (none: direct).
+   */
+  mode?: 'direct' | 'auto_detect' | 'pac_script' | 'fixed_servers' | 'system'
+  /** The URL of the PAC file. */
+  pacScript?: string
+  /** Rules for the URLs that bypass the proxies, e.g. `<local>;*.example.com`. */
+  proxyBypassRules?: string
+  /** Which proxies to use, e.g. `http=127.0.0.1:3128;socks5://127.0.0.1:1080`. */
+  proxyRules?: string
 }
 
 /** The members of Session that are this library's additions, absent from Electron's Session. */
@@ -187,6 +212,17 @@ export declare class Session {
   clearStorageData(options?: object): Promise<void>
   clearAuthCache(): Promise<void>
   flushStorageData(): void
+  /**
+   * Sets the session's proxies, as Chromium takes them (see ProxyConfig);
+   * idle connections are closed so that the next requests follow it.
+   * Loopback is never proxied unless `proxyBypassRules` has `<-loopback>`.
+   */
+  setProxy(config: ProxyConfig): Promise<void>
+  /**
+   * The proxies a request to `url` would use, in Chromium's words:
+   * `'DIRECT'`, `'PROXY host:port'`, `'SOCKS5 host:port'`, `;`-separated.
+   */
+  resolveProxy(url: string): Promise<string>
   /**
    * proc(request, callback) decides about every server certificate of the
    * session: callback(0) trusts, callback(-2) fails, callback(-3) uses the
@@ -377,7 +413,11 @@ export declare function resolveHost(host: string, options?: ResolveHostOptions):
 /** Whether the machine has a non-loopback interface that is up with an address. */
 export declare function isOnline(): boolean
 
-/** Whether the machine is online (see isOnline): a getter on the module object. */
+/**
+ * Whether the machine is online (see isOnline): a getter on the module
+ * object. Under ESM, `import { online }` is the value when the module was
+ * imported; read `net.online` on the default import for the current one.
+ */
 export declare const online: boolean
 
 /** Creates a request, as Electron's `net.request` does. */

@@ -40,7 +40,12 @@ exports.IncomingMessage = IncomingMessage
 exports.session = session
 exports.Session = Session
 exports.setDataPath = setDataPath
-Object.defineProperty(exports, 'online', { enumerable: true, get: isOnline })
+// ESM finds a CommonJS module's names by reading its source
+// (cjs-module-lexer), which drops a name defined by a getter it cannot
+// read: the assignment names `online` for `import { online }` (a value
+// read at import); the getter then keeps `net.online` live.
+exports.online = false
+Object.defineProperties(exports, { online: { enumerable: true, get: isOnline } })
 // `import net from 'go-net-request'` compiled by TypeScript without
 // esModuleInterop reads `.default`.
 Object.defineProperty(exports, 'default', { enumerable: false, value: exports })

@@ -38,15 +38,19 @@ Options:
       --partition NAME     use this session partition; its cookies are sent
                            and stored ('persist:NAME' keeps them on disk under
                            GO_NET_REQUEST_DATA or the per-user data directory)
-      --proxy URL          use a proxy (needs a version with proxy support)
+  -x, --proxy URL          use this proxy (http://, https://, socks5://;
+                           user:pass@ in the URL answers its login); loopback
+                           destinations go through it too
       --cacert FILE        trust the CA certificates in FILE (PEM) instead of
                            the system's (sets SSL_CERT_FILE for the engine)
-      --http1.1            accepted; the engine speaks HTTP/1.1 only today
+      --http1.1            accepted and changes nothing: HTTP/2 is negotiated
+                           with https servers that offer it, else HTTP/1.1
   -m, --max-time SECONDS   fail with net::ERR_TIMED_OUT after SECONDS
   -f, --fail               exit 22, printing no body, on an HTTP status >= 400
   -s, --silent             no progress bar, no error messages
   -S, --show-error         with -s, still print error messages
-  -v, --verbose            print the request, the response head, redirects,
+  -v, --verbose            print the request head (with the headers the
+                           engine adds), the response head, redirects,
                            logins and timings on stderr
       --version            print the version
   -h, --help               print this help
@@ -55,7 +59,8 @@ Exit codes follow curl where they map: 0 success, 1 other failure, 2 usage,
 3 malformed URL, 6 host not resolved, 7 connection failed, 8 bad response,
 18 body cut short, 22 --fail, 23 write error, 26 read error, 28 timed out,
 35 TLS failure, 47 too many redirects, 52 empty reply, 56 connection reset or
-closed, 60 certificate problem, 61 bad content encoding.
+closed, 60 certificate problem, 61 bad content encoding, 77 --cacert FILE
+cannot be read or holds no certificate.
 `
 
 // Chromium's error names mapped to curl's exit codes; anything else is 1.
@@ -91,7 +96,7 @@ const EXIT_CODES = new Map([
   ['ERR_INVALID_ARGUMENT', 2]
 ])
 
-const EXIT = Object.freeze({ OK: 0, FAILED: 1, USAGE: 2, URL: 3, HTTP_ERROR: 22, WRITE: 23, READ: 26, TIMED_OUT: 28, TOO_MANY_REDIRECTS: 47 })
+const EXIT = Object.freeze({ OK: 0, FAILED: 1, USAGE: 2, URL: 3, HTTP_ERROR: 22, WRITE: 23, READ: 26, TIMED_OUT: 28, TOO_MANY_REDIRECTS: 47, CA_FILE: 77 })
 
 /** A mistake on the command line: reported with a hint, exit 2. */
 class UsageError extends Error {}
@@ -369,12 +374,6 @@ async function run (net, opts) {
     : net.session.defaultSession
 
   if (opts.proxy !== undefined) {
-    // Feature detection: sessions gain setProxy with proxy support.
-    if (typeof session.setProxy !== 'function') {
-      say(`--proxy: proxies arrive with a later version of go-net-request (this is ${versionText()})`)
-      process.exitCode = EXIT.USAGE
-      return
-    }
     const proxyURL = proxyWithCredentials(opts.proxy)
     const proxyRules = proxyURL ? `${proxyURL.protocol}//${proxyURL.host}` : opts.proxy
     try {
@@ -475,11 +474,13 @@ async function run (net, opts) {
     verbose(`* time to head: ${headAt ? ms(headAt - start) : '-'}, total: ${ms(performance.now() - start)}, ${bytes} bytes`)
     const waits = []
     if (out !== null) {
+      // A small body is all 'written' before the file has even opened: its
+      // open or write error comes here, after the transfer ended.
       waits.push(new Promise((resolve) => {
         if (out.closed || out.destroyed) return resolve()
         out.once('close', resolve)
         out.end()
-      }))
+      }).then(() => { if (out.errored) writeFailed(opts.output, out.errored) }))
     }
     if (opts.partition !== undefined && session.isPersistent()) {
       waits.push(session.cookies.flushStore().catch((err) => {
@@ -491,12 +492,20 @@ async function run (net, opts) {
     })
   }
 
-  const writeError = (where) => (err) => {
+  // Output that could not be written is exit 23 (curl's), reported once,
+  // whether it fails during the transfer or after it ended.
+  let writeFailure = null
+  const writeFailed = (where, err) => {
+    if (writeFailure !== null) return
+    writeFailure = err
     req.abort()
-    finish(EXIT.WRITE, `cannot write ${where}: ${err.message}`)
+    const message = `cannot write ${where}: ${err.message}`
+    if (!finished) return finish(EXIT.WRITE, message)
+    say(message)
+    process.exitCode = EXIT.WRITE
   }
   // Kept for the life of the process: an EPIPE may come after the transfer.
-  process.stdout.on('error', writeError('to stdout'))
+  process.stdout.on('error', (err) => writeFailed('to stdout', err))
 
   if (opts.maxTimeMs !== undefined) {
     // The timeout option catches stalls; this bounds the whole transfer, as curl's -m does.
@@ -570,7 +579,7 @@ async function run (net, opts) {
     let sink = process.stdout
     if (opts.output !== undefined) {
       out = fs.createWriteStream(opts.output)
-      out.on('error', writeError(opts.output))
+      out.on('error', (err) => writeFailed(opts.output, err))
       sink = out
     }
     if (opts.include || opts.head) sink.write(head)
@@ -605,15 +614,13 @@ async function run (net, opts) {
     finish(exitCodeFor(err), err.message + detail)
   })
 
-  // Verbose: the request as set (the engine adds Host, Connection,
-  // User-Agent, Accept-Encoding and Sec-Fetch-* itself).
-  const target = new URL(url)
-  verbose(`* ${method} ${target.href}`)
-  verbose(`> ${method} ${target.pathname}${target.search} HTTP/1.1`)
-  for (const header of headers.values()) {
-    if (header !== null) for (const value of header.values) verbose(`> ${header.name}: ${value}`)
+  if (opts.verbose) {
+    const target = new URL(url)
+    verbose(`* ${method} ${target.href}`)
+    for (const line of requestHead(method, target, headers, source !== null, opts.body, session)) verbose(`> ${line}`)
+    verbose('>')
+    if (opts.partition !== undefined) verbose(`* the engine adds the cookies of partition ${opts.partition} that apply`)
   }
-  verbose('>')
 
   if (source !== null) {
     // Streamed with backpressure: pipe() waits for 'drain' when write() is full.
@@ -632,6 +639,42 @@ async function run (net, opts) {
   }
 }
 
+// What the engine sends by default (gocore: requestHeaders, DefaultAcceptEncoding).
+const ENGINE_ACCEPT_ENCODING = 'gzip, deflate, br, zstd'
+
+/** Whether host is loopback as the engine counts it (localhost, *.localhost, 127/8, ::1). */
+function isLoopbackHost (host) {
+  const name = host.toLowerCase().replace(/\.$/, '').replace(/^\[|\]$/g, '')
+  return name === 'localhost' || name.endsWith('.localhost') || /^127\./.test(name) || name === '::1'
+}
+
+/**
+ * The request line and headers as the engine writes them on HTTP/1.1: Host
+ * and framing, the command line's headers in order, then the defaults it
+ * did not set (User-Agent, Accept-Encoding, and Fetch Metadata to https and
+ * loopback). Cookies and login answers, which the engine adds as it goes,
+ * are not among them. test/cli.test.js holds this to what a server receives.
+ */
+function requestHead (method, target, headers, streamed, body, session) {
+  const set = (name) => headers.has(name)
+  const lines = [`${method} ${target.pathname}${target.search} HTTP/1.1`, `Host: ${target.host}`]
+  if (!set('connection')) lines.push('Connection: keep-alive')
+  if (streamed) lines.push('Transfer-Encoding: chunked')
+  else if (body) lines.push(`Content-Length: ${body.buffer.length}`)
+  else if (method === 'POST' || method === 'PUT') lines.push('Content-Length: 0')
+  for (const header of headers.values()) {
+    if (header !== null) lines.push(`${header.name}: ${header.values.join(', ')}`)
+  }
+  if (!set('user-agent')) lines.push(`User-Agent: ${session.getUserAgent()}`)
+  if (!set('accept-encoding')) lines.push(`Accept-Encoding: ${ENGINE_ACCEPT_ENCODING}`)
+  if (target.protocol === 'https:' || isLoopbackHost(target.hostname)) {
+    if (!set('sec-fetch-site')) lines.push('Sec-Fetch-Site: none')
+    if (!set('sec-fetch-mode')) lines.push('Sec-Fetch-Mode: no-cors')
+    if (!set('sec-fetch-dest')) lines.push('Sec-Fetch-Dest: empty')
+  }
+  return lines
+}
+
 /** The proxy as a URL when it is written as one (scheme://...), else null. */
 function proxyWithCredentials (text) {
   if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(text)) return null
@@ -640,6 +683,17 @@ function proxyWithCredentials (text) {
   } catch {
     return null
   }
+}
+
+/** Why FILE cannot serve as --cacert (unreadable, or no PEM certificate), or null. */
+function caFileProblem (file) {
+  let text
+  try {
+    text = fs.readFileSync(file, 'latin1')
+  } catch (err) {
+    return `cannot read the CA file: ${err.message}`
+  }
+  return text.includes('-----BEGIN CERTIFICATE-----') ? null : 'no PEM certificate (-----BEGIN CERTIFICATE-----) in the CA file'
 }
 
 function versionText () {
@@ -659,8 +713,18 @@ function main () {
   }
   if (opts.help) return process.stdout.write(USAGE)
   if (opts.version) return process.stdout.write(versionText() + '\n')
-  // The engine reads SSL_CERT_FILE once, when the library loads: set it first.
-  if (opts.cacert !== undefined) process.env.SSL_CERT_FILE = path.resolve(opts.cacert)
+  // The engine reads SSL_CERT_FILE once, when the library loads: set it
+  // first. It would quietly fall back to the system's store when the file
+  // is unusable: say so and stop, as curl does (exit 77).
+  if (opts.cacert !== undefined) {
+    const problem = caFileProblem(opts.cacert)
+    if (problem !== null) {
+      process.stderr.write(`${PROGRAM}: --cacert ${opts.cacert}: ${problem}\n`)
+      process.exitCode = EXIT.CA_FILE
+      return
+    }
+    process.env.SSL_CERT_FILE = path.resolve(opts.cacert)
+  }
   let net
   try {
     net = require('go-net-request')

@@ -144,7 +144,7 @@ func GnrLiveRequests() C.int64_t {
 
 // GnrFlushStores writes every persistent session's cookies and cache index
 // now. The host calls it synchronously when the process exits, so cookies
-// set in the last second (the jar writes them a second late) are not lost.
+// changed in the jar's debounce (a moment before they are written) are not lost.
 //
 //export GnrFlushStores
 func GnrFlushStores() {

@@ -100,10 +100,14 @@ const (
 	cookiePurgeTotal             = 300                  // evicted past cookieMaxTotal: down to 3000
 	cookieMaxLifetime            = 400 * 24 * time.Hour // RFC 6265bis caps every expiry
 	cookieAccessPersistThreshold = time.Minute          // LastAccess moves this far before it is worth a write
-	cookieDefaultFlushDelay      = time.Second          // debounce of the persistent store
 	cookieSecurePrefix           = "__secure-"          // compared case-insensitively
 	cookieHostPrefix             = "__host-"
 )
+
+// cookieDefaultFlushDelay is the persistent store's debounce: a burst of
+// changes costs one write, and the disk is behind by a moment only (the
+// host also writes at exit, and after the app's own changes).
+const cookieDefaultFlushDelay = 100 * time.Millisecond
 
 // cookieExpiredTime is the expiry given to a cookie set with Max-Age <= 0.
 var cookieExpiredTime = time.Unix(0, 0)

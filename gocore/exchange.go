@@ -920,13 +920,13 @@ func (x *Exchange) release(c *conn, f framing) {
 // bodySender writes one hop's request body on its own goroutine, so the
 // response can be read while a large or streamed body is still going out.
 type bodySender struct {
-	cancel   context.CancelFunc // stops a sender waiting for streamed data
-	done     chan error         // the sender's result, sent once
-	finished atomic.Bool        // set just before done is sent
+	cancel   context.CancelCauseFunc // stops a sender waiting for streamed data
+	done     chan error              // the sender's result, sent once
+	finished atomic.Bool             // set just before done is sent
 }
 
 func (x *Exchange) startSender(c *conn, body []byte, streaming bool) {
-	ctx, cancel := context.WithCancel(x.ctx)
+	ctx, cancel := context.WithCancelCause(x.ctx)
 	s := &bodySender{cancel: cancel, done: make(chan error, 1)}
 	x.sender = s
 	go x.sendBody(ctx, c, body, streaming, s)
@@ -941,7 +941,7 @@ func (x *Exchange) senderSucceeded() bool {
 	}
 	select {
 	case err := <-s.done:
-		s.cancel()
+		s.cancel(nil)
 		x.sender = nil
 		return err == nil
 	default:
@@ -957,7 +957,7 @@ func (x *Exchange) stopSender() {
 		return
 	}
 	x.sender = nil
-	s.cancel()
+	s.cancel(nil)
 	<-s.done
 }
 
@@ -1010,21 +1010,73 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 	}
 	if _, err := c.br.Peek(1); err != nil { // the first byte of the answer
 		if errors.Is(err, io.EOF) {
-			return nil, Failure(ErrEmptyResponse, err)
+			return nil, x.uploadFailure(c, Failure(ErrEmptyResponse, err))
 		}
-		return nil, err // Peek took the error from the reader: report it here
+		return nil, x.uploadFailure(c, err) // Peek took the error from the reader: report it here
 	}
 	c.firstByteAt = time.Now()
 	c.earlyAnswer = x.sender != nil && !x.sender.finished.Load()
 	for {
 		head, err := readResponseHead(c.br)
 		if err != nil {
-			return nil, err
+			return nil, x.uploadFailure(c, err)
 		}
 		if head.StatusCode >= 200 || head.StatusCode == 101 {
 			return head, nil
 		}
 	}
+}
+
+// uploadFailure is what a hop reports when its response head could not be
+// read (readErr) while its body was going out. Chromium's HttpStreamParser
+// sends the whole body before it reads and, when that fails, reports the
+// upload's error (ERR_CONNECTION_RESET, or ERR_CONNECTION_ABORTED) rather
+// than what the read then meets (ERR_EMPTY_RESPONSE). So when the server
+// ended the connection the sender is waited for while it writes what the
+// host has handed it (a streamed body waits no more for the rest), and its
+// error wins; the read's error stands when the whole body went out. A head
+// that did arrive (a 413 before the server closed) is delivered: this is
+// only for failures.
+func (x *Exchange) uploadFailure(c *conn, readErr error) error {
+	s := x.sender
+	if s == nil || x.ctx.Err() != nil {
+		return readErr
+	}
+	var sendErr error
+	if connectionEnded(readErr) {
+		// A streamed body whose next chunk the host has not written yet
+		// stops waiting for it: it cannot be sent any more. A write the
+		// server no longer reads is bounded like an answer that never comes.
+		s.cancel(errUploadCut)
+		c.nc.SetWriteDeadline(time.Now().Add(x.client.opts.HeadTimeout))
+		sendErr = <-s.done
+	} else {
+		select {
+		case sendErr = <-s.done:
+		default:
+			return readErr // the body may still be going out: the read's error is the news
+		}
+	}
+	s.cancel(nil)
+	x.sender = nil
+	if sendErr == nil || x.ctx.Err() != nil {
+		return readErr
+	}
+	return fmt.Errorf("sending the request body: %w", sendErr)
+}
+
+// errUploadCut is why a streamed body stops waiting for the host's next
+// chunk once the server has ended the connection.
+var errUploadCut = Failure(ErrConnectionReset, errors.New("the server closed the connection before the request body was sent"))
+
+// connectionEnded reports whether err says the server closed or reset the
+// connection before a whole response head.
+func connectionEnded(err error) bool {
+	switch Classify(err).Name {
+	case ErrEmptyResponse, ErrConnectionClosed, ErrConnectionReset, ErrConnectionAborted:
+		return true
+	}
+	return false
 }
 
 // sendBody writes a large buffered body, or a streamed one as the host

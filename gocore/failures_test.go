@@ -2,6 +2,7 @@ package gocore
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -284,4 +285,105 @@ func TestExchangeHeadTimeoutByDefault(t *testing.T) {
 	evs, _ := get(t, c, srv.url)
 	requireFail(t, evs, ErrTimedOut)
 	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+// TestExchangeServerDropsUpload: a server that reads the head and then
+// closes while a 1 MiB body goes out. As Chromium reports it, the failure
+// is the upload's (ERR_CONNECTION_RESET), whichever the engine sees first:
+// the write that fails or the read that meets the close. A head the server
+// sent before closing is delivered; a body the server read whole before
+// closing leaves the read's ERR_EMPTY_RESPONSE.
+func TestExchangeServerDropsUpload(t *testing.T) {
+	body := bytes.Repeat([]byte("u"), 1<<20)
+	closeAfterHead := func(c net.Conn, br *bufio.Reader) {
+		if _, err := readRawHead(br); err != nil {
+			return
+		}
+		c.Close()
+	}
+	tests := []struct {
+		name      string
+		serve     func(c net.Conn, br *bufio.Reader)
+		streaming bool
+		wantErr   string // "" when a response is delivered
+		wantCode  int
+	}{
+		{name: "buffered body, server closes after the head", serve: closeAfterHead, wantErr: ErrConnectionReset},
+		{name: "streamed body, server closes after the head", serve: closeAfterHead, streaming: true, wantErr: ErrConnectionReset},
+		{
+			name: "server answers 413 and closes",
+			serve: func(c net.Conn, br *bufio.Reader) {
+				if _, err := readRawHead(br); err != nil {
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!")
+				c.Close()
+			},
+			wantCode: 413,
+		},
+		{
+			name: "server reads the whole body and closes without answering",
+			serve: func(c net.Conn, br *bufio.Reader) {
+				if _, err := readRawRequest(br); err != nil {
+					return
+				}
+				c.Close()
+			},
+			wantErr: ErrEmptyResponse,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newRawServer(t, tt.serve)
+			c := newClient(t, Options{})
+			// The outcome used to depend on which goroutine saw the close
+			// first: run it enough times to meet both orders.
+			for i := 0; i < 30; i++ {
+				rec := newRecorder()
+				rec.autoGrant = true
+				req := &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyBuffered, Body: body}
+				if tt.streaming {
+					req.BodyMode, req.Body = BodyStreaming, nil
+				}
+				x := start(t, c, req, rec)
+				if tt.streaming {
+					for off := 0; off < len(body); off += 64 << 10 {
+						x.WriteBody(body[off : off+64<<10])
+					}
+					x.EndBody()
+				}
+				evs := waitDone(t, x, rec)
+				if tt.wantErr != "" {
+					requireFail(t, evs, tt.wantErr)
+					assert.Equal(t, -1, indexOf(evs, evResponse), "run %d: no response", i)
+					continue
+				}
+				head := requireEnd(t, evs)
+				assert.Equal(t, tt.wantCode, head.StatusCode, "run %d", i)
+				got, _ := rec.received()
+				assert.Equal(t, "too big!", got, "run %d", i)
+			}
+		})
+	}
+}
+
+// TestExchangeServerDropsStreamedUploadWhileHostIsSilent: the server closes
+// while a streamed body waits for the host's next chunk (the app waits for
+// the answer before it writes more): the exchange fails at once with the
+// upload's error rather than waiting for a chunk that can never be sent.
+func TestExchangeServerDropsStreamedUploadWhileHostIsSilent(t *testing.T) {
+	srv := newRawServer(t, func(c net.Conn, br *bufio.Reader) {
+		if _, err := readRawHead(br); err != nil {
+			return
+		}
+		c.Close()
+	})
+	c := newClient(t, Options{})
+	for i := 0; i < 10; i++ {
+		rec := newRecorder()
+		x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+		x.WriteBody([]byte("first chunk"))
+		evs := waitDone(t, x, rec)
+		requireFail(t, evs, ErrConnectionReset)
+	}
 }

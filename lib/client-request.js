@@ -6,7 +6,7 @@ const native = require('./native')
 const { parseOptions } = require('./options')
 const { validateHeader, isValidHeaderValue, headerLists } = require('./headers')
 const { fromFailure } = require('./errors')
-const { IncomingMessage, kPush, kEnd, kAbort, kFail, kActive } = require('./incoming-message')
+const { IncomingMessage, kPush, kEnd, kAbort, kFail, kMute, kActive } = require('./incoming-message')
 const { kSessionId, kVerifyCertificate } = require('./session')
 
 const { EVENT, SPEC_FLAG, RESPONSE_FLAG } = native
@@ -114,9 +114,10 @@ class ClientRequest extends Writable {
    * effect for a request not started yet.
    */
   setTimeout (ms, callback) {
-    const timeout = Number(ms)
-    if (!Number.isFinite(timeout) || timeout < 0) throw new TypeError('`msecs` should be a non-negative number')
-    if (this.#phase === 'idle') this.#options.timeout = timeout
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      throw new TypeError('`msecs` should be a non-negative number')
+    }
+    if (this.#phase === 'idle') this.#options.timeout = ms
     if (typeof callback === 'function') this.once('timeout', callback)
     return this
   }
@@ -272,8 +273,11 @@ class ClientRequest extends Writable {
     if (this.#phase === 'failed' && this.#error !== null) {
       const err = this.#error
       this.#error = null
-      // After every 'close' listener of the response has run.
-      return process.nextTick(() => this.#reportError(err))
+      // After every 'close' listener of the response has run; one of them
+      // may have called abort(), which wins: no 'error' follows abort().
+      return process.nextTick(() => {
+        if (this.#phase !== 'aborted') this.#reportError(err)
+      })
     }
     if (this.#phase === 'responded') {
       // The app destroyed the response while its body streamed.
@@ -351,6 +355,8 @@ class ClientRequest extends Writable {
     this.#phase = 'aborted'
     this.#closing = true
     if (this.#id !== 0) native.cancel(this.#id)
+    // What the response has yet to emit (body, a failure) is dropped: abort() came first.
+    if (this.#response !== null) this.#response[kMute]()
     this.#releaseWrite()
     if (!this.destroyed) this.destroy() // later writes are refused quietly
   }

@@ -5,12 +5,17 @@ const native = require('./native')
 
 class Cookies extends EventEmitter {
   #sessionId
+  #persistent
   #listenerId = 0 // the engine reports changes here while 'changed' has listeners
 
-  /** @param {number} sessionId the engine's id of the owning session */
-  constructor (sessionId) {
+  /**
+   * @param {number} sessionId the engine's id of the owning session
+   * @param {boolean} persistent whether the session keeps its cookies on disk
+   */
+  constructor (sessionId, persistent) {
     super()
     this.#sessionId = sessionId
+    this.#persistent = persistent
     this.on('newListener', (event) => {
       if (event === 'changed' && this.listenerCount('changed') === 0) this.#subscribe()
     })
@@ -32,6 +37,7 @@ class Cookies extends EventEmitter {
 
   /**
    * Sets a cookie (url required; no expirationDate makes a session cookie).
+   * In a persistent session it is on disk when the promise resolves.
    * @returns {Promise<void>}
    */
   set (details) {
@@ -45,16 +51,26 @@ class Cookies extends EventEmitter {
     // Electron's default when secure is not a boolean: Secure for a
     // SameSite=None cookie. Only this side can tell absent from false.
     if (typeof fields.secure !== 'boolean') fields.secure = fields.sameSite === 'no_restriction'
-    return native.call('cookies.set', { session: this.#sessionId, details: fields })
-      .then(() => undefined)
+    return this.#written(native.call('cookies.set', { session: this.#sessionId, details: fields }))
   }
 
-  /** Removes the cookies named name that would be sent to url. */
+  /**
+   * Removes the cookies named name that would be sent to url; in a
+   * persistent session, from the disk too when the promise resolves.
+   */
   remove (url, name) {
     if (typeof url !== 'string' || typeof name !== 'string') {
       return Promise.reject(new TypeError('url and name must be strings'))
     }
-    return native.call('cookies.remove', { session: this.#sessionId, url, name }).then(() => undefined)
+    return this.#written(native.call('cookies.remove', { session: this.#sessionId, url, name }))
+  }
+
+  // A change the app made itself is on disk before its promise resolves:
+  // a signal's default action ends the process without an 'exit' event,
+  // which the store's short debounce could otherwise lose. Concurrent
+  // changes share one write (the jar writes only while it is behind).
+  #written (change) {
+    return (this.#persistent ? change.then(() => this.flushStore()) : change).then(() => undefined)
   }
 
   /** Writes any unwritten cookie data to disk now. */

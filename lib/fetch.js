@@ -73,6 +73,7 @@ async function fetch (input, init = {}, session = fromPartition('')) {
   return new Promise((resolve, reject) => {
     let settled = false
     let response = null
+    let responseBody = null // {stream, abort}, once resolved
     let redirected = false
     const fail = (err) => {
       if (!settled) {
@@ -84,6 +85,9 @@ async function fetch (input, init = {}, session = fromPartition('')) {
       req.abort()
       fail(signal.reason)
       if (upload !== null) upload.cancel(signal.reason).catch(() => {})
+      // The body fails with the reason now, before any net error the
+      // engine reported meanwhile can reach it.
+      if (responseBody !== null) responseBody.abort(signal.reason)
       if (response !== null) response.destroy(signal.reason)
     }
     signal.addEventListener('abort', onAbort, { once: true })
@@ -117,7 +121,8 @@ async function fetch (input, init = {}, session = fromPartition('')) {
       // Response refuses statuses below 200 (a 101): build it as 200, then tell the truth.
       const status = res.statusCode
       const init = { status: status < 200 ? 200 : status, statusText: res.statusMessage, headers: headersOut }
-      const answer = describe(new Response(noBody ? null : bodyStream(res), init), res.url, redirected)
+      if (!noBody) responseBody = bodyStream(res)
+      const answer = describe(new Response(noBody ? null : responseBody.stream, init), res.url, redirected)
       if (status < 200) Object.defineProperty(answer, 'status', { value: status, enumerable: true })
       resolve(answer)
     })
@@ -156,15 +161,23 @@ function describe (response, url, redirected) {
  * The response body as a byte stream. The engine reads the socket only as
  * fast as this stream is read: pull() resumes the IncomingMessage, whose
  * reading grants the engine credit; a full queue pauses it.
+ * @returns {{stream: ReadableStream, abort: (reason: any) => void}} abort
+ *   errors the stream with reason at once (the signal's abort)
  */
 function bodyStream (res) {
   let open = true // after cancel, close or error the controller takes nothing more
+  let control = null
   const stop = () => {
     open = false
     res.pause()
   }
-  return new ReadableStream({
+  const abort = (reason) => {
+    if (open) control.error(reason)
+    open = false
+  }
+  const stream = new ReadableStream({
     start (controller) {
+      control = controller
       res.on('data', (chunk) => {
         if (!open) return // buffered chunks still come after a cancel
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
@@ -192,6 +205,7 @@ function bodyStream (res) {
       res.destroy() // cancels the engine's request
     }
   }, { highWaterMark: 256 * 1024, size: (chunk) => chunk.byteLength })
+  return { stream, abort }
 }
 
 const WAITING = Symbol('waiting')

@@ -8,6 +8,7 @@ const kPush = Symbol('push')
 const kEnd = Symbol('end')
 const kAbort = Symbol('abort')
 const kFail = Symbol('fail')
+const kMute = Symbol('mute')
 const kActive = Symbol('active')
 
 class IncomingMessage extends Readable {
@@ -27,7 +28,8 @@ class IncomingMessage extends Readable {
   #onRead
   #onDestroy
   #ended = false // the engine delivered the whole body
-  #aborted = false
+  #muted = false // abort() was called: no body event and no engine failure reaches the app
+  #failure = null // the engine's error, emitted on the next tick unless muted first
 
   /**
    * @param {object} head {statusCode, statusMessage, versionMajor, versionMinor, rawHeaders, url, reused}
@@ -114,20 +116,31 @@ class IncomingMessage extends Readable {
   [kAbort] () {
     if (this.readableEnded || this.destroyed) return
     this.#ended = true
-    this.#aborted = true
+    this.#muted = true
     this.emit('aborted')
     this.destroy()
   }
 
-  // An 'end' that Readable scheduled before an abort must not follow 'aborted'.
+  /**
+   * The request's abort() was called: body events and an engine failure
+   * that Readable has already scheduled (next tick) are dropped, so that
+   * only 'aborted' and 'close' follow abort() (SPEC 5).
+   */
+  [kMute] () {
+    this.#muted = true
+  }
+
   emit (event, ...args) {
-    if (this.#aborted && event === 'end') return false
+    if (this.#muted && (event === 'data' || event === 'end' || (event === 'error' && args[0] === this.#failure))) {
+      return false
+    }
     return super.emit(event, ...args)
   }
 
   /** The body failed mid-stream: 'error', then close. */
   [kFail] (err) {
     this.#ended = true
+    this.#failure = err
     this.destroy(err)
   }
 
@@ -137,4 +150,4 @@ class IncomingMessage extends Readable {
   }
 }
 
-module.exports = { IncomingMessage, kPush, kEnd, kAbort, kFail, kActive }
+module.exports = { IncomingMessage, kPush, kEnd, kAbort, kFail, kMute, kActive }

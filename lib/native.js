@@ -133,7 +133,12 @@ module.exports = {
   },
   endBody: queued(binding.endBody),
   grant: queued(binding.grant),
-  cancel: queued(binding.cancel),
+  // A cancelled request hears nothing more: whatever the engine reports
+  // for it meanwhile (its own failure, raced by the cancel) is dropped here.
+  cancel: queued((id) => {
+    handlers.delete(id)
+    binding.cancel(id)
+  }),
   followRedirect: queued(binding.followRedirect),
   certVerdict: queued(binding.certVerdict),
   login: queued(binding.login),

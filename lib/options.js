@@ -11,9 +11,28 @@ const REFERRER_POLICIES = ['', 'no-referrer', 'no-referrer-when-downgrade', 'ori
 const REDIRECT_MODES = ['follow', 'error', 'manual']
 const METHOD = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/
 
+/**
+ * The URL the options name: `url` or `href`, else composed from its parts.
+ * **Decision**: a `url`, `href`, `host` or `hostname` given as an empty
+ * string is an invalid URL (TypeError 'Invalid URL', as new URL('')
+ * throws), where Electron falls back to http://localhost/: a request that
+ * nobody meant. Absent parts still take their defaults.
+ */
+function hrefOf (options) {
+  const href = options.url || options.href
+  if (href) return typeof href === 'string' ? href : String(href)
+  if (options.url === '' || options.href === '') return ''
+  return composeURL(options)
+}
+
 /** Composes the URL from protocol/host/hostname/port/path as url.format does. */
 function composeURL (options) {
   const parts = { protocol: options.protocol || 'http:' }
+  if (!options.host && !options.hostname && (options.host === '' || options.hostname === '')) {
+    // new URL's own TypeError for http(s) with no host; any other scheme
+    // fails the protocol check instead, as it would anyway.
+    new URL(`${parts.protocol}//`) // eslint-disable-line no-new
+  }
   if (options.host) {
     parts.host = options.host
   } else {
@@ -87,13 +106,21 @@ function priorityField (priority, incremental) {
  */
 function parseOptions (input) {
   let options
-  if (typeof input === 'string') options = { url: input }
-  else if (input instanceof URL) options = { url: input.href }
-  else if (input !== null && typeof input === 'object') options = { ...input }
-  else throw new TypeError('options must be a string, a URL or an object')
-
-  const href = options.url || options.href || composeURL(options)
-  const parsed = parseURL(typeof href === 'string' ? href : String(href))
+  let href
+  if (typeof input === 'string') {
+    // As Electron: a string is the URL itself, so '' is new URL('')'s TypeError.
+    options = {}
+    href = input
+  } else if (input instanceof URL) {
+    options = {}
+    href = input.href
+  } else if (input !== null && typeof input === 'object') {
+    options = { ...input }
+    href = hrefOf(options)
+  } else {
+    throw new TypeError('options must be a string, a URL or an object')
+  }
+  const parsed = parseURL(href)
 
   const redirect = options.redirect || 'follow'
   if (!REDIRECT_MODES.includes(redirect)) {
@@ -143,8 +170,8 @@ function parseOptions (input) {
   const priority = priorityField(options.priority, options.priorityIncremental)
   let timeout = 0
   if (options.timeout != null) {
-    timeout = Number(options.timeout)
-    if (!Number.isFinite(timeout) || timeout < 0) {
+    timeout = options.timeout // a number, as the types say: '5' is refused, not read as 5 ms
+    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
       throw new TypeError('`timeout` should be a non-negative number of milliseconds')
     }
   }

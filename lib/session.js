@@ -66,7 +66,10 @@ function setDataPath (dir) {
 
 const sessionsByPartition = new Map()
 
-// Cookies reach the disk a second after they change; at exit, write them now.
+// Cookies a response sets reach the disk a moment (0.1 s) after they
+// change; at exit (process.exit() or the end of the event loop), write them
+// now. No signal listener: one would change how SIGINT and SIGTERM end the
+// process (cookies.set/remove write through instead; see the README).
 let flushOnExit = false
 function writeStoresAtExit () {
   if (flushOnExit) return
@@ -92,7 +95,7 @@ class Session {
     this.#storagePath = this.#persistent
       ? path.join(getDataPath(), 'Partitions', encodeURIComponent(partition.slice('persist:'.length)))
       : null
-    this.#cookies = new Cookies(this.#id)
+    this.#cookies = new Cookies(this.#id, this.#persistent)
     if (this.#persistent) writeStoresAtExit()
     // Queued before any request that names this session, so always first.
     native.call('session.create', {

@@ -9,7 +9,7 @@ const crypto = require('node:crypto')
 const { EventEmitter } = require('node:events')
 
 const net = require('..')
-const { startHttpServer, respondRoutes } = require('./helpers/servers')
+const { startHttpServer, startRawServer, respondRoutes } = require('./helpers/servers')
 const { collectBody, once } = require('./helpers/events')
 const { recordLifecycle, quiet, emitsWithin, deferred } = require('./helpers/lifecycle')
 
@@ -214,6 +214,77 @@ test('a chunked upload to a server that does not read: write() returns false and
   await rec.closed
   assert.equal(rec.response.statusCode, 200)
   assert.deepEqual(rec.log, ['req:finish', 'req:response', 'res:data', 'res:end', 'res:close', 'req:close'])
+})
+
+/** Sends `body` (buffered, or chunked in 64 KiB writes) and resolves with 'status text' or the error's message. */
+function upload (url, body, chunked) {
+  return new Promise((resolve) => {
+    const req = net.request({ method: 'POST', url })
+    req.on('response', (res) => {
+      collectBody(res).then((text) => resolve(`${res.statusCode} ${text}`), (err) => resolve(`res ${err.message}`))
+    })
+    req.on('error', (err) => resolve(err.message))
+    if (chunked) {
+      req.chunkedEncoding = true
+      for (let off = 0; off < body.length; off += 64 * KiB) req.write(body.subarray(off, off + 64 * KiB))
+      req.end()
+    } else {
+      req.end(body)
+    }
+  })
+}
+
+test('a server that drops the connection while a 1 MiB body uploads: always net::ERR_CONNECTION_RESET, as Chromium reports the upload', { timeout: 60000 }, async (t) => {
+  // The engine's writer meets the reset, its reader meets the close: the
+  // upload's error must win whichever comes first (it used to be
+  // net::ERR_EMPTY_RESPONSE about half the time).
+  const srv = await startRawServer(async (socket, connection) => {
+    await connection.waitFor()
+    socket.destroy()
+  })
+  t.after(() => srv.close())
+  const body = Buffer.alloc(MiB, 'u')
+  for (const chunked of [false, true]) {
+    const outcomes = {}
+    const deadline = performance.now() + 20000
+    for (let i = 0; i < 20 && performance.now() < deadline; i++) {
+      const outcome = await upload(srv.url, body, chunked)
+      outcomes[outcome] = (outcomes[outcome] || 0) + 1
+    }
+    assert.deepEqual(Object.keys(outcomes), ['net::ERR_CONNECTION_RESET'], `chunked ${chunked}: ${JSON.stringify(outcomes)}`)
+  }
+})
+
+test('a chunked upload the server drops while the app waits for the answer fails at once with net::ERR_CONNECTION_RESET', { timeout: 30000 }, async (t) => {
+  const srv = await startRawServer(async (socket, connection) => {
+    await connection.waitFor()
+    socket.destroy()
+  })
+  t.after(() => srv.close())
+  for (let i = 0; i < 10; i++) {
+    const req = net.request({ method: 'POST', url: srv.url })
+    req.chunkedEncoding = true
+    req.write('the first part; the rest once the server answers')
+    const [err] = await once(req, 'error') // never end(): the app waits for an answer
+    assert.equal(err.message, 'net::ERR_CONNECTION_RESET')
+  }
+})
+
+test('a server that answers 413 and closes during a 1 MiB upload: the 413 is delivered', { timeout: 60000 }, async (t) => {
+  const srv = await startRawServer(async (socket, connection) => {
+    await connection.waitFor()
+    socket.end('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\ntoo big!', () => socket.destroy())
+  })
+  t.after(() => srv.close())
+  const body = Buffer.alloc(MiB, 'u')
+  for (const chunked of [false, true]) {
+    const outcomes = {}
+    for (let i = 0; i < 10; i++) {
+      const outcome = await upload(srv.url, body, chunked)
+      outcomes[outcome] = (outcomes[outcome] || 0) + 1
+    }
+    assert.deepEqual(outcomes, { '413 too big!': 10 }, `chunked ${chunked}`)
+  }
 })
 
 test('upload-progress (position, total) and getUploadProgress() for a buffered body', { timeout: 20000 }, async (t) => {

@@ -22,18 +22,19 @@ const TIMEOUT = { timeout: 20000 }
 /**
  * Runs the CLI and resolves when it has exited on its own.
  * @param {string[]} args
- * @param {{ env?: object, input?: Buffer | string }} [options]
+ * @param {{ env?: object, input?: Buffer | string, stdoutFd?: number }} [options]
+ *   stdoutFd: a file descriptor the CLI's stdout is (nothing is collected)
  * @returns {Promise<{ code: number, signal: string | null, stdout: Buffer, stderr: string }>}
  */
-function runCLI (args, { env, input } = {}) {
+function runCLI (args, { env, input, stdoutFd } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe']
+      stdio: ['pipe', stdoutFd === undefined ? 'pipe' : stdoutFd, 'pipe']
     })
     const stdout = []
     const stderr = []
-    child.stdout.on('data', (chunk) => stdout.push(chunk))
+    if (child.stdout) child.stdout.on('data', (chunk) => stdout.push(chunk))
     child.stderr.on('data', (chunk) => stderr.push(chunk))
     child.once('error', reject)
     child.once('close', (code, signal) => {
@@ -202,6 +203,52 @@ test('-o writes the body to the file, with no progress bar when stderr is not a 
   assert.equal(stdout.length, 0)
   assert.equal(stderr, '')
   assert.equal(sha256(fs.readFileSync(out)), sha256(data))
+})
+
+test('output that cannot be written exits 23 with a message, for a small body as for a large one', TIMEOUT, async (t) => {
+  // A small body used to be all handed to the file stream before its open
+  // (or write) failed: the transfer had ended and the exit was 0.
+  const small = 'small body'
+  const large = Buffer.alloc(4 * 1024 * 1024, 'L')
+  const srv = await startHttpServer(respondRoutes({ 'GET /small': (req, res) => res.end(small), 'GET /large': (req, res) => res.end(large) }))
+  t.after(() => srv.close())
+  const dir = tmpDir(t)
+  const targets = [path.join(dir, 'no', 'such', 'dir', 'out')]
+  if (fs.existsSync('/dev/full')) targets.push('/dev/full')
+  for (const target of targets) {
+    for (const route of ['/small', '/large']) {
+      const { code, stderr } = await runCLI(['-o', target, srv.origin + route])
+      assert.equal(code, 23, `-o ${target} ${route}: ${stderr}`)
+      assert.equal(stderr.split('\n').filter((line) => line.startsWith('go-net-request: cannot write')).length, 1, stderr)
+      assert.match(stderr, new RegExp(`^go-net-request: cannot write ${target.replace(/[/.]/g, '\\$&')}: E[A-Z]+`, 'm'))
+    }
+  }
+  if (fs.existsSync('/dev/full')) {
+    for (const route of ['/small', '/large']) {
+      const full = fs.openSync('/dev/full', 'w')
+      const { code, stderr } = await runCLI([srv.origin + route], { stdoutFd: full })
+      fs.closeSync(full)
+      assert.equal(code, 23, `stdout /dev/full ${route}: ${stderr}`)
+      assert.match(stderr, /^go-net-request: cannot write to stdout: ENOSPC/m)
+    }
+  }
+})
+
+test('--cacert with a missing file or one without a certificate exits 77 naming the file; nothing is requested', TIMEOUT, async (t) => {
+  const srv = await startHttpServer((req, res) => res.end('ok'))
+  t.after(() => srv.close())
+  const dir = tmpDir(t)
+  const missing = path.join(dir, 'missing.pem')
+  const notPEM = path.join(dir, 'not.pem')
+  fs.writeFileSync(notPEM, 'not a certificate\n')
+  for (const [file, why] of [[missing, /cannot read the CA file: ENOENT/], [notPEM, /no PEM certificate/]]) {
+    const { code, stdout, stderr } = await runCLI(['--cacert', file, srv.url])
+    assert.equal(code, 77, stderr)
+    assert.equal(stdout.length, 0)
+    assert.ok(stderr.startsWith(`go-net-request: --cacert ${file}: `), stderr)
+    assert.match(stderr, why)
+  }
+  assert.equal(srv.requests.length, 0)
 })
 
 test('-u answers the login of a Basic server', TIMEOUT, async (t) => {
@@ -380,6 +427,27 @@ test('-v prints the request, the response head and timings on stderr', TIMEOUT, 
   assert.match(stderr, /^\* time to head: [\d.]+ ms, total: [\d.]+ ms, 4 bytes$/m)
 })
 
+test('-v shows the request head as the server receives it, the headers the engine adds included', TIMEOUT, async (t) => {
+  const srv = await startHttpServer((req, res) => res.end('body'))
+  t.after(() => srv.close())
+  const cases = [
+    ['-v', srv.origin + '/plain'],
+    ['-v', '-d', 'a=1', '-H', 'X-Trace: 1', '-H', 'User-Agent: cli-test', srv.origin + '/post?q=1'],
+    ['-v', '-X', 'PUT', '-H', 'Connection: close', '-H', 'Accept-Encoding: identity', `http://localhost:${srv.port}/put`]
+  ]
+  for (const [i, args] of cases.entries()) {
+    const { code, stderr } = await runCLI(args)
+    assert.equal(code, 0, stderr)
+    const sent = stderr.split('\n').filter((line) => line.startsWith('> ')).map((line) => line.slice(2))
+    const received = srv.requests[i]
+    assert.equal(sent[0], `${received.method} ${received.url} HTTP/1.1`)
+    const pairs = []
+    for (let k = 0; k < received.rawHeaders.length; k += 2) pairs.push(`${received.rawHeaders[k]}: ${received.rawHeaders[k + 1]}`)
+    assert.deepEqual(sent.slice(1), pairs, `${JSON.stringify(args)}\n${stderr}`)
+  }
+  assert.ok(srv.requests[0].rawHeaders.includes('User-Agent'), 'the defaults are among them')
+})
+
 test('--proxy sends the request through that proxy (loopback included)', TIMEOUT, async (t) => {
   const proxy = await startHttpProxy()
   t.after(() => proxy.close())
@@ -412,7 +480,13 @@ test('bad usage exits 2', TIMEOUT, async () => {
 test('--help and --version print to stdout and exit 0', TIMEOUT, async () => {
   const help = await runCLI(['--help'])
   assert.equal(help.code, 0)
-  assert.match(help.stdout.toString(), /^Usage: go-net-request \[options\] <url>/)
+  const text = help.stdout.toString()
+  assert.match(text, /^Usage: go-net-request \[options\] <url>/)
+  // It describes this version: HTTP/2 is negotiated, --proxy works.
+  assert.doesNotMatch(text, /HTTP\/1\.1 only|later version|needs a version/)
+  assert.match(text, /--http1\.1 +accepted and changes nothing: HTTP\/2 is negotiated/)
+  assert.match(text, /-x, --proxy URL +use this proxy/)
+  assert.match(text, /77 --cacert FILE/)
 
   const version = await runCLI(['--version'])
   assert.equal(version.code, 0)

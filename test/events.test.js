@@ -286,6 +286,136 @@ test('write() and end() after abort() are ignored without an error event', { tim
 })
 
 /**
+ * Starts a raw server whose every response sends its head and `part` bytes
+ * of a longer body, then resets the connection (RST). With `together`, the
+ * resets wait until `together` connections are mid-body, then all go at once.
+ */
+async function startResettingServer (t, { part = 20000, together = 1 } = {}) {
+  let waiting = []
+  const srv = await startRawServer(async (socket, connection) => {
+    await connection.waitFor()
+    socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${10 * MiB}\r\n\r\n` + 'p'.repeat(part), () => {
+      waiting.push(socket)
+      if (waiting.length < together) return
+      const batch = waiting
+      waiting = []
+      setImmediate(() => { for (const s of batch) s.resetAndDestroy() })
+    })
+  })
+  t.after(() => srv.close())
+  return srv
+}
+
+// After abort() (or destroy()) is called, SPEC 5 allows only these events.
+const AFTER_ABORT = new Set(['req:abort', 'res:aborted', 'res:close', 'req:close'])
+
+/**
+ * Asserts the log of a request that `abort()` was called on when the log
+ * held `at` entries: nothing but AFTER_ABORT after that point, 'abort' once
+ * when the request was still open, and 'close' once, last.
+ */
+function assertQuietAfterAbort (log, at, context) {
+  const tail = log.slice(at)
+  const message = `${context}: ${log.join(' ')} (abort() after ${at})`
+  assert.deepEqual(tail.filter((name) => !AFTER_ABORT.has(name)), [], message)
+  assert.equal(log.filter((name) => name === 'req:close').length, 1, message)
+  assert.equal(log.at(-1), 'req:close', message)
+  if (!log.slice(0, at).includes('req:close')) {
+    assert.equal(tail.filter((name) => name === 'req:abort').length, 1, message)
+  }
+}
+
+for (const listener of ['error', 'close']) {
+  test(`abort() in the response's '${listener}' listener after a reset mid-body: no request 'error' follows`, { timeout: 20000 }, async (t) => {
+    const srv = await startResettingServer(t)
+    const req = net.request(srv.url)
+    let at = -1
+    const rec = recordLifecycle(req, {
+      onResponse: (res) => res.once(listener, () => {
+        at = rec.log.length
+        req.abort()
+      })
+    })
+    req.end()
+    await rec.closed
+    await quiet()
+    assert.equal(rec.errors['res:error'].message, 'net::ERR_CONNECTION_RESET')
+    assert.deepEqual(rec.log, ['req:finish', 'req:response', 'res:data', 'res:error', 'res:close', 'req:abort', 'req:close'])
+    assertQuietAfterAbort(rec.log, at, listener)
+  })
+}
+
+test('abort() at any point of a response the server resets mid-body: only abort, aborted and close follow', { timeout: 60000 }, async (t) => {
+  const srv = await startResettingServer(t)
+  // Where the app calls abort(): in a listener, or from the event loop a
+  // little later, racing the reset the engine reports.
+  const points = {
+    response: (req, res, abort) => abort(),
+    'first data': (req, res, abort) => res.once('data', abort),
+    'res error': (req, res, abort) => res.once('error', abort),
+    'res close': (req, res, abort) => res.once('close', abort),
+    'req finish': null, // set on the request, below
+    immediate: (req, res, abort) => setImmediate(abort),
+    'timer 0': (req, res, abort) => setTimeout(abort, 0),
+    'timer 1': (req, res, abort) => setTimeout(abort, 1),
+    'timer 3': (req, res, abort) => setTimeout(abort, 3)
+  }
+  const names = Object.keys(points)
+  const deadline = performance.now() + 30000
+  let runs = 0
+  for (let i = 0; i < 10 * names.length && performance.now() < deadline; i++) {
+    const name = names[i % names.length]
+    const req = net.request(srv.url)
+    let at = -1
+    const abort = () => {
+      if (at === -1) at = rec.log.length
+      req.abort()
+    }
+    const rec = recordLifecycle(req, { onResponse: (res) => points[name] && points[name](req, res, abort) })
+    if (name === 'req finish') req.once('finish', () => setImmediate(abort))
+    req.end()
+    await rec.closed
+    await quiet(5)
+    assert.notEqual(at, -1, `${name}: abort() was called`)
+    assertQuietAfterAbort(rec.log, at, name)
+    runs++
+  }
+  assert.ok(runs >= names.length, `every abort point ran (${runs} runs)`)
+})
+
+test('requests that abort each other when one fails (resets at the same moment): no error after abort()', { timeout: 60000 }, async (t) => {
+  // The engine reports both resets in one batch: the first failure's
+  // listener aborts the sibling whose own failure is already on its way.
+  const srv = await startResettingServer(t, { together: 2 })
+  const deadline = performance.now() + 30000
+  let runs = 0
+  for (let i = 0; i < 40 && performance.now() < deadline; i++) {
+    const pair = [net.request(srv.url), net.request(srv.url)]
+    const ats = [-1, -1]
+    const recs = pair.map((req, k) => recordLifecycle(req, {
+      onResponse: (res) => {
+        const abortSibling = () => {
+          if (ats[1 - k] === -1 && !pair[1 - k].destroyed) {
+            ats[1 - k] = recs[1 - k].log.length
+            pair[1 - k].abort()
+          }
+        }
+        res.once('error', abortSibling)
+        req.once('error', abortSibling)
+      }
+    }))
+    for (const req of pair) req.end()
+    await Promise.all(recs.map((rec) => rec.closed))
+    await quiet(5)
+    for (const k of [0, 1]) {
+      if (ats[k] !== -1) assertQuietAfterAbort(recs[k].log, ats[k], `request ${k}`)
+    }
+    runs++
+  }
+  assert.ok(runs >= 10, `${runs} runs`)
+})
+
+/**
  * Runs a child process that makes one request whose `where` handler throws
  * (`response`: the 'response' listener; `data`: the response's 'data'
  * listener), with or without a process 'uncaughtException' handler.

@@ -435,6 +435,68 @@ test('abort during the body errors the body stream with AbortError and cancels t
   await serverSawClose2.promise
 })
 
+test('an abort racing a reset mid-body rejects the body with AbortError, never with the net error', { timeout: 60000 }, async (t) => {
+  // The server resets two connections at once: a ClientRequest's (before
+  // its head) and the fetch's (mid-body). The ClientRequest's 'error' comes
+  // synchronously as the engine's batch is dispatched, and aborts the fetch,
+  // whose own failure may be in that batch already: the body must reject
+  // with the abort's reason, as no net error reached it before abort().
+  let waiting = []
+  const srv = await startRawServer(async (socket, connection) => {
+    const head = (await connection.waitFor()).toString('latin1')
+    const send = head.startsWith('GET /body ')
+      ? 'HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n' + 'p'.repeat(20000)
+      : ''
+    socket.write(send, () => {
+      waiting.push(socket)
+      if (waiting.length < 2) return
+      const batch = waiting
+      waiting = []
+      setImmediate(() => { for (const s of batch) s.resetAndDestroy() })
+    })
+  })
+  t.after(() => srv.close())
+
+  const deadline = performance.now() + 30000
+  let runs = 0
+  let raced = 0
+  for (let i = 0; i < 40 && performance.now() < deadline; i++) {
+    const controller = new AbortController()
+    let bodyFailure = null // set (in a microtask) once the fetch's body rejected
+    let failedBeforeAbort = false
+    const sibling = net.request(srv.origin + '/nohead')
+    const siblingFailed = new Promise((resolve) => sibling.once('error', (err) => {
+      failedBeforeAbort = bodyFailure !== null
+      controller.abort()
+      resolve(err)
+    }))
+    sibling.end()
+    try {
+      // The abort may come before the head: then the fetch itself rejects.
+      const res = await net.fetch(srv.origin + '/body', { signal: controller.signal })
+      const reader = res.body.getReader()
+      for (;;) {
+        const { done } = await reader.read()
+        assert.equal(done, false, 'the body cannot end: the server resets it')
+      }
+    } catch (err) {
+      bodyFailure = err
+    }
+    assertNetError(await siblingFailed, 'ERR_CONNECTION_RESET')
+    if (failedBeforeAbort) {
+      // The engine reported the fetch's reset in an earlier batch: the
+      // body failed before abort() and rightly says so.
+      assertNetError(bodyFailure, 'ERR_CONNECTION_RESET')
+    } else {
+      raced++
+      assertAbortError(bodyFailure)
+    }
+    runs++
+  }
+  assert.ok(runs >= 10, `${runs} runs`)
+  assert.ok(raced > 0, 'some runs aborted the fetch before its body failed')
+})
+
 test('abort during a streamed upload rejects with AbortError, closes the connection and cancels the body stream with the reason', { timeout: 20000 }, async (t) => {
   const firstChunk = deferred()
   const serverSawClose = deferred()

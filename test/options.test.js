@@ -216,6 +216,68 @@ test('an invalid URL throws the TypeError that new URL throws', () => {
   }
 })
 
+test('an empty or blank URL, in every form, throws new URL\'s TypeError synchronously and reaches no server', async (t) => {
+  let connections = 0
+  const srv = await startHttpServer((req, res) => res.end('ok'))
+  t.after(() => srv.close())
+  srv.server.on('connection', () => connections++)
+  let expected
+  try {
+    new URL('') // eslint-disable-line no-new
+  } catch (err) {
+    expected = err
+  }
+  const session = net.session.fromPartition('empty-url-forms')
+  const forms = [
+    '', '   ', '\t\n', // a string is the URL itself, as in Electron
+    { url: '' }, { url: '   ' }, { href: '' }, { href: ' \t' }, { url: '', href: '' },
+    { url: '', session }, { url: '', method: 'POST', headers: { 'X-A': '1' } },
+    { protocol: 'http:', host: '' }, { protocol: 'https:', host: '' }, { protocol: 'http:', hostname: '' },
+    { hostname: '', port: srv.port, path: '/x' }, { host: '', path: '/x' }, { host: '   ' }, { hostname: ' ' }
+  ]
+  for (const options of forms) {
+    for (const make of [(o) => net.request(o), (o) => new net.ClientRequest(o)]) {
+      assert.throws(() => make(options), (err) => {
+        assert.equal(err.constructor, TypeError, `${JSON.stringify(options)}: ${err.stack}`)
+        assert.equal(err.message, expected.message)
+        assert.equal(err.code, expected.code)
+        return true
+      }, JSON.stringify(options))
+    }
+  }
+  // Absent parts still take their defaults (hostname localhost, path /): only given blanks throw.
+  const { res } = await complete(net.request({ port: srv.port, path: '/defaults' }))
+  assert.equal(res.statusCode, 200)
+  assert.equal(connections, 1, 'only the last request reached the server')
+})
+
+test('net.fetch and session.fetch with an empty or blank URL reject with a TypeError, as Electron\'s (Request) does', async () => {
+  for (const input of ['', '   ']) {
+    for (const fetch of [(i) => net.fetch(i), (i) => net.session.defaultSession.fetch(i)]) {
+      let pending
+      assert.doesNotThrow(() => { pending = fetch(input) }, 'a rejection, not a throw')
+      await assert.rejects(pending, (err) => {
+        assert.equal(err.constructor, TypeError)
+        assert.equal(err.message, `Failed to parse URL from ${input}`)
+        return true
+      })
+    }
+  }
+})
+
+test('the timeout option takes a number: a string or another type throws a TypeError', () => {
+  const url = 'http://127.0.0.1:1/'
+  for (const timeout of ['5', '', '0', true, {}, [5], -1, NaN, Infinity]) {
+    throwsExactly(() => net.request({ url, timeout }), TypeError, '`timeout` should be a non-negative number of milliseconds')
+  }
+  for (const timeout of [0, 5, 1.5, undefined, null]) {
+    assert.ok(net.request({ url, timeout }) instanceof net.ClientRequest, String(timeout))
+  }
+  const req = net.request(url)
+  throwsExactly(() => req.setTimeout('5'), TypeError, '`msecs` should be a non-negative number')
+  assert.equal(req.setTimeout(5), req)
+})
+
 test('a partition that is not a string throws a TypeError', () => {
   for (const partition of [42, {}, ['persist:a'], true]) {
     throwsExactly(() => net.request({ url: 'http://127.0.0.1:1/', partition }), TypeError, '`partition` should be a string')

@@ -62,3 +62,25 @@ test('index.d.ts declares exactly the values index.js exports', { timeout: 20000
   const exported = Object.keys(require('..')).sort()
   assert.deepEqual(declared, exported)
 })
+
+test('every value index.d.ts declares is a named export under Node ESM (import { online } included)', { timeout: 20000 }, (t) => {
+  const source = fs.readFileSync(path.join(root, 'index.d.ts'), 'utf8')
+  const declared = [...source.matchAll(/^export declare (?:const|function|class) (\w+)/gm)].map((m) => m[1])
+  assert.ok(declared.includes('online'))
+  const dir = fs.mkdtempSync(path.join(root, 'test', 'types', '.tmp-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'named.mjs')
+  fs.writeFileSync(file, [
+    `import { ${declared.join(', ')} } from ${JSON.stringify(require('node:url').pathToFileURL(path.join(root, 'index.js')).href)}`,
+    `console.log(JSON.stringify({ ${declared.map((name) => `${name}: typeof ${name}`).join(', ')} }))`,
+    ''
+  ].join('\n'))
+  const result = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 15000 })
+  assert.equal(result.stderr, '')
+  assert.equal(result.status, 0)
+  const types = JSON.parse(result.stdout)
+  assert.equal(types.online, 'boolean')
+  assert.equal(types.request, 'function')
+  const net = require('..')
+  for (const name of declared) assert.equal(types[name], typeof net[name], name)
+})

@@ -3,7 +3,7 @@
 /// <reference types="electron" />
 import net from 'go-net-request'
 import * as namespace from 'go-net-request'
-import { fetch, isOnline, request, resolveHost } from 'go-net-request'
+import { fetch, isOnline, online, request, resolveHost } from 'go-net-request'
 
 function useNet (n: Pick<Electron.Net, 'request' | 'fetch' | 'isOnline' | 'resolveHost' | 'online'>): Electron.ClientRequest {
   void [n.isOnline(), n.online, n.fetch('http://127.0.0.1/'), n.resolveHost('localhost')]
@@ -13,6 +13,6 @@ function useNet (n: Pick<Electron.Net, 'request' | 'fetch' | 'isOnline' | 'resol
 const requests: Electron.ClientRequest[] = [
   useNet(net),
   useNet(namespace),
-  useNet({ request, fetch, isOnline, resolveHost, online: isOnline() })
+  useNet({ request, fetch, isOnline, resolveHost, online })
 ]
 void requests

@@ -35,7 +35,7 @@ type ElectronNetCore = Pick<Electron.Net, 'request' | 'fetch' | 'isOnline' | 're
 type ElectronSessionCore = Pick<Electron.Session,
   'cookies' | 'fetch' | 'resolveHost' | 'isPersistent' | 'getStoragePath' | 'setUserAgent' |
   'getUserAgent' | 'closeAllConnections' | 'clearCache' | 'getCacheSize' | 'clearStorageData' |
-  'clearAuthCache' | 'flushStorageData'>
+  'clearAuthCache' | 'flushStorageData' | 'setProxy' | 'resolveProxy'>
 
 function useResponse (response: Electron.IncomingMessage): Promise<Buffer> {
   const status: number = response.statusCode
@@ -126,6 +126,12 @@ async function useSession (s: ElectronSessionCore): Promise<number> {
   await s.clearStorageData({ storages: ['cookies'] })
   await s.clearAuthCache()
   s.flushStorageData()
+  const proxyConfig: Electron.ProxyConfig = { mode: 'fixed_servers', proxyRules: 'http=127.0.0.1:3128', proxyBypassRules: '<local>' }
+  await s.setProxy(proxyConfig)
+  await s.setProxy({ pacScript: 'http://127.0.0.1/proxy.pac' })
+  await s.setProxy({ mode: 'system' })
+  const proxies: string = await s.resolveProxy('http://127.0.0.1/')
+  void proxies
   const response: Response = await s.fetch('http://127.0.0.1/', { method: 'POST', body: 'x', bypassCustomProtocolHandlers: true })
   const host: Electron.ResolvedHost = await s.resolveHost('localhost', { queryType: 'A', source: 'localOnly', cacheUsage: 'disallowed', secureDnsPolicy: 'disable' })
   void [persistent, storagePath, response.status, host.endpoints[0].address]

@@ -3,7 +3,7 @@
 // declarations need nothing beyond @types/node.
 import net = require('go-net-request')
 import netDefault from 'go-net-request'
-import { ClientRequest, Cookies, IncomingMessage, NetError, Session, request, session, setDataPath } from 'go-net-request'
+import { ClientRequest, Cookies, IncomingMessage, NetError, ProxyConfig, Session, request, session, setDataPath } from 'go-net-request'
 
 setDataPath('/tmp/go-net-request-types')
 const ses: Session = session.fromPartition('persist:types', { cache: false })
@@ -17,6 +17,10 @@ req.on('response', (response: IncomingMessage) => {
 })
 req.end()
 void ses.setCACertificates(['-----BEGIN CERTIFICATE-----'])
+const proxyConfig: ProxyConfig = { mode: 'pac_script', pacScript: 'http://127.0.0.1/proxy.pac' }
+void ses.setProxy(proxyConfig).then(() => ses.resolveProxy('http://127.0.0.1/')).then((proxies: string) => proxies.split(';'))
+// @ts-expect-error: not one of Chromium's modes
+void ses.setProxy({ mode: 'manual' })
 void net.fetch('http://127.0.0.1/', { priority: 'high', origin: 'http://127.0.0.1' }).then((r: Response) => r.text())
 const online: boolean = net.online && net.isOnline() && netDefault.online && net.__engineStats().fds !== 0
 void online
