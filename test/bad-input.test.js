@@ -10,7 +10,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 
 const net = require('..')
-const { startHttpServer, startRawServer, startAuthServer } = require('./helpers/servers')
+const { startHttpServer, startRawServer, startAuthServer, answerEachHead } = require('./helpers/servers')
 const { collectBody, once } = require('./helpers/events')
 const { recordLifecycle, quiet, deferred } = require('./helpers/lifecycle')
 const { outcome, assertHealthy, waitForNoLiveRequests } = require('./helpers/hostile')
@@ -139,20 +139,9 @@ test('wrong URL credentials: the 401 then asks the app through login', OPTIONS, 
 
 /** A raw server that challenges with Digest until a request carries Authorization. */
 async function startDigestRawServer (t) {
-  const srv = await startRawServer((socket) => {
-    let pending = ''
-    socket.on('data', (chunk) => {
-      pending += chunk.toString('latin1')
-      let end
-      while ((end = pending.indexOf('\r\n\r\n')) >= 0) {
-        const head = pending.slice(0, end + 4)
-        pending = pending.slice(end + 4)
-        socket.write(/\r\nAuthorization:/i.test(head)
-          ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'
-          : 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm="r", nonce="n", qop="auth"\r\nContent-Length: 0\r\n\r\n')
-      }
-    })
-  })
+  const srv = await startRawServer(answerEachHead((head) => /\r\nAuthorization:/i.test(head)
+    ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'
+    : 'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Digest realm="r", nonce="n", qop="auth"\r\nContent-Length: 0\r\n\r\n'))
   t.after(() => srv.close())
   return srv
 }

@@ -10,7 +10,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 
 const net = require('..')
-const { startHttpServer } = require('./helpers/servers')
+const { startHttpServer, answerEachHead } = require('./helpers/servers')
 const { collectBody, once } = require('./helpers/events')
 const { recordLifecycle, quiet } = require('./helpers/lifecycle')
 const {
@@ -339,28 +339,6 @@ test('a NUL byte in a response header value: the header list stays aligned (Chro
   assert.equal((await collectBody(res)).toString(), 'ok')
   await assertHealthy()
 })
-
-/**
- * A behaviour that answers every complete request head on a connection with
- * answer(head) (a string to write; the connection is ended after a response
- * that says Connection: close).
- */
-function answerEachHead (answer) {
-  return (socket) => {
-    let pending = ''
-    socket.on('data', (chunk) => {
-      pending += chunk.toString('latin1')
-      let end
-      while ((end = pending.indexOf('\r\n\r\n')) >= 0) {
-        const head = pending.slice(0, end + 4)
-        pending = pending.slice(end + 4)
-        const reply = answer(head)
-        if (/\r\nConnection: close\r\n/i.test(reply)) socket.end(reply)
-        else socket.write(reply)
-      }
-    })
-  }
-}
 
 test('a Digest challenge whose realm holds a bare CR: the 401 fails with net::ERR_INVALID_HTTP_RESPONSE, no login, no bare CR or NUL on the wire', OPTIONS, async (t) => {
   const srv = await startHostileServer(t, answerEachHead((head) => /\r\nAuthorization:/i.test(head)

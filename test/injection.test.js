@@ -10,7 +10,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 
 const net = require('..')
-const { startRawServer } = require('./helpers/servers')
+const { startRawServer, answerEachHead } = require('./helpers/servers')
 const { collectBody } = require('./helpers/events')
 
 const OPTIONS = { timeout: 20000 }
@@ -30,19 +30,7 @@ function freshSession () {
  */
 async function startHeadServer (t, answer = () => OK) {
   const heads = []
-  const srv = await startRawServer((socket) => {
-    let pending = ''
-    socket.on('data', (chunk) => {
-      pending += chunk.toString('latin1')
-      let end
-      while ((end = pending.indexOf('\r\n\r\n')) >= 0) {
-        const head = pending.slice(0, end + 4)
-        pending = pending.slice(end + 4)
-        heads.push(head)
-        if (!socket.destroyed) socket.write(answer(head, heads.length - 1))
-      }
-    })
-  })
+  const srv = await startRawServer(answerEachHead(answer, heads))
   t.after(() => srv.close())
   /** Everything every connection sent, as one latin1 string. */
   srv.wire = () => srv.connections.map((c) => c.data.toString('latin1')).join('')

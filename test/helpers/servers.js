@@ -437,10 +437,39 @@ function safeEqual (a, b) {
   return x.length === y.length && crypto.timingSafeEqual(x, y)
 }
 
+/**
+ * A startRawServer behaviour that answers every complete request head on a
+ * connection with answer(head, index) (a string to write; index counts the
+ * heads of every connection; the connection is ended after a response that
+ * says Connection: close). `heads` (every head as it arrived) is optional.
+ * @param {(head: string, index: number) => string} answer
+ * @param {string[]} [heads]
+ * @returns {(socket: import('node:net').Socket) => void}
+ */
+function answerEachHead (answer, heads = []) {
+  return (socket) => {
+    let pending = ''
+    socket.on('data', (chunk) => {
+      pending += chunk.toString('latin1')
+      let end
+      while ((end = pending.indexOf('\r\n\r\n')) >= 0) {
+        const head = pending.slice(0, end + 4)
+        pending = pending.slice(end + 4)
+        heads.push(head)
+        const reply = answer(head, heads.length - 1)
+        if (socket.destroyed) return
+        if (/\r\nConnection: close\r\n/i.test(reply)) socket.end(reply)
+        else socket.write(reply)
+      }
+    })
+  }
+}
+
 module.exports = {
   startHttpServer,
   startHttpsServer,
   respondRoutes,
   startAuthServer,
-  startRawServer
+  startRawServer,
+  answerEachHead
 }
