@@ -7,6 +7,7 @@
 const path = require('node:path')
 const fs = require('node:fs')
 const { netError } = require('./errors')
+const { PREBUILD_DIR_ENV, addonFileName, prebuiltAddon } = require('./prebuilds')
 
 // Event kinds and answers: the values of bridge/bridge.h.
 const EVENT = Object.freeze({
@@ -24,16 +25,27 @@ const EVENT = Object.freeze({
 const RESPONSE_FLAG = Object.freeze({ REUSED: 1, COMPLETE: 2, FROM_CACHE: 4 })
 const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4, COOKIES: 8 })
 
+/**
+ * The addon files to try, best first: the prebuild named by
+ * GO_NET_REQUEST_PREBUILD_DIR alone when it is set (a prebuild under test),
+ * else a from-source build (build/Release), then this platform's prebuild.
+ */
+function addonCandidates (root) {
+  const override = process.env[PREBUILD_DIR_ENV]
+  if (override) return [path.join(path.resolve(override), addonFileName(process.arch))]
+  return [
+    path.join(root, 'build', 'Release', 'go_net_request.node'),
+    prebuiltAddon(root)
+  ]
+}
+
 function addonPath () {
   const root = path.resolve(__dirname, '..')
-  const candidates = [
-    path.join(root, 'build', 'Release', 'go_net_request.node'),
-    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'go_net_request.node')
-  ]
+  const candidates = addonCandidates(root)
   const found = candidates.find((p) => fs.existsSync(p))
   if (!found) {
     throw new Error('go-net-request: the native addon is not built; run `npm install` ' +
-      '(building from source needs Go 1.25+ and a C compiler)')
+      '(building from source needs Go 1.25+ and a C compiler); looked for ' + candidates.join(', '))
   }
   return found
 }

@@ -1,9 +1,13 @@
 'use strict'
-// Builds the Go library (gobuild/libgonetrequest.so), then the N-API addon
-// with node-gyp against the running Node's own headers. Run by `npm install`.
+// Uses the prebuild for this platform when one fits; otherwise builds from
+// source with node-gyp against the running Node's own headers (binding.gyp
+// builds the Go library into gobuild/, then the N-API addon). Run by
+// `npm install`.
 const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
+
+const { prebuiltAddon } = require('../lib/prebuilds')
 
 const root = path.resolve(__dirname, '..')
 const MIN_GO = [1, 25]
@@ -51,7 +55,7 @@ function nodeGyp () {
 }
 
 // Installing the npm tarball: a prebuild for this platform
-// (prebuilds/<platform>-<arch>/, made by `npm run prebuild`) is used as
+// (lib/prebuilds.js: prebuilds/<platform>-<arch>/, made by `npm run prebuild`) is used as
 // it is when it loads here, and nothing is built. A git checkout, `npm run
 // build:native`, GO_NET_REQUEST_BUILD_FROM_SOURCE=1 or --build-from-source always
 // build from source.
@@ -59,7 +63,7 @@ function usablePrebuild () {
   if (process.env.npm_lifecycle_event !== 'install') return null
   if (process.env.GO_NET_REQUEST_BUILD_FROM_SOURCE || process.env.npm_config_build_from_source === 'true') return null
   if (fs.existsSync(path.join(root, '.git'))) return null
-  const addon = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'go_net_request.node')
+  const addon = prebuiltAddon(root)
   if (!fs.existsSync(addon)) return null
   // Loading it proves that it fits this machine (libc, N-API version).
   const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8', timeout: 30000 })
@@ -76,5 +80,4 @@ if (prebuild !== null) {
 }
 
 checkGo()
-run('go', ['build', '-trimpath', '-buildmode=c-shared', '-o', 'gobuild/libgonetrequest.so', './bridge'])
 run(process.execPath, [nodeGyp(), 'rebuild', `--nodedir=${nodeDir()}`])

@@ -1,67 +1,75 @@
 'use strict'
-// Packs the current build for this platform into prebuilds/<platform>-<arch>/
-// (go_net_request.node and libgonetrequest.so side by side), which the npm
-// tarball ships: `npm install` of the tarball then uses it and needs neither
-// Go nor a C compiler (scripts/build.js). Run after a build:
+// Builds prebuilds, which the npm tarball ships so that `npm install` needs
+// neither Go nor a C compiler (scripts/build.js picks the one that fits):
 //
-//   npm install && npm run prebuild && npm pack
+//   npm run prebuild                           this machine's target
+//   npm run prebuild -- --target linux-arm64   one (or a comma-separated list)
+//   npm run prebuild -- --all                  every target in scripts/targets/
 //
-// The pair is self-contained: the addon finds the Go library beside itself
-// through its RUNPATH ($ORIGIN), checked here with readelf.
+// Each target (scripts/targets/<platform>.js) installs its toolchain
+// (idempotent), builds into build/prebuild/<target>/ and checks the result
+// statically; the pair is then copied into prebuilds/<target>/ under the
+// names of lib/prebuilds.js. This machine's own prebuild must also load here.
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
-const root = path.resolve(__dirname, '..')
-const platform = `${process.platform}-${process.arch}`
-const FILES = ['go_net_request.node', 'libgonetrequest.so']
+const { addonFileName, prebuildDir } = require('../lib/prebuilds')
+const { ROOT, hostTarget, loadTargets, makeContext, selectTargets } = require('./targets')
 
-function fail (message) {
-  console.error(`go-net-request prebuild: ${message}`)
-  process.exit(1)
+function size (file) {
+  const bytes = fs.statSync(file).size
+  return bytes < 1 << 20 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / (1 << 20)).toFixed(1)} MB`
 }
 
-/** The dynamic section of an ELF file as readelf prints it, or null without readelf. */
-function dynamicSection (file) {
-  const result = spawnSync('readelf', ['-d', file], { encoding: 'utf8' })
-  if (result.error) return null
-  if (result.status !== 0) fail(`readelf -d ${file} failed: ${result.stderr.trim()}`)
-  return result.stdout
-}
-
-/** Checks that the addon loads the Go library from its own directory. */
-function checkPair (dir) {
-  const addon = path.join(dir, FILES[0])
-  const dynamic = dynamicSection(addon)
-  if (dynamic === null) {
-    console.warn('go-net-request prebuild: readelf not found; RUNPATH not checked')
-    return
+/** Copies a target's build into prebuilds/<target>/ under the shipped names; returns the files. */
+function pack (target, ctx) {
+  const [platform, arch] = target.name.split('-')
+  const to = prebuildDir(ROOT, platform, arch)
+  fs.rmSync(to, { recursive: true, force: true })
+  fs.mkdirSync(to, { recursive: true })
+  const files = [
+    { from: 'go_net_request.node', to: addonFileName(arch) },
+    { from: target.goLibrary, to: target.goLibrary }
+  ]
+  for (const file of files) {
+    const source = path.join(ctx.outDir, file.from)
+    if (!fs.existsSync(source)) throw new Error(`the build left no ${path.relative(ROOT, source)}`)
+    fs.copyFileSync(source, path.join(to, file.to))
+    fs.chmodSync(path.join(to, file.to), 0o755)
   }
-  const runpath = /\((?:RUNPATH|RPATH)\)\s+Library (?:runpath|rpath): \[([^\]]*)\]/.exec(dynamic)
-  if (!runpath || !runpath[1].split(':').includes('$ORIGIN')) {
-    fail(`${FILES[0]} has no $ORIGIN RUNPATH (found ${runpath ? runpath[1] : 'none'}): it would not find ${FILES[1]} beside itself`)
-  }
-  if (!/\(NEEDED\)\s+Shared library: \[libgonetrequest\.so\]/.test(dynamic)) {
-    fail(`${FILES[0]} does not name libgonetrequest.so as NEEDED`)
-  }
-  console.log(`go-net-request prebuild: ${FILES[0]} RUNPATH [${runpath[1]}], NEEDED libgonetrequest.so`)
+  return files.map((file) => path.join(to, file.to))
 }
 
-const from = path.join(root, 'build', 'Release')
-for (const file of FILES) {
-  if (!fs.existsSync(path.join(from, file))) fail(`build/Release/${file} is missing: run npm install (or npm run build:native) first`)
+/** This machine's prebuild must load as it is, without build/ or gobuild/. */
+function probeLoad (addon) {
+  const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8', timeout: 30000 })
+  if (probe.status !== 0) throw new Error(`the packed addon does not load here: ${(probe.stderr || String(probe.error)).trim()}`)
 }
-const to = path.join(root, 'prebuilds', platform)
-fs.rmSync(to, { recursive: true, force: true })
-fs.mkdirSync(to, { recursive: true })
-for (const file of FILES) {
-  // Copied, not linked: build/Release's library is a hard link to gobuild's.
-  fs.copyFileSync(path.join(from, file), path.join(to, file))
-  fs.chmodSync(path.join(to, file), 0o755)
-}
-checkPair(to)
 
-// The pair must load here as it is, without build/ or gobuild/.
-const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path.join(to, FILES[0]))})`], { encoding: 'utf8', timeout: 30000 })
-if (probe.status !== 0) fail(`the packed addon does not load: ${(probe.stderr || String(probe.error)).trim()}`)
-console.log(`go-net-request prebuild: packed ${FILES.join(' and ')} into prebuilds/${platform}/`)
+function main () {
+  const { targets, missing } = loadTargets()
+  const chosen = selectTargets(process.argv.slice(2), targets, missing, hostTarget())
+  const failures = []
+  for (const target of chosen) {
+    const ctx = makeContext(target)
+    try {
+      target.install(ctx)
+      target.build(ctx)
+      target.check(ctx)
+      const files = pack(target, ctx)
+      if (target.name === hostTarget()) probeLoad(files[0])
+      console.log(`go-net-request prebuild: ${target.name}: ${files.map((f) => `${path.relative(ROOT, f)} (${size(f)})`).join(', ')}`)
+    } catch (err) {
+      console.error(`go-net-request prebuild: ${target.name} failed: ${err.message}`)
+      failures.push(target.name)
+    }
+  }
+  if (missing.length > 0) console.log(`go-net-request prebuild: no module in this checkout for ${missing.join(', ')}`)
+  if (failures.length > 0) {
+    console.error(`go-net-request prebuild: failed: ${failures.join(', ')}`)
+    process.exitCode = 1
+  }
+}
+
+main()

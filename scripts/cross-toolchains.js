@@ -1,0 +1,68 @@
+'use strict'
+// Installs what building (and testing) a prebuild target needs on this
+// Linux machine: Debian packages (apt-get, as root) when missing, npm
+// packages (other platforms' Node, zig) into .cache/npm/<name>/. Idempotent:
+// what is there already is left alone. Each target's install(ctx) says what
+// it needs, through the helpers here (ctx.aptInstall, ctx.npmInstall).
+//
+//   node scripts/cross-toolchains.js                  this machine's target
+//   node scripts/cross-toolchains.js --target linux-arm64
+//   node scripts/cross-toolchains.js --all
+const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+/** Whether dpkg has a package installed. */
+function aptInstalled (pkg) {
+  const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' })
+  return result.status === 0 && /install ok installed/.test(result.stdout)
+}
+
+let aptUpdated = false
+
+/** Installs the Debian packages that are missing (needs root and apt-get). */
+function aptInstall (ctx, packages) {
+  const missing = packages.filter((pkg) => !aptInstalled(pkg))
+  if (missing.length === 0) return
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new Error(`missing Debian packages: ${missing.join(' ')}; install them as root (apt-get install ${missing.join(' ')})`)
+  }
+  ctx.log(`apt-get install ${missing.join(' ')}`)
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  if (!aptUpdated) {
+    ctx.run('apt-get', ['update', '-qq'], { env })
+    aptUpdated = true
+  }
+  ctx.run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env })
+}
+
+/**
+ * Installs an npm package (name@range) into .cache/npm/<name>/ unless a
+ * version is there already; returns the package's directory.
+ */
+function npmInstall (ctx, spec) {
+  const at = spec.lastIndexOf('@')
+  const name = at > 0 ? spec.slice(0, at) : spec
+  const prefix = path.join(ctx.cacheDir, 'npm', name.replace('/', '+'))
+  const dir = path.join(prefix, 'node_modules', name)
+  if (fs.existsSync(path.join(dir, 'package.json'))) return dir
+  ctx.log(`npm install ${spec} into ${path.relative(ctx.root, prefix)}`)
+  fs.mkdirSync(prefix, { recursive: true })
+  // Its own package.json keeps npm from walking up into the project's.
+  fs.writeFileSync(path.join(prefix, 'package.json'), JSON.stringify({ private: true }))
+  ctx.run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, spec])
+  if (!fs.existsSync(path.join(dir, 'package.json'))) throw new Error(`npm install ${spec} left no ${dir}`)
+  return dir
+}
+
+module.exports = { aptInstall, aptInstalled, npmInstall }
+
+if (require.main === module) {
+  const { hostTarget, loadTargets, makeContext, selectTargets } = require('./targets')
+  const { targets, missing } = loadTargets()
+  const chosen = selectTargets(process.argv.slice(2), targets, missing, hostTarget())
+  for (const target of chosen) {
+    target.install(makeContext(target))
+    console.log(`[${target.name}] toolchain ready`)
+  }
+}
