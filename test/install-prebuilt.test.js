@@ -57,6 +57,15 @@ function run (file, args, options) {
   })
 }
 
+/** Every file under dir with its size and mtime, or [] when dir is absent. */
+function listTree (dir) {
+  if (!fs.existsSync(dir)) return []
+  return fs.readdirSync(dir, { recursive: true }).sort().map((rel) => {
+    const stat = fs.statSync(path.join(dir, rel))
+    return `${rel} ${stat.size} ${stat.mtimeMs}`
+  })
+}
+
 function makeApp (dir) {
   fs.mkdirSync(dir, { recursive: true })
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
@@ -88,19 +97,32 @@ test(`the npm tarball installs without Go (prebuilds/${PLATFORM}) and a request 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'go-net-request-install-'))
   t.after(() => fs.rmSync(tmp, { recursive: true, force: true }))
 
-  // 1. Prebuild for this machine (a stripped relink of the Go library: its
-  // compiled packages come from Go's cache after npm install).
-  const prebuild = await run(process.execPath, [path.join(ROOT, 'scripts', 'prebuild.js')], { cwd: ROOT, timeout: 120000 })
+  // 1. Stage the package as npm packs it, and prebuild for this machine into
+  // the staged copy (a stripped relink of the Go library: its compiled
+  // packages come from Go's cache after npm install). The checkout's own
+  // prebuilds/ stays as it was, so `npm test` does not change what it packs.
+  const checkoutPrebuilds = listTree(path.join(ROOT, 'prebuilds'))
+  const stage = path.join(tmp, 'stage')
+  fs.mkdirSync(stage)
+  const packCheckout = await run('npm', ['pack', '--json', '--pack-destination', stage, '--ignore-scripts'], { cwd: ROOT })
+  assert.equal(packCheckout.code, 0, packCheckout.stderr)
+  const untar = await run('tar', ['-xzf', JSON.parse(packCheckout.stdout)[0].filename], { cwd: stage })
+  assert.equal(untar.code, 0, untar.stderr)
+  const staged = path.join(stage, 'package')
+  const prebuild = await run(process.execPath, [path.join(ROOT, 'scripts', 'prebuild.js'), '--out', staged], { cwd: ROOT, timeout: 120000 })
   assert.equal(prebuild.code, 0, prebuild.stderr)
   assert.match(prebuild.stdout, /RUNPATH \[[^\]]*\$ORIGIN[^\]]*\], NEEDED libgonetrequest\.so/)
+  assert.deepEqual(listTree(path.join(ROOT, 'prebuilds')), checkoutPrebuilds, 'the checkout\'s prebuilds/ is untouched')
 
-  // 2. npm pack: the tarball carries the prebuild.
-  const pack = await run('npm', ['pack', '--json', '--pack-destination', tmp, '--ignore-scripts'], { cwd: ROOT })
+  // 2. npm pack: the tarball carries the prebuild, and no Go tests or fuzz corpora.
+  const pack = await run('npm', ['pack', '--json', '--pack-destination', tmp, '--ignore-scripts'], { cwd: staged })
   assert.equal(pack.code, 0, pack.stderr)
   const [packed] = JSON.parse(pack.stdout)
   const files = packed.files.map((f) => f.path)
   assert.ok(files.includes(`prebuilds/${PLATFORM}/${ADDON}`), 'the tarball has the addon')
   assert.ok(files.includes(`prebuilds/${PLATFORM}/libgonetrequest.so`), 'the tarball has the Go library')
+  assert.ok(files.includes('LICENSE'), 'the tarball has the LICENSE')
+  assert.deepEqual(files.filter((f) => f.endsWith('_test.go') || f.includes('testdata/')), [], 'the tarball has no Go tests or fuzz corpora')
   assert.ok(!files.some((f) => f.startsWith('build/') || f.startsWith('gobuild/')), 'the tarball has no build output besides prebuilds/')
   const tarball = path.join(tmp, packed.filename)
 
@@ -119,6 +141,12 @@ test(`the npm tarball installs without Go (prebuilds/${PLATFORM}) and a request 
   const installed = path.join(app, 'node_modules', 'go-net-request')
   assert.ok(!fs.existsSync(path.join(installed, 'build')), 'nothing was built')
   assert.ok(!fs.existsSync(path.join(installed, 'gobuild')), 'Go was not run')
+  // What @electron/rebuild (electron-forge, electron-builder) checks before
+  // compiling a package with a binding.gyp: prebuildify among its
+  // devDependencies and prebuilds/<platform>-<arch>/node.napi[.armv8].node.
+  const installedPackage = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8'))
+  assert.ok(Object.hasOwn(installedPackage.devDependencies || {}, 'prebuildify'), '@electron/rebuild sees a prebuildify package')
+  assert.ok(fs.existsSync(path.join(installed, 'prebuilds', PLATFORM, ADDON)), '@electron/rebuild finds the Node-API prebuild')
 
   const get = await run(process.execPath, ['-e', CLIENT, srv.origin + '/hello'], { cwd: app, env })
   assert.equal(get.code, 0, get.stderr)

@@ -84,7 +84,7 @@ function makeContext (target, options = {}) {
   }
   // Toolchain helpers for install(): apt packages and npm packages under .cache/.
   ctx.aptInstall = (packages) => toolchains.aptInstall(ctx, packages)
-  ctx.npmInstall = (spec) => toolchains.npmInstall(ctx, spec)
+  ctx.npmInstall = (spec, machine) => toolchains.npmInstall(ctx, spec, machine)
   return ctx
 }
 
