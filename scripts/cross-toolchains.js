@@ -64,10 +64,14 @@ module.exports = { aptInstall, aptInstalled, npmInstall }
 
 if (require.main === module) {
   const { hostTarget, loadTargets, makeContext, selectTargets } = require('./targets')
-  const { targets, missing } = loadTargets()
-  const chosen = selectTargets(process.argv.slice(2), targets, missing, hostTarget())
-  for (const target of chosen) {
-    target.install(makeContext(target))
-    console.log(`[${target.name}] toolchain ready`)
+  try {
+    const { targets, missing } = loadTargets()
+    for (const target of selectTargets(process.argv.slice(2), targets, missing, hostTarget())) {
+      target.install(makeContext(target))
+      console.log(`[${target.name}] toolchain ready`)
+    }
+  } catch (err) {
+    console.error(`go-net-request cross-toolchains: ${err.message}`)
+    process.exitCode = 1
   }
 }

@@ -77,4 +77,9 @@ function main () {
   }
 }
 
-main()
+try {
+  main()
+} catch (err) { // a usage error: say it without a stack
+  console.error(`go-net-request prebuild: ${err.message}`)
+  process.exitCode = 2
+}

@@ -49,4 +49,9 @@ function main () {
   if (rows.some((row) => row.result ? row.result.startsWith('error') : row.failed > 0)) process.exitCode = 1
 }
 
-main()
+try {
+  main()
+} catch (err) { // a usage error: say it without a stack
+  console.error(`go-net-request test:platforms: ${err.message}`)
+  process.exitCode = 2
+}

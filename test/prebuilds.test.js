@@ -1,0 +1,80 @@
+'use strict'
+
+// Which addon lib/native.js loads: a from-source build (build/Release)
+// before this platform's prebuild, and the prebuild that
+// GO_NET_REQUEST_PREBUILD_DIR names instead of either (what
+// `npm run test:platforms` uses to test a prebuild under emulation). The
+// prebuild is a copy of this build under prebuildify's file names
+// (lib/prebuilds.js), loaded in a child process that makes a request with it.
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { execFile } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+
+const { startHttpServer, respondRoutes } = require('./helpers/servers')
+const { GO_LIBRARY, PREBUILD_DIR_ENV, addonFileName } = require('../lib/prebuilds')
+
+const ROOT = path.resolve(__dirname, '..')
+const BUILD = path.join(ROOT, 'build', 'Release')
+const TIMEOUT = { timeout: 30000 }
+
+// One GET through the package; prints the addon file that was loaded and the body.
+const CLIENT = `
+const net = require(${JSON.stringify(ROOT)})
+const req = net.request(process.argv[1])
+req.on('response', (res) => {
+  const chunks = []
+  res.on('data', (chunk) => chunks.push(chunk))
+  res.on('end', () => console.log(JSON.stringify({
+    addon: Object.keys(require.cache).find((file) => file.endsWith('.node')),
+    body: Buffer.concat(chunks).toString()
+  })))
+})
+req.on('error', (err) => { console.error(err.message); process.exitCode = 1 })
+req.end()
+`
+
+function runClient (url, env) {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['-e', CLIENT, url], { encoding: 'utf8', timeout: 20000, env: { ...process.env, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }))
+  })
+}
+
+/** A prebuild directory made of this build: the addon under its prebuild name, the Go library beside it. */
+function makePrebuild (t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'go-net-request-prebuild-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  fs.copyFileSync(path.join(BUILD, 'go_net_request.node'), path.join(dir, addonFileName(process.arch)))
+  fs.copyFileSync(path.join(BUILD, GO_LIBRARY[process.platform]), path.join(dir, GO_LIBRARY[process.platform]))
+  return dir
+}
+
+test(`${PREBUILD_DIR_ENV} loads the prebuild in that directory instead of build/Release`, TIMEOUT, async (t) => {
+  const dir = makePrebuild(t)
+  const srv = await startHttpServer(respondRoutes({ '/': (req, res) => res.end('from the prebuild') }))
+  t.after(() => srv.close())
+
+  const withPrebuild = await runClient(srv.origin + '/', { [PREBUILD_DIR_ENV]: dir })
+  assert.equal(withPrebuild.code, 0, withPrebuild.stderr)
+  assert.deepEqual(JSON.parse(withPrebuild.stdout), {
+    addon: path.join(fs.realpathSync(dir), addonFileName(process.arch)),
+    body: 'from the prebuild'
+  })
+
+  const withoutPrebuild = await runClient(srv.origin + '/', { [PREBUILD_DIR_ENV]: '' })
+  assert.equal(withoutPrebuild.code, 0, withoutPrebuild.stderr)
+  assert.equal(JSON.parse(withoutPrebuild.stdout).addon, path.join(BUILD, 'go_net_request.node'), 'a from-source build comes first')
+})
+
+test(`${PREBUILD_DIR_ENV} naming a directory without the addon fails, saying where it looked`, TIMEOUT, async (t) => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'go-net-request-empty-'))
+  t.after(() => fs.rmSync(empty, { recursive: true, force: true }))
+  const result = await runClient('http://127.0.0.1:9/', { [PREBUILD_DIR_ENV]: empty })
+  assert.notEqual(result.code, 0)
+  assert.match(result.stderr, /the native addon is not built/)
+  assert.ok(result.stderr.includes(path.join(empty, addonFileName(process.arch))), result.stderr)
+})
