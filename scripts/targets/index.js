@@ -11,7 +11,12 @@
 //     test?(ctx)        runs the JS tests there (emulated); returns { passed, failed, skipped }
 //   }
 //
-// and ctx is makeContext()'s object. scripts/prebuild.js builds targets,
+// and ctx is makeContext()'s object: { root, name, outDir, cacheDir,
+// prebuildDir (the packed prebuild that test() runs), nodeIncludeDir (this
+// Node's headers), log(msg), run(cmd, args, opts) (spawnSync that throws),
+// aptInstall(packages), npmInstall(spec, { os, cpu }) (into .cache/npm/,
+// returns the package's directory) }. node-tests.js runs the suite with
+// another platform's node for test(). scripts/prebuild.js builds targets,
 // scripts/cross-toolchains.js installs their toolchains, and
 // scripts/test-platforms.js tests them.
 const { spawnSync } = require('node:child_process')
