@@ -13,11 +13,11 @@ const os = require('node:os')
 const path = require('node:path')
 
 const { startHttpServer, respondRoutes, startAuthServer, startRawServer } = require('./helpers/servers')
-const { closedPort } = require('./helpers/lifecycle')
+const { closedPort, slow } = require('./helpers/lifecycle')
 const { startHttpProxy } = require('./helpers/proxies')
 
 const BIN = path.resolve(__dirname, '..', 'bin', 'go-net-request.js')
-const TIMEOUT = { timeout: 20000 }
+const TIMEOUT = { timeout: slow(20000) }
 
 /**
  * Runs the CLI and resolves when it has exited on its own.

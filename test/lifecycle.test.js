@@ -16,7 +16,7 @@ const net = require('..')
 const native = require('../lib/native')
 const { startHttpServer, respondRoutes } = require('./helpers/servers')
 const { collectBody, once } = require('./helpers/events')
-const { quiet, runNode: spawnNode } = require('./helpers/lifecycle')
+const { quiet, runNode: spawnNode, slow } = require('./helpers/lifecycle')
 
 const LIB = path.resolve(__dirname, '..', 'index.js')
 
@@ -41,7 +41,7 @@ req.on('error', (err) => console.log('error:' + err.message))
 req.end()
 `
 
-test('a script that makes one request exits by itself promptly after the response', { timeout: 20000 }, async (t) => {
+test('a script that makes one request exits by itself promptly after the response', { timeout: slow(20000) }, async (t) => {
   const srv = await startHttpServer(respondRoutes({ '/': (req, res) => res.end('hello') }))
   t.after(() => srv.close())
 
@@ -54,7 +54,7 @@ test('a script that makes one request exits by itself promptly after the respons
   assert.ok(lingering < 3000, `exited ${Math.round(lingering)} ms after the response (an idle keep-alive connection must not hold the process)`)
 })
 
-test('a request in flight keeps the process alive until its response is complete', { timeout: 20000 }, async (t) => {
+test('a request in flight keeps the process alive until its response is complete', { timeout: slow(20000) }, async (t) => {
   const srv = await startHttpServer(respondRoutes({
     '/late-head': (req, res) => setTimeout(() => res.end('late head'), 500),
     '/late-body': (req, res) => {
@@ -74,7 +74,7 @@ test('a request in flight keeps the process alive until its response is complete
   }
 })
 
-test('requests that end otherwise do not hold the process open either', { timeout: 20000 }, async (t) => {
+test('requests that end otherwise do not hold the process open either', { timeout: slow(20000) }, async (t) => {
   // The server holds every request forever; only an abort or a failure ends them.
   // /stream sends part of a body and never ends it.
   const srv = await startHttpServer((req, res) => {
@@ -131,7 +131,7 @@ test('requests that end otherwise do not hold the process open either', { timeou
   assert.deepEqual(outcomes, Object.fromEntries(Object.entries(expected).map(([name, out]) => [name, `code 0 ${out}`])))
 })
 
-test('an exception thrown by a response handler takes the uncaught-exception path', { timeout: 20000 }, async (t) => {
+test('an exception thrown by a response handler takes the uncaught-exception path', { timeout: slow(20000) }, async (t) => {
   const srv = await startHttpServer(respondRoutes({ '/': (req, res) => res.end('hi') }))
   t.after(() => srv.close())
 
@@ -160,7 +160,7 @@ test('an exception thrown by a response handler takes the uncaught-exception pat
   assert.deepEqual(survived.lines.map((l) => l.text), ['caught:boom', 'end', 'close'])
 })
 
-test('300 concurrent requests all succeed', { timeout: 20000 }, async (t) => {
+test('300 concurrent requests all succeed', { timeout: slow(20000) }, async (t) => {
   const srv = await startHttpServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' })
     res.end(`answer to ${req.url}`)
@@ -224,7 +224,7 @@ function runRequestWorker (url, count, parallel) {
   })
 }
 
-test('the library works in worker_threads, two workers at once, beside the main thread', { timeout: 20000 }, async (t) => {
+test('the library works in worker_threads, two workers at once, beside the main thread', { timeout: slow(20000) }, async (t) => {
   const srv = await startHttpServer((req, res) => res.end(`echo ${req.url}`))
   t.after(() => srv.close())
 
@@ -246,7 +246,7 @@ test('the library works in worker_threads, two workers at once, beside the main 
   assert.deepEqual(main, expect('main', 20))
 })
 
-test('terminating a worker mid-request neither crashes the process nor breaks the main thread', { timeout: 20000 }, async (t) => {
+test('terminating a worker mid-request neither crashes the process nor breaks the main thread', { timeout: slow(20000) }, async (t) => {
   // /hold never answers; /stream sends part of a body and never ends it;
   // /ok answers. The server reports each request's arrival and departure.
   const arrived = new Set()
@@ -370,7 +370,7 @@ function abortAt (url, mode) {
   })
 }
 
-test('500 requests aborted at random moments: one close each, no error, and the engine lets go of them', { timeout: 25000 }, async (t) => {
+test('500 requests aborted at random moments: one close each, no error, and the engine lets go of them', { timeout: slow(25000) }, async (t) => {
   const seed = Number(process.env.LIFECYCLE_SEED) || (Date.now() % 2147483647)
   const random = prng(seed)
   const BODY = 'a'.repeat(16 * 1024) + 'b'.repeat(16 * 1024)
@@ -446,7 +446,7 @@ test('500 requests aborted at random moments: one close each, no error, and the 
   while (native.liveRequests() !== 0 || native.pendingHandlers() !== 0) await quiet(10)
 })
 
-test('requests garbage-collected in flight still complete (no use after free)', { timeout: 20000 }, async (t) => {
+test('requests garbage-collected in flight still complete (no use after free)', { timeout: slow(20000) }, async (t) => {
   let n = 0
   const srv = await startHttpServer((req, res) => {
     // Answers after 0..150 ms, with a body in two parts, so collections hit every phase.
@@ -493,7 +493,7 @@ test('requests garbage-collected in flight still complete (no use after free)', 
   assert.equal(srv.requests.length, 200)
 })
 
-test('loads from ESM: the default import and named imports', { timeout: 20000 }, async (t) => {
+test('loads from ESM: the default import and named imports', { timeout: slow(20000) }, async (t) => {
   const srv = await startHttpServer((req, res) => res.end(`esm ${req.url}`))
   t.after(() => srv.close())
   const href = JSON.stringify(pathToFileURL(LIB).href)

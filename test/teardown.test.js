@@ -10,7 +10,7 @@
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
 const path = require('node:path')
-const { runNode } = require('./helpers/lifecycle')
+const { runNode, slow } = require('./helpers/lifecycle')
 
 const LIB = path.resolve(__dirname, '..', 'index.js')
 const HELPERS = path.resolve(__dirname, 'helpers')
@@ -87,7 +87,7 @@ srv.server.on('connection', (socket) => { open++; socket.on('close', () => { ope
 const count = (key) => arrived.get(key) || 0
 `
 
-test('process.exit() with 50 requests in flight exits at once with its code, no crash, no hang (4 children)', { timeout: 20000 }, async () => {
+test('process.exit() with 50 requests in flight exits at once with its code, no crash, no hang (4 children)', { timeout: slow(20000) }, async () => {
   // 25 requests stream a body (the engine posting events as fast as it can)
   // and 25 wait for a head that never comes, when the child calls exit(7).
   const script = PRELUDE + `(async () => {
@@ -121,7 +121,7 @@ test('process.exit() with 50 requests in flight exits at once with its code, no 
   }
 })
 
-test('an exception thrown in a data handler takes the uncaught path: exit code 1, the error on stderr, no hang', { timeout: 20000 }, async () => {
+test('an exception thrown in a data handler takes the uncaught path: exit code 1, the error on stderr, no hang', { timeout: slow(20000) }, async () => {
   // The response streams forever and another request waits forever: only
   // the uncaught exception can end this process.
   const script = PRELUDE + `(async () => {
@@ -145,7 +145,7 @@ test('an exception thrown in a data handler takes the uncaught path: exit code 1
   assert.equal(child.stderr.split('Error: boom from a data handler').length - 1, 1, child.stderr)
 })
 
-test('a worker terminated mid-request, 20 times, while the main thread makes requests: no crash, every main request succeeds, the engine lets go', { timeout: 25000 }, async () => {
+test('a worker terminated mid-request, 20 times, while the main thread makes requests: no crash, every main request succeeds, the engine lets go', { timeout: slow(25000) }, async () => {
   // Rounds terminate the worker at different points: right after its
   // requests were made (round % 3 == 0), once the server holds them all
   // (1), once its streams delivered data (2).
@@ -229,7 +229,7 @@ test('a worker terminated mid-request, 20 times, while the main thread makes req
   assert.ok(child.exitedAt - r.printedAt < 3000, `the child exited ${Math.round(child.exitedAt - r.printedAt)} ms after its last work`)
 })
 
-test('a worker whose script ends with requests in flight lives until they end, then exits by itself with code 0', { timeout: 20000 }, async () => {
+test('a worker whose script ends with requests in flight lives until they end, then exits by itself with code 0', { timeout: slow(20000) }, async () => {
   // Two requests: one reads a body that arrives in pieces over ~400 ms,
   // one has no 'response' listener at all (the library drains it). The
   // worker's script returns at once; only the requests keep it alive.
@@ -266,7 +266,7 @@ test('a worker whose script ends with requests in flight lives until they end, t
   assert.equal(r.stats.liveRequests, 0)
 })
 
-test("the environment cleanup hook: terminating a worker with 100 requests in flight brings the engine's goroutines back to baseline", { timeout: 20000 }, async () => {
+test("the environment cleanup hook: terminating a worker with 100 requests in flight brings the engine's goroutines back to baseline", { timeout: slow(20000) }, async () => {
   const script = PRELUDE + `(async () => {
     ${SERVER}
     // Warm up the engine in this thread, then take the baseline at rest.
@@ -315,7 +315,7 @@ test("the environment cleanup hook: terminating a worker with 100 requests in fl
   assert.ok(child.exitedAt - r.printedAt < 3000, `the child exited ${Math.round(child.exitedAt - r.printedAt)} ms after its last work`)
 })
 
-test('a worker calling process.exit() with requests in flight, 10 times: its code, no crash, the engine lets go', { timeout: 20000 }, async () => {
+test('a worker calling process.exit() with requests in flight, 10 times: its code, no crash, the engine lets go', { timeout: slow(20000) }, async () => {
   const script = PRELUDE + `(async () => {
     ${SERVER}
     const codes = []
@@ -345,7 +345,7 @@ test('a worker calling process.exit() with requests in flight, 10 times: its cod
   assert.equal(r.closed, true, `the engine closed the exited workers' connections (${r.open} still open)`)
 })
 
-test('requests a worker starts in the very tick its environment goes away are cancelled as well', { timeout: 20000 }, async () => {
+test('requests a worker starts in the very tick its environment goes away are cancelled as well', { timeout: slow(20000) }, async () => {
   // The worker's starts are still queued for the engine when its
   // environment is torn down (process.exit() in the same tick); the
   // cleanup hook must cancel them too, not only the ones already running.
@@ -380,7 +380,7 @@ test('requests a worker starts in the very tick its environment goes away are ca
   assert.equal(r.closed, true, `${r.open} connections of exited workers still open`)
 })
 
-test('a worker terminated just after it starts requests, 50 times: none of its requests outlives it', { timeout: 20000 }, async () => {
+test('a worker terminated just after it starts requests, 50 times: none of its requests outlives it', { timeout: slow(20000) }, async () => {
   // Each worker starts 4 requests that the server never answers and says
   // so; the main thread terminates it at once. Whether the engine had
   // taken a start, was starting it, or had it running when the

@@ -45,7 +45,8 @@ function prepare (ctx) {
 /** linux-arm64's test(ctx): the suite under qemu with the prebuild in ctx.prebuildDir. */
 function testUnderQemu (ctx) {
   const node = prepare(ctx)
-  const env = { ...process.env, QEMU_LD_PREFIX: SYSROOT }
+  // Every child node starts in seconds under emulation: hang limits x3.
+  const env = { ...process.env, QEMU_LD_PREFIX: SYSROOT, GO_NET_REQUEST_TEST_TIME_SCALE: '3' }
   const arch = ctx.run(node, ['-p', 'process.arch + " " + process.version'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).stdout.trim()
   ctx.log(`node under qemu: ${arch}`)
   return runNodeTests(ctx, { node, env, exclude: HOST_ONLY_TESTS, timeoutMs: SUITE_TIMEOUT_MS })

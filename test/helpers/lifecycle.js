@@ -121,8 +121,19 @@ function deferred () {
   return { promise, resolve }
 }
 
+// Emulated runs (npm run test:platforms: qemu, wine) set
+// GO_NET_REQUEST_TEST_TIME_SCALE: a child node takes seconds to start there,
+// so the limits that catch a hang are multiplied by it.
+const TIME_SCALE = Math.max(1, Number(process.env.GO_NET_REQUEST_TEST_TIME_SCALE) || 1)
+
+/** A hang limit (ms) for this run: ms times GO_NET_REQUEST_TEST_TIME_SCALE. */
+function slow (ms) {
+  return Math.round(ms * TIME_SCALE)
+}
+
 /**
- * Runs `node ...argv` in a child process, killing it after `limit` ms.
+ * Runs `node ...argv` in a child process, killing it after `limit` ms
+ * (times GO_NET_REQUEST_TEST_TIME_SCALE).
  * Resolves with its exit, its output, and when each stdout line arrived.
  * With `coreDumpsIn` (a directory), the child runs there with core dumps
  * allowed (a shell raises `ulimit -c` and execs node), so a crash leaves
@@ -152,7 +163,7 @@ function runNode (argv, { limit = 15000, coreDumpsIn = null } = {}) {
     })
     child.stderr.on('data', (chunk) => { stderr += chunk })
     let killed = false
-    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL') }, limit)
+    const timer = setTimeout(() => { killed = true; child.kill('SIGKILL') }, slow(limit))
     child.once('error', (err) => { clearTimeout(timer); reject(err) })
     child.once('close', (code, signal) => {
       clearTimeout(timer)
@@ -161,4 +172,4 @@ function runNode (argv, { limit = 15000, coreDumpsIn = null } = {}) {
   })
 }
 
-module.exports = { recordLifecycle, quiet, emitsWithin, closedPort, deferred, runNode }
+module.exports = { recordLifecycle, quiet, emitsWithin, closedPort, deferred, runNode, slow }
