@@ -18,6 +18,19 @@ function aptInstalled (pkg) {
   return result.status === 0 && /install ok installed/.test(result.stdout)
 }
 
+/** Whether an executable of that name is on PATH. */
+function hasCommand (name) {
+  return (process.env.PATH || '').split(path.delimiter).some((dir) => {
+    if (dir === '') return false
+    try {
+      fs.accessSync(path.join(dir, name), fs.constants.X_OK)
+      return true
+    } catch {
+      return false
+    }
+  })
+}
+
 let aptUpdated = false
 
 /** Installs the Debian packages that are missing (needs root and apt-get). */
@@ -60,7 +73,7 @@ function npmInstall (ctx, spec, { os, cpu } = {}) {
   return dir
 }
 
-module.exports = { aptInstall, aptInstalled, npmInstall }
+module.exports = { aptInstall, aptInstalled, hasCommand, npmInstall }
 
 if (require.main === module) {
   const { hostTarget, loadTargets, makeContext, selectTargets } = require('./targets')

@@ -15,7 +15,7 @@
 // prebuildDir (the packed prebuild that test() runs), nodeIncludeDir (this
 // Node's headers), log(msg), run(cmd, args, opts) (spawnSync that throws),
 // aptInstall(packages), npmInstall(spec, { os, cpu }) (into .cache/npm/,
-// returns the package's directory) }. node-tests.js runs the suite with
+// returns the package's directory), hasCommand(name) (on PATH) }. node-tests.js runs the suite with
 // another platform's node for test(). scripts/prebuild.js builds targets,
 // scripts/cross-toolchains.js installs their toolchains, and
 // scripts/test-platforms.js tests them.
@@ -90,6 +90,7 @@ function makeContext (target, options = {}) {
   // Toolchain helpers for install(): apt packages and npm packages under .cache/.
   ctx.aptInstall = (packages) => toolchains.aptInstall(ctx, packages)
   ctx.npmInstall = (spec, machine) => toolchains.npmInstall(ctx, spec, machine)
+  ctx.hasCommand = toolchains.hasCommand
   return ctx
 }
 

@@ -56,8 +56,12 @@ function linuxTarget (arch) {
 
     install (ctx) {
       const cc = compilerFor(arch)
-      ctx.aptInstall(['binutils', cc === 'gcc' ? 'gcc' : gccPackage])
-      ctx.run('go', ['version'], { stdio: 'ignore' })
+      // What is on PATH already is used as it is (any distribution); only
+      // what is missing comes from Debian's packages.
+      const packages = { [cc]: cc === 'gcc' ? 'gcc' : gccPackage, readelf: 'binutils' }
+      const missing = Object.keys(packages).filter((command) => !ctx.hasCommand(command))
+      if (missing.length > 0) ctx.aptInstall(missing.map((command) => packages[command]))
+      if (!ctx.hasCommand('go')) throw new Error('Go is not on PATH: install Go 1.25+ (https://go.dev/dl/)')
     },
 
     build (ctx) {
