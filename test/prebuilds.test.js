@@ -4,8 +4,9 @@
 // before this platform's prebuild, and the prebuild that
 // GO_NET_REQUEST_PREBUILD_DIR names instead of either (what
 // `npm run test:platforms` uses to test a prebuild under emulation). The
-// prebuild is a copy of this build under prebuildify's file names
-// (lib/prebuilds.js), loaded in a child process that makes a request with it.
+// prebuild is a copy of the addon this run loads under prebuildify's file
+// names (lib/prebuilds.js), loaded in a child process that makes a request
+// with it.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -44,12 +45,24 @@ function runClient (url, env) {
   })
 }
 
-/** A prebuild directory made of this build: the addon under its prebuild name, the Go library beside it. */
+/**
+ * The addon this run loads and the Go library beside it: build/Release, or
+ * under `npm run test:platforms` the prebuild under test (named by
+ * GO_NET_REQUEST_PREBUILD_DIR), whose files this machine can load.
+ */
+function loadedAddon () {
+  require('../lib/native')
+  const addon = Object.keys(require.cache).find((file) => file.endsWith('.node'))
+  return { addon, library: path.join(path.dirname(addon), GO_LIBRARY[process.platform]) }
+}
+
+/** A prebuild directory made of the loaded addon: under its prebuild name, the Go library beside it. */
 function makePrebuild (t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'go-net-request-prebuild-'))
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
-  fs.copyFileSync(path.join(BUILD, 'go_net_request.node'), path.join(dir, addonFileName(process.arch)))
-  fs.copyFileSync(path.join(BUILD, GO_LIBRARY[process.platform]), path.join(dir, GO_LIBRARY[process.platform]))
+  const { addon, library } = loadedAddon()
+  fs.copyFileSync(addon, path.join(dir, addonFileName(process.arch)))
+  fs.copyFileSync(library, path.join(dir, GO_LIBRARY[process.platform]))
   return dir
 }
 
@@ -64,10 +77,18 @@ test(`${PREBUILD_DIR_ENV} loads the prebuild in that directory instead of build/
     addon: path.join(fs.realpathSync(dir), addonFileName(process.arch)),
     body: 'from the prebuild'
   })
+})
 
-  const withoutPrebuild = await runClient(srv.origin + '/', { [PREBUILD_DIR_ENV]: '' })
-  assert.equal(withoutPrebuild.code, 0, withoutPrebuild.stderr)
-  assert.equal(JSON.parse(withoutPrebuild.stdout).addon, path.join(BUILD, 'go_net_request.node'), 'a from-source build comes first')
+test('without GO_NET_REQUEST_PREBUILD_DIR a from-source build (build/Release) is loaded first', TIMEOUT, async (t) => {
+  if (process.env[PREBUILD_DIR_ENV]) {
+    t.skip('this run tests a prebuild: build/Release is for the machine that built it')
+    return
+  }
+  const srv = await startHttpServer(respondRoutes({ '/': (req, res) => res.end('from the build') }))
+  t.after(() => srv.close())
+  const result = await runClient(srv.origin + '/', { [PREBUILD_DIR_ENV]: '' })
+  assert.equal(result.code, 0, result.stderr)
+  assert.deepEqual(JSON.parse(result.stdout), { addon: path.join(BUILD, 'go_net_request.node'), body: 'from the build' })
 })
 
 test(`${PREBUILD_DIR_ENV} naming a directory without the addon fails, saying where it looked`, TIMEOUT, async (t) => {
