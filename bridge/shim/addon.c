@@ -267,6 +267,7 @@ static napi_value set_dispatch(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
+  if (!shim_resolve_napi(env)) return NULL;
   pthread_once(&g_go_init, init_go);
   if (!g_pinned) {
     napi_throw_error(env, "ERR_GO_NET_REQUEST_LOAD", "go-net-request: the addon could not keep itself loaded");

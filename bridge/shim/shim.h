@@ -42,6 +42,10 @@ gnr_command *shim_command_take(int poll);
 int shim_doorbell_open(void);
 /* Any thread: wakes Go's command goroutine. */
 void shim_doorbell_ring(void);
+/* JS thread, first thing at module init: makes the N-API functions
+ * callable (on Windows they are looked up in the host: napi_win.c); false
+ * (with an exception pending when one could be thrown) when they are not. */
+bool shim_resolve_napi(napi_env env);
 /* Once: keeps this addon loaded for the life of the process (see addon.c);
  * false when it could not. */
 bool shim_pin_addon(void);
