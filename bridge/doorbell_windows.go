@@ -27,7 +27,7 @@ var doorbellRead, doorbellWrite net.Conn
 func GnrOpenDoorbell() (sock C.uintptr_t) {
 	sock = C.uintptr_t(syscall.InvalidHandle)
 	defer func() { recover() }()
-	read, write, err := loopbackPair()
+	read, write, err := loopbackPair(nil)
 	if err != nil {
 		return sock
 	}
@@ -45,13 +45,17 @@ func GnrOpenDoorbell() (sock C.uintptr_t) {
 
 // loopbackPair connects two TCP sockets over 127.0.0.1. Another local
 // process may connect to the listener first: only the connection whose far
-// end is this dialer's socket is taken.
-func loopbackPair() (read, write net.Conn, err error) {
+// end is this dialer's socket is taken. beforeDial (tests) runs once the
+// listener listens.
+func loopbackPair(beforeDial func(addr string)) (read, write net.Conn, err error) {
 	ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		return nil, nil, fmt.Errorf("doorbell listen: %w", err)
 	}
 	defer ln.Close()
+	if beforeDial != nil {
+		beforeDial(ln.Addr().String())
+	}
 	write, err = net.DialTimeout("tcp4", ln.Addr().String(), 5*time.Second)
 	if err != nil {
 		return nil, nil, fmt.Errorf("doorbell dial: %w", err)
