@@ -71,6 +71,8 @@ const win32x64 = {
     if (ctx.aptInstall) ctx.aptInstall(packages)
     ctx.run(CC, ['--version'], { stdio: 'ignore' })
     ctx.run('go', ['version'], { stdio: 'ignore' })
+    // What test() runs it with: wine and Windows Node.
+    require('./wine').install(ctx)
   },
 
   build (ctx) {
