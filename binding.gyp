@@ -32,6 +32,7 @@
       "sources": [
         "bridge/shim/addon.c",
         "bridge/shim/commands.c",
+        "bridge/shim/platform_posix.c",
         "bridge/shim/request.c"
       ],
       "include_dirs": [

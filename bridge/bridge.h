@@ -23,6 +23,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The library's C functions: exported from the Windows DLL (cgo exports
+ * Go's own; GNR_BUILDING_LIBRARY is set by the cgo preamble), imported
+ * from it by the host. Elsewhere every global symbol is exported. */
+#if defined(_WIN32) && defined(GNR_BUILDING_LIBRARY)
+#define GNR_EXPORT __declspec(dllexport)
+#elif defined(_WIN32)
+#define GNR_EXPORT __declspec(dllimport)
+#else
+#define GNR_EXPORT
+#endif
+
 /* Event kinds, Go -> host. n1/n2/text/data meanings per kind. */
 enum gnr_event_kind {
   GNR_EV_REDIRECT = 1,        /* n1 status; text "method\0url\0name\0value\0..." */
@@ -66,10 +77,10 @@ typedef void (*gnr_post_fn)(gnr_event *ev);
  * entering Go. The allocators return NULL when out of memory and set only
  * `pooled`; the free functions take any event or command. */
 enum { GNR_CHUNK_CAPACITY = 64 * 1024 };
-gnr_event *gnr_chunk_event_alloc(void);
-void gnr_event_free(gnr_event *ev);
+GNR_EXPORT gnr_event *gnr_chunk_event_alloc(void);
+GNR_EXPORT void gnr_event_free(gnr_event *ev);
 /* Frees the pooled blocks (the host calls it when it goes idle). */
-void gnr_chunk_pool_drain(void);
+GNR_EXPORT void gnr_chunk_pool_drain(void);
 
 /* GNR_EV_RESPONSE flags. */
 enum gnr_response_flags {
@@ -115,17 +126,24 @@ typedef struct gnr_command {
 
 /* Commands are freed by Go with gnr_command_free; a WRITE chunk of at most
  * GNR_CHUNK_CAPACITY bytes may come from the chunk pool. */
-gnr_command *gnr_chunk_command_alloc(void);
-void gnr_command_free(gnr_command *cmd);
+GNR_EXPORT gnr_command *gnr_chunk_command_alloc(void);
+GNR_EXPORT void gnr_command_free(gnr_command *cmd);
 
 /* The host's command source: returns every queued command, oldest first, as
  * a list the caller owns, or NULL; never blocks. Go calls it from one
- * goroutine at a time. With poll 0, Go waits for the host's doorbell (an
- * eventfd handed to GnrInit) before calling again, so the host rings it for
- * the next commands; with poll 1, Go is about to call again and the host
+ * goroutine at a time. With poll 0, Go waits for the host's doorbell before
+ * calling again, so the host rings it for the next commands; with poll 1, Go is about to call again and the host
  * need not ring (ringing wakes a sleeping thread, which costs the host's
  * thread more than the rest of a small request). */
 typedef gnr_command *(*gnr_take_fn)(int poll);
+
+/* The doorbell is something Go's poller waits on without holding a thread.
+ * POSIX: the host makes it, a non-blocking eventfd (or pipe), writes 8
+ * bytes to ring, and hands GnrInit the descriptor Go reads. Windows (an
+ * I/O completion port waits only on handles Go opened): Go makes it,
+ * GnrOpenDoorbell returns the SOCKET of a connected loopback pair on which
+ * the host sends a byte to ring, and GnrInit's argument is unused. -1 (or
+ * INVALID_SOCKET): no doorbell, Go polls. */
 
 /* Called from Go's cgo preamble: invoke the registered host functions. */
 static inline void gnr_call_post(gnr_post_fn fn, gnr_event *ev) { fn(ev); }

@@ -6,7 +6,7 @@ import "C"
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"runtime"
 	"strings"
 	"sync"
@@ -28,8 +28,8 @@ var commandMu sync.Mutex
 // process lives. The host's JS thread only queues them and rings the
 // doorbell, so it never waits for Go's scheduler; between batches this
 // goroutine waits in Go's network poller, which holds no thread of its own.
-func serveCommands(doorbell *os.File) {
-	var rung [8]byte
+func serveCommands(doorbell io.Reader) {
+	var rung [64]byte
 	for {
 		commandMu.Lock()
 		took := takeAndHandleLocked(false)
@@ -38,7 +38,7 @@ func serveCommands(doorbell *os.File) {
 			continue
 		}
 		if doorbell == nil {
-			time.Sleep(time.Millisecond) // no eventfd could be made: poll
+			time.Sleep(time.Millisecond) // no doorbell could be made: poll
 		} else if _, err := doorbell.Read(rung[:]); err != nil {
 			doorbell = nil
 		}

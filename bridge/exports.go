@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -22,7 +21,7 @@ import (
 // host process (a Go panic that reaches C kills the whole Electron app).
 
 // GnrInit registers the host's event sink and command source (with its
-// doorbell, a non-blocking eventfd, or -1 to poll), and starts the goroutine
+// doorbell: see openDoorbell; -1 to poll), and starts the goroutine
 // that serves commands. Only the first call counts: a second host (another
 // copy of the addon) would otherwise get a second command server and reuse
 // ids the first one holds.
@@ -33,11 +32,7 @@ func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn, doorbell C.int) {
 	initOnce.Do(func() {
 		postFn.Store(&post)
 		takeFn = take
-		var bell *os.File
-		if doorbell >= 0 {
-			bell = os.NewFile(uintptr(doorbell), "go-net-request doorbell")
-		}
-		go serveCommands(bell)
+		go serveCommands(openDoorbell(doorbell))
 	})
 }
 

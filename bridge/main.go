@@ -10,6 +10,8 @@
 // that one request.
 package main
 
+// #cgo CFLAGS: -DGNR_BUILDING_LIBRARY
+// #cgo windows LDFLAGS: -static
 // #include "bridge.h"
 import "C"
 

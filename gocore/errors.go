@@ -136,22 +136,16 @@ func Classify(err error) *NetError {
 		}
 		return Failure(ErrTimedOut, err)
 	}
-	switch {
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return Failure(ErrConnectionRefused, err)
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return Failure(ErrConnectionReset, err)
-	case errors.Is(err, syscall.ECONNABORTED):
-		return Failure(ErrConnectionAborted, err)
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH),
-		errors.Is(err, syscall.EADDRNOTAVAIL):
-		return Failure(ErrAddressUnreachable, err)
-	case errors.Is(err, syscall.ETIMEDOUT):
-		if isDial {
-			return Failure(ErrConnectionTimedOut, err)
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		if name, ok := errnoNames[errno]; ok {
+			if name == ErrTimedOut && isDial {
+				return Failure(ErrConnectionTimedOut, err)
+			}
+			return Failure(name, err)
 		}
-		return Failure(ErrTimedOut, err)
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return Failure(ErrConnectionClosed, err)
 	}
 	if isDial {

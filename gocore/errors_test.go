@@ -31,23 +31,17 @@ func realDialTimeout(t *testing.T) error {
 	return fmt.Errorf("dial 127.0.0.1:9: %w", err)
 }
 
+// classifyCase is one row of TestClassify: err must be named want.
+type classifyCase struct {
+	name string
+	err  error
+	want string
+}
+
 func TestClassify(t *testing.T) {
 	kept := Failure(ErrEmptyResponse, io.EOF)
 	keptCancel := Failure(ErrContentLengthMismatch, context.Canceled)
-	tests := []struct {
-		name string
-		err  error
-		want string
-	}{
-		{"connection refused on dial", fmt.Errorf("dial 127.0.0.1:1: %w", sysErr("dial", "connect", syscall.ECONNREFUSED)), ErrConnectionRefused},
-		{"connection reset on read", sysErr("read", "read", syscall.ECONNRESET), ErrConnectionReset},
-		{"broken pipe on write", sysErr("write", "write", syscall.EPIPE), ErrConnectionReset},
-		{"connection aborted", sysErr("read", "read", syscall.ECONNABORTED), ErrConnectionAborted},
-		{"network unreachable", sysErr("dial", "connect", syscall.ENETUNREACH), ErrAddressUnreachable},
-		{"host unreachable", sysErr("dial", "connect", syscall.EHOSTUNREACH), ErrAddressUnreachable},
-		{"address not available", sysErr("dial", "connect", syscall.EADDRNOTAVAIL), ErrAddressUnreachable},
-		{"ETIMEDOUT while connecting", sysErr("dial", "connect", syscall.ETIMEDOUT), ErrConnectionTimedOut},
-		{"ETIMEDOUT while reading", sysErr("read", "read", syscall.ETIMEDOUT), ErrTimedOut},
+	tests := append(socketErrorCases(), []classifyCase{
 		{"net.Dialer deadline while connecting", realDialTimeout(t), ErrConnectionTimedOut},
 		{"DNS name not found", &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "nowhere.invalid", IsNotFound: true}}, ErrNameNotResolved},
 		{"DNS server failure", &net.DNSError{Err: "server misbehaving", Name: "example.test", IsTemporary: true}, ErrNameNotResolved},
@@ -62,7 +56,7 @@ func TestClassify(t *testing.T) {
 		{"TLS alert", fmt.Errorf("tls handshake: %w", tls.AlertError(40)), ErrSSLProtocol},
 		{"context canceled", context.Canceled, ErrAborted},
 		{"wrapped context canceled", fmt.Errorf("read: %w", context.Canceled), ErrAborted},
-		{"cancellation wins over the reset it caused", errors.Join(sysErr("read", "read", syscall.ECONNRESET), context.Canceled), ErrAborted},
+		{"cancellation wins over the reset it caused", errors.Join(sysErr("read", "read", resetErrno), context.Canceled), ErrAborted},
 		{"context deadline", context.DeadlineExceeded, ErrTimedOut},
 		{"socket deadline", &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}, ErrTimedOut},
 		{"EOF", io.EOF, ErrConnectionClosed},
@@ -72,7 +66,7 @@ func TestClassify(t *testing.T) {
 		{"NetError kept", kept, ErrEmptyResponse},
 		{"wrapped NetError kept", fmt.Errorf("hop 2: %w", kept), ErrEmptyResponse},
 		{"NetError wins over the cancellation it wraps", keptCancel, ErrContentLengthMismatch},
-	}
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Classify(tt.err)
@@ -114,8 +108,8 @@ func TestNetErrorMessage(t *testing.T) {
 }
 
 func TestNetErrorUnwrapsItsGoError(t *testing.T) {
-	err := Failure(ErrConnectionReset, sysErr("read", "read", syscall.ECONNRESET))
-	assert.ErrorIs(t, err, syscall.ECONNRESET)
+	err := Failure(ErrConnectionReset, sysErr("read", "read", resetErrno))
+	assert.ErrorIs(t, err, resetErrno)
 }
 
 func TestCauseOf(t *testing.T) {
@@ -126,7 +120,7 @@ func TestCauseOf(t *testing.T) {
 	}{
 		{"no cause is an abort", nil, ErrAborted},
 		{"the NetError given to Cancel", Failure(ErrTimedOut, nil), ErrTimedOut},
-		{"a Go error given as cause is classified", sysErr("read", "read", syscall.ECONNRESET), ErrConnectionReset},
+		{"a Go error given as cause is classified", sysErr("read", "read", resetErrno), ErrConnectionReset},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -100,7 +101,7 @@ func newPACSource(raw string, o *proxyOptions) (*pacSource, error) {
 		if err != nil || (u.Host != "" && !strings.EqualFold(u.Host, "localhost")) || u.Path == "" {
 			return nil, fmt.Errorf("pacScript %q is not a local file: URL", raw)
 		}
-		p.kind, p.path = "file", u.Path
+		p.kind, p.path = "file", localPath(u.Path)
 	case "http", "https":
 		if _, err := url.Parse(raw); err != nil {
 			return nil, fmt.Errorf("pacScript %q: %w", raw, err)
@@ -256,6 +257,15 @@ func (p *pacSource) abandon(e *pacEngine) {
 		p.engine = nil
 	}
 	p.mu.Unlock()
+}
+
+// localPath turns a file: URL's path into this system's form: on Windows
+// "/C:/dir/proxy.pac" is C:\dir\proxy.pac; elsewhere it is unchanged.
+func localPath(urlPath string) string {
+	if trimmed := strings.TrimPrefix(urlPath, "/"); filepath.VolumeName(trimmed) != "" {
+		urlPath = trimmed
+	}
+	return filepath.FromSlash(urlPath)
 }
 
 // load reads the script and builds its engine.

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -420,14 +421,23 @@ func TestPACDataURLForms(t *testing.T) {
 	}
 }
 
+// fileURL is the file: URL of a local path, file:///C:/dir/x on Windows.
+func fileURL(path string) string {
+	slashed := filepath.ToSlash(path)
+	if !strings.HasPrefix(slashed, "/") {
+		slashed = "/" + slashed
+	}
+	return (&url.URL{Scheme: "file", Path: slashed}).String()
+}
+
 func TestPACFromAFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "proxy.pac")
 	require.NoError(t, os.WriteFile(path, []byte("function FindProxyForURL(u, h) { return 'PROXY file:1' }"), 0o600))
-	r, err := NewProxyResolver(ProxyConfig{PACScript: (&url.URL{Scheme: "file", Path: path}).String()}, noEnv)
+	r, err := NewProxyResolver(ProxyConfig{PACScript: fileURL(path)}, noEnv)
 	require.NoError(t, err)
 	require.Equal(t, "PROXY file:1", resolveList(t, r, "http://example.com/"))
 
-	missing, err := NewProxyResolver(ProxyConfig{PACScript: "file://" + filepath.Join(t.TempDir(), "none.pac")}, noEnv)
+	missing, err := NewProxyResolver(ProxyConfig{PACScript: fileURL(filepath.Join(t.TempDir(), "none.pac"))}, noEnv)
 	require.NoError(t, err, "the file is read on first use")
 	requirePACError(t, missing, "http://example.com/", "none.pac")
 }

@@ -15,7 +15,7 @@ const (
 )
 
 // peekSocket looks at a connection's socket without reading from it or
-// blocking (MSG_PEEK|MSG_DONTWAIT), to tell an idle keep-alive connection
+// blocking (peekFD, per platform), to tell an idle keep-alive connection
 // that the server closed from one still open.
 func peekSocket(nc net.Conn) (socketState, error) {
 	sc, ok := nc.(syscall.Conn)
@@ -27,17 +27,8 @@ func peekSocket(nc net.Conn) (socketState, error) {
 		return socketIdle, err
 	}
 	state := socketIdle
-	var buf [1]byte
 	err = rc.Read(func(fd uintptr) bool {
-		n, _, rerr := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case n > 0:
-			state = socketReadable
-		case rerr == syscall.EAGAIN || rerr == syscall.EINTR:
-			state = socketIdle
-		default:
-			state = socketClosed
-		}
+		state = peekFD(fd)
 		return true // never wait for readiness
 	})
 	return state, err

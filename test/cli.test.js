@@ -220,7 +220,7 @@ test('output that cannot be written exits 23 with a message, for a small body as
       const { code, stderr } = await runCLI(['-o', target, srv.origin + route])
       assert.equal(code, 23, `-o ${target} ${route}: ${stderr}`)
       assert.equal(stderr.split('\n').filter((line) => line.startsWith('go-net-request: cannot write')).length, 1, stderr)
-      assert.match(stderr, new RegExp(`^go-net-request: cannot write ${target.replace(/[/.]/g, '\\$&')}: E[A-Z]+`, 'm'))
+      assert.match(stderr, new RegExp(`^go-net-request: cannot write ${target.replace(/[\\/.]/g, '\\$&')}: E[A-Z]+`, 'm'))
     }
   }
   if (fs.existsSync('/dev/full')) {

@@ -1,6 +1,4 @@
 /* Module init, per-environment state, the event queue and teardown. */
-#define _GNU_SOURCE /* dladdr */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,31 +227,25 @@ static void tsfn_finalize(napi_env env, void *data, void *hint) {
   free(st);
 }
 
-/* Whether this addon is pinned in memory (see pin_addon); set once. */
-static bool g_pinned;
-
-/* Once per process. Node dlcloses an addon when the last environment that
- * loaded it goes away (a worker, when the main thread never loaded it), and
- * the next worker's require maps a fresh copy. But the Go runtime outlives
- * every environment and keeps what this copy gave it: the post and take
+/* Whether this addon is pinned in memory; set once.
+ *
+ * Node dlcloses an addon when the last environment that loaded it goes
+ * away (a worker, when the main thread never loaded it), and the next
+ * worker's require maps a fresh copy. But the Go runtime outlives every
+ * environment and keeps what this copy gave it: the post and take
  * functions, called from Go's threads, and a goroutine waiting on this
  * copy's doorbell. Unloaded, those calls jump into unmapped code (SIGSEGV);
  * reloaded, the fresh copy's counters start again, so its environment and
  * request ids are ones Go already closed or holds, and Go drops the new
- * worker's commands (its requests never answer). So the addon takes a
- * reference to itself that is never released, and with RTLD_NODELETE
- * where the loader has it: its code and state live as long as the process,
- * like the Go library's. */
-static bool pin_addon(void) {
-  Dl_info self;
-  if (dladdr((void *)&pin_addon, &self) == 0 || self.dli_fname == NULL) return false;
-  return dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != NULL;
-}
+ * worker's commands (its requests never answer). So the addon pins itself
+ * (shim_pin_addon, per platform): its code and state live as long as the
+ * process, like the Go library's. */
+static bool g_pinned;
 
 /* Once per process: Go starts only in an addon that cannot be unloaded. */
 static void init_go(void) {
-  g_pinned = pin_addon();
-  if (g_pinned) GnrInit(shim_post, shim_command_take, shim_command_doorbell());
+  g_pinned = shim_pin_addon();
+  if (g_pinned) GnrInit(shim_post, shim_command_take, shim_doorbell_open());
 }
 
 /* JS thread. setDispatch(fn): the function every event is delivered to. */
@@ -275,9 +267,10 @@ static napi_value set_dispatch(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
+  if (!shim_resolve_napi(env)) return NULL;
   pthread_once(&g_go_init, init_go);
   if (!g_pinned) {
-    napi_throw_error(env, "ERR_GO_NET_REQUEST_LOAD", "go-net-request: the addon could not keep itself loaded (dlopen)");
+    napi_throw_error(env, "ERR_GO_NET_REQUEST_LOAD", "go-net-request: the addon could not keep itself loaded");
     return NULL;
   }
   env_state *st = calloc(1, sizeof *st);

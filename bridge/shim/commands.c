@@ -2,48 +2,24 @@
  * goroutine takes. Pushing never enters Go, so the JS thread never waits for
  * Go's scheduler.
  *
- * The doorbell is an eventfd (a pipe where there is none) that Go's network
- * poller watches. Writing it costs a plain syscall while Go is busy (no
+ * The doorbell (platform_posix.c, platform_win.c) is something Go's network
+ * poller waits on without a thread: an eventfd, a pipe, or on Windows a
+ * loopback socket. Ringing it costs a plain syscall while Go is busy (no
  * thread sleeps on it: whichever Go thread polls next sees it); only an idle
- * Go runtime pays a thread wake-up. A condition variable would wake a dedicated thread on every
- * flush, tens of microseconds of CPU on the JS thread of a small VM. */
-#include <errno.h>
+ * Go runtime pays a thread wake-up. A condition variable would wake a
+ * dedicated thread on every flush, tens of microseconds of CPU on the JS
+ * thread of a small VM. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#if defined(__linux__) && !defined(GNR_DOORBELL_PIPE)
-#include <sys/eventfd.h>
-#else
-#include <fcntl.h>
-#endif
 
 #include "shim.h"
 
 static pthread_mutex_t q_lock = PTHREAD_MUTEX_INITIALIZER;
 static gnr_command *q_head, *q_tail;
-static int q_rung;          /* the doorbell was rung for the commands queued; cleared by take */
-static int q_polled;        /* Go polls: it takes again without a ring (see gnr_take_fn) */
-static int q_doorbell = -1; /* the end the host writes; created once, never closed */
-
-/* Once, before Go starts: the end of the doorbell Go reads (-1 when none
- * could be made; Go then polls). */
-int shim_command_doorbell(void) {
-#if defined(__linux__) && !defined(GNR_DOORBELL_PIPE)
-  q_doorbell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  return q_doorbell;
-#else
-  int ends[2];
-  if (pipe(ends) != 0) return -1;
-  for (int i = 0; i < 2; i++) {
-    fcntl(ends[i], F_SETFL, fcntl(ends[i], F_GETFL) | O_NONBLOCK);
-    fcntl(ends[i], F_SETFD, FD_CLOEXEC);
-  }
-  q_doorbell = ends[1];
-  return ends[0];
-#endif
-}
+static int q_rung;   /* the doorbell was rung for the commands queued; cleared by take */
+static int q_polled; /* Go polls: it takes again without a ring (see gnr_take_fn) */
 
 /* Any thread. Allocates a command block with room for text and data, copied
  * in; a NULL text with a length reserves that room for the caller to fill. */
@@ -89,12 +65,7 @@ void shim_command_flush(void) {
   int ring = q_head != NULL && !q_rung && !q_polled;
   if (ring) q_rung = 1;
   pthread_mutex_unlock(&q_lock);
-  if (ring) {
-    uint64_t one = 1;
-    /* Only EINTR needs a retry: a full pipe has rung already. */
-    while (write(q_doorbell, &one, sizeof one) < 0 && errno == EINTR) {
-    }
-  }
+  if (ring) shim_doorbell_ring();
 }
 
 /* Go (through gnr_take_fn). Never blocks: returns every queued command,

