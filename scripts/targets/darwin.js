@@ -10,6 +10,9 @@
 // (scripts/targets/macho.js); .github/workflows/macos.yml runs the suite on
 // real Macs.
 //
+// On a Mac the same build runs with the system's cc and SDK instead of zig
+// and the stubs (.github/workflows/macos.yml).
+//
 // Standalone: node scripts/targets/darwin.js [darwin-arm64] [darwin-x64]
 // builds into prebuilds/<target>/ and checks it.
 const { execFileSync, spawnSync } = require('node:child_process')
@@ -52,10 +55,18 @@ function zigVersion (ctx) {
   return result.status === 0 ? result.stdout.trim() : null
 }
 
-/** Puts zig into .cache/zig (idempotent). */
+/**
+ * Makes the C toolchain available (idempotent): on Linux x64, zig in
+ * .cache/zig; on a Mac, the system's clang and SDK (Xcode's command line
+ * tools), which build the same files natively.
+ */
 function install (ctx) {
+  if (process.platform === 'darwin') {
+    if (spawnSync('cc', ['--version']).status !== 0) throw new Error('darwin builds on a Mac need cc (xcode-select --install)')
+    return
+  }
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`darwin cross builds need a Linux x64 host (zig from ${ZIG_PACKAGE}); this is ${process.platform}-${process.arch}`)
+    throw new Error(`darwin cross builds need a Linux x64 host (zig from ${ZIG_PACKAGE}) or a Mac; this is ${process.platform}-${process.arch}`)
   }
   if (zigVersion(ctx) === ZIG_VERSION) return
   ctx.log(`installing zig ${ZIG_VERSION} (${ZIG_PACKAGE}) into ${path.relative(ctx.root, zigDir(ctx))}`)
@@ -138,20 +149,24 @@ function writeStubs (sdkDir, imports) {
 }
 
 /**
- * A CC for Go that runs zig for the target. zig 0.11's Mach-O linker
- * rejects -Wl,-x (drop local symbols), which Go passes with -ldflags=-s:
- * it is left out, and the local symbols stay.
+ * A CC for Go that builds for the target: zig cc on Linux, where zig
+ * 0.11's Mach-O linker rejects -Wl,-x (drop local symbols), which Go passes
+ * with -ldflags=-s: it is left out, and the local symbols stay. On a Mac,
+ * the system's cc for the target's architecture.
  */
-function writeCompiler (ctx, file, zigTarget) {
+function writeCompiler (ctx, file, target) {
   const zigCache = path.join(ctx.cacheDir, 'zig-cache')
+  const compiler = process.platform === 'darwin'
+    ? `cc -arch ${target.cpu} -mmacosx-version-min=${MIN_MACOS}`
+    : `'${zigPath(ctx)}' cc -target ${target.zig}`
   fs.writeFileSync(file, `#!/bin/sh
-# Written by scripts/targets/darwin.js: zig cc for ${zigTarget}, without -Wl,-x.
+# Written by scripts/targets/darwin.js: a C compiler for ${target.zig}, without -Wl,-x.
 export ZIG_GLOBAL_CACHE_DIR='${zigCache}' ZIG_LOCAL_CACHE_DIR='${zigCache}'
 for arg; do
   shift
   [ "$arg" = "-Wl,-x" ] || set -- "$@" "$arg"
 done
-exec '${zigPath(ctx)}' cc -target ${zigTarget} "$@"
+exec ${compiler} "$@"
 `, { mode: 0o755 })
 }
 
@@ -173,12 +188,13 @@ function darwinTarget (arch) {
     fs.mkdirSync(gobuild, { recursive: true })
     fs.mkdirSync(ctx.outDir, { recursive: true })
     const cc = path.join(work, 'cc')
-    writeCompiler(ctx, cc, zigTarget)
+    writeCompiler(ctx, cc, { cpu, zig: zigTarget })
     const env = { ...process.env, CGO_ENABLED: '1', GOOS: 'darwin', GOARCH: goarch, CC: cc }
     delete env.CGO_LDFLAGS
-    env.CGO_LDFLAGS = writeStubs(path.join(work, 'sdk'), goDynamicImports(ctx, env)).join(' ')
+    // A Mac has the real libraries in its SDK.
+    if (process.platform !== 'darwin') env.CGO_LDFLAGS = writeStubs(path.join(work, 'sdk'), goDynamicImports(ctx, env)).join(' ')
 
-    ctx.log(`${name}: Go library (${zigTarget})`)
+    ctx.log(`${name}: Go library (${process.platform === 'darwin' ? 'cc' : 'zig'}, ${zigTarget})`)
     // The install name makes the addon record @rpath/libgonetrequest.dylib,
     // found through its @loader_path rpath: beside the addon.
     ctx.run('go', ['build', '-trimpath', '-buildmode=c-shared',
@@ -253,7 +269,7 @@ function darwinTarget (arch) {
     const size = (file) => `${(fs.statSync(path.join(ctx.outDir, file)).size / 1e6).toFixed(1)} MB`
     ctx.log(`${name}: ${GO_LIBRARY} ${cpu} ${size(GO_LIBRARY)}, id ${lib.id}, macOS ${lib.build.minos}+, loads ${lib.loads.length} system libraries`)
     ctx.log(`${name}: ${ADDON} ${cpu} ${size(ADDON)}, loads ${addon.loads.join(' ')}, rpath ${addon.rpaths.join(' ')}, ` +
-      `${napi} N-API symbols from the host, exports the N-API entry points; not run (no macOS here)`)
+      `${napi} N-API symbols from the host, exports the N-API entry points${process.platform === 'darwin' ? '' : '; not run (no macOS here)'}`)
   }
 
   return { goos: 'darwin', goarch, goLibrary: GO_LIBRARY, install, build, check }
