@@ -1,5 +1,5 @@
 'use strict'
-// Builds the Go library (gobuild/libgonetrequest.so), then the N-API addon
+// Builds the Go library (gobuild/libgonetrequest.so, .dylib on macOS), then the N-API addon
 // with node-gyp against the running Node's own headers. Run by `npm install`.
 const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
@@ -75,6 +75,11 @@ if (prebuild !== null) {
   process.exit(0)
 }
 
+// macOS: the addon finds a dylib through its @loader_path rpath only when
+// the dylib's install name is @rpath/<file> (binding.gyp).
+const goLibrary = process.platform === 'darwin' ? 'libgonetrequest.dylib' : 'libgonetrequest.so'
+const goLinkFlags = process.platform === 'darwin' ? [`-ldflags=-extldflags=-Wl,-install_name,@rpath/${goLibrary}`] : []
+
 checkGo()
-run('go', ['build', '-trimpath', '-buildmode=c-shared', '-o', 'gobuild/libgonetrequest.so', './bridge'])
+run('go', ['build', '-trimpath', '-buildmode=c-shared', ...goLinkFlags, '-o', `gobuild/${goLibrary}`, './bridge'])
 run(process.execPath, [nodeGyp(), 'rebuild', `--nodedir=${nodeDir()}`])
