@@ -9,6 +9,7 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -70,7 +71,7 @@ function exportTrie (names) {
  * A 64-bit Mach-O image with the given load commands, exports and undefined
  * symbols ({ name, ordinal }: 1-based index into loads, 0xfe for dynamic lookup).
  */
-function machO ({ cpu = 'arm64', fileType = 6, id = null, loads = [], rpaths = [], signed = true, platform = 1, exports = [], undefinedSymbols = [] }) {
+function machO ({ cpu = 'arm64', fileType = 6, id = null, loads = [], rpaths = [], signed = true, tamper = false, platform = 1, exports = [], undefinedSymbols = [] }) {
   const commands = []
   const pad8 = (buf) => Buffer.concat([buf, Buffer.alloc((8 - (buf.length % 8)) % 8)])
   const dylibCommand = (cmd, name) => {
@@ -125,7 +126,43 @@ function machO ({ cpu = 'arm64', fileType = 6, id = null, loads = [], rpaths = [
   trieCommand.writeUInt32LE(trieAt, 8); trieCommand.writeUInt32LE(trie.length, 12)
   symtabCommand.writeUInt32LE(symbolsAt, 8); symtabCommand.writeUInt32LE(symbols.length, 12)
   symtabCommand.writeUInt32LE(stringsAt, 16); symtabCommand.writeUInt32LE(stringsSize, 20)
-  return Buffer.concat([header, Buffer.concat(commands), trie, ...symbols, ...strings])
+  const image = Buffer.concat([header, Buffer.concat(commands), trie, ...symbols, ...strings])
+  if (!signed) return image
+  // The signature command is the last one.
+  return signImage(image, signature, 32 + commandBytes.length - signature.length, { tamper })
+}
+
+/**
+ * Appends an ad hoc code signature (a SuperBlob holding one CodeDirectory
+ * with a SHA-256 hash per 4 KiB page) and points the LC_CODE_SIGNATURE
+ * command at it; with tamper, a byte of the signed part changes afterwards.
+ */
+function signImage (unsigned, signatureCommand, commandAt, { tamper }) {
+  const image = Buffer.concat([unsigned, Buffer.alloc((16 - (unsigned.length % 16)) % 16)])
+  const pageSize = 4096
+  const slots = Math.ceil(image.length / pageSize)
+  const ident = Buffer.from('test\0')
+  const directoryLength = 44 + ident.length + slots * 32
+  const blobLength = 12 + 8 + directoryLength
+  signatureCommand.writeUInt32LE(image.length, 8)
+  signatureCommand.writeUInt32LE(blobLength, 12)
+  // The command is part of the image already: patch it there before hashing.
+  signatureCommand.copy(image, commandAt)
+  const blob = Buffer.alloc(blobLength)
+  blob.writeUInt32BE(0xfade0cc0, 0); blob.writeUInt32BE(blobLength, 4); blob.writeUInt32BE(1, 8)
+  blob.writeUInt32BE(0, 12); blob.writeUInt32BE(20, 16) // slot 0: the CodeDirectory, at 20
+  const cd = blob.subarray(20)
+  cd.writeUInt32BE(0xfade0c02, 0); cd.writeUInt32BE(directoryLength, 4); cd.writeUInt32BE(0x20400, 8)
+  cd.writeUInt32BE(2, 12) // adhoc
+  cd.writeUInt32BE(44 + ident.length, 16); cd.writeUInt32BE(44, 20) // hashes, identifier
+  cd.writeUInt32BE(slots, 28); cd.writeUInt32BE(image.length, 32)
+  cd[36] = 32; cd[37] = 2; cd[39] = 12 // SHA-256, 4 KiB pages
+  ident.copy(cd, 44)
+  for (let page = 0; page < slots; page++) {
+    crypto.createHash('sha256').update(image.subarray(page * pageSize, (page + 1) * pageSize)).digest().copy(cd, 44 + ident.length + page * 32)
+  }
+  if (tamper) image[image.length - 1] ^= 0xff
+  return Buffer.concat([image, blob])
 }
 
 /** A pair that passes every check, with overrides for the Go library and the addon. */
@@ -180,6 +217,7 @@ test('the Mach-O reader finds load commands, nested exports and where each undef
   assert.deepEqual(image.rpaths, ['@loader_path'])
   assert.deepEqual(image.build, { platform: 'macos', minos: '12.0.0', sdk: '12.0.0' })
   assert.equal(image.codeSigned, true)
+  assert.equal(image.signatureProblem, null)
   assert.equal(image.twoLevel, true)
   assert.deepEqual([...image.exports].sort(), ['_napi_register_module_v1', '_node_api_module_get_api_version_v1'])
   assert.deepEqual(image.undefinedSymbols, [
@@ -214,6 +252,8 @@ test('each flaw a darwin prebuild can have fails its static checks with a messag
     ['a non-N-API symbol left to the host', 'darwin-arm64', pair({ addon: { undefinedSymbols: [{ name: '_uv_default_loop', ordinal: 0xfe }] } }), /_uv_default_loop is left for the host/],
     ['a Go symbol the library does not export', 'darwin-arm64', pair({ addon: { undefinedSymbols: [{ name: '_GnrGone', ordinal: 1 }] } }), /_GnrGone is not exported by libgonetrequest\.dylib/],
     ['unsigned arm64 code', 'darwin-arm64', pair({ lib: { signed: false } }), /libgonetrequest\.dylib: has no code signature/],
+    ['a file changed after signing', 'darwin-arm64', pair({ addon: { tamper: true } }),
+      /go_net_request\.node: has a code signature macOS would reject: page 0 .* does not match its signed hash/],
     ['built for iOS', 'darwin-arm64', pair({ addon: { platform: 2 } }), /go_net_request\.node: built for ios, expected macos/]
   ]
   for (const [flaw, name, files, message] of flaws) {

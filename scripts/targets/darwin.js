@@ -238,6 +238,7 @@ function darwinTarget (arch) {
       if (image.build === null || image.build.platform !== 'macos') say(`built for ${image.build ? image.build.platform : 'no platform'}, expected macos`)
       // arm64 macOS kills a process that maps unsigned code; zig signs ad hoc.
       if (cpu === 'arm64' && !image.codeSigned) say('has no code signature (arm64 macOS refuses unsigned code)')
+      if (image.signatureProblem !== null) say(`has a code signature macOS would reject: ${image.signatureProblem}`)
       if (!image.twoLevel) say('is not two-level namespaced')
       for (const load of image.loads) {
         if (!SYSTEM_LIBRARIES.has(load) && !(image === addon && load === GO_INSTALL_NAME)) say(`loads ${load}`)

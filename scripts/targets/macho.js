@@ -5,6 +5,8 @@
 // libraries are loaded from where, the symbols dyld exports (the export
 // trie) and the undefined symbols with the library each is bound to.
 
+const crypto = require('node:crypto')
+
 const MH_MAGIC_64 = 0xfeedfacf
 const FAT_MAGIC = 0xcafebabe
 const MH_TWOLEVEL = 0x80 // undefined symbols name the library they come from
@@ -93,11 +95,56 @@ function version (packed) {
   return `${packed >>> 16}.${(packed >>> 8) & 0xff}.${packed & 0xff}`
 }
 
+// Code signature blobs (big-endian, unlike the rest of the file).
+const CSMAGIC_EMBEDDED_SIGNATURE = 0xfade0cc0
+const CSMAGIC_CODEDIRECTORY = 0xfade0c02
+const CS_HASH = Object.freeze({ 1: ['sha1', 20], 2: ['sha256', 32], 3: ['sha256', 20], 4: ['sha384', 48] })
+
+/**
+ * Checks an embedded code signature the way the kernel checks each page it
+ * maps: every page of the file up to the signed limit must hash to the
+ * CodeDirectory's slot for it. Ad hoc signatures (what zig and Apple's
+ * linker write) carry nothing else that matters on a Mac; a file changed
+ * after linking (stripped, patched) fails here as it would fail there.
+ * @returns {string | null} what is wrong, or null for a valid signature
+ */
+function signatureProblem (buf, dataoff, datasize) {
+  if (dataoff + datasize > buf.length || datasize < 12) return 'the signature runs past the end of the file'
+  const blob = buf.subarray(dataoff, dataoff + datasize)
+  if (blob.readUInt32BE(0) !== CSMAGIC_EMBEDDED_SIGNATURE) return 'the signature is not an embedded signature'
+  const count = blob.readUInt32BE(8)
+  for (let i = 0; i < count && 12 + i * 8 + 8 <= blob.length; i++) {
+    const at = blob.readUInt32BE(12 + i * 8 + 4)
+    if (at + 44 > blob.length || blob.readUInt32BE(at) !== CSMAGIC_CODEDIRECTORY) continue
+    const cd = blob.subarray(at)
+    const hashOffset = cd.readUInt32BE(16)
+    const codeSlots = cd.readUInt32BE(28)
+    const codeLimit = cd.readUInt32BE(32)
+    const hashSize = cd[36]
+    const hash = CS_HASH[cd[37]]
+    const pageSize = 2 ** cd[39]
+    if (!hash || hash[1] < hashSize) return `the signature uses an unknown hash type ${cd[37]}`
+    if (codeLimit > dataoff) return 'the signature covers its own bytes'
+    if (codeSlots !== Math.ceil(codeLimit / pageSize)) return `the signature has ${codeSlots} page hashes for ${codeLimit} bytes`
+    if (hashOffset + codeSlots * hashSize > cd.length) return 'the signature\'s hashes run past its end'
+    for (let page = 0; page < codeSlots; page++) {
+      const start = page * pageSize
+      const digest = crypto.createHash(hash[0]).update(buf.subarray(start, Math.min(start + pageSize, codeLimit))).digest()
+      if (!digest.subarray(0, hashSize).equals(cd.subarray(hashOffset + page * hashSize, hashOffset + (page + 1) * hashSize))) {
+        return `page ${page} (bytes ${start}-${Math.min(start + pageSize, codeLimit)}) does not match its signed hash: the file changed after signing`
+      }
+    }
+    return null
+  }
+  return 'the signature has no CodeDirectory'
+}
+
 /**
  * Parses a 64-bit little-endian Mach-O image.
  * @param {Buffer} buf the file's bytes
  * @returns {{ cpu: string, fileType: string, id: string | null, loads: string[], rpaths: string[],
  *   build: { platform: string, minos: string, sdk: string } | null, twoLevel: boolean, codeSigned: boolean,
+ *   signatureProblem: string | null,
  *   exports: Set<string>, undefinedSymbols: { name: string, library: string }[] }}
  *   undefinedSymbols[].library is a load's install name, 'flat' (looked up in every image at load:
  *   what -undefined dynamic_lookup gives), 'self' or 'executable'.
@@ -117,6 +164,7 @@ function parseMachO (buf) {
     build: null,
     twoLevel: (buf.readUInt32LE(24) & MH_TWOLEVEL) !== 0,
     codeSigned: false,
+    signatureProblem: null,
     exports: new Set(),
     undefinedSymbols: []
   }
@@ -133,7 +181,10 @@ function parseMachO (buf) {
     if (cmd === LC.ID_DYLIB) image.id = dylibName(buf, offset, size)
     else if (DYLIB_LOADS.has(cmd)) image.loads.push(dylibName(buf, offset, size))
     else if (cmd === LC.RPATH) image.rpaths.push(cString(buf, offset + buf.readUInt32LE(offset + 8), offset + size))
-    else if (cmd === LC.CODE_SIGNATURE) image.codeSigned = true
+    else if (cmd === LC.CODE_SIGNATURE) {
+      image.codeSigned = true
+      image.signatureProblem = signatureProblem(buf, buf.readUInt32LE(offset + 8), buf.readUInt32LE(offset + 12))
+    }
     else if (cmd === LC.BUILD_VERSION) {
       const platform = buf.readUInt32LE(offset + 8)
       image.build = {
