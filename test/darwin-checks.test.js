@@ -4,8 +4,8 @@
 // stand in for running them: nothing here runs macOS. Each check is shown to
 // pass on a well-formed pair of Mach-O images written here byte by byte, and
 // to reject the one flaw it exists for. When `npm run prebuild` (or
-// `node scripts/targets/darwin.js`) has built real darwin prebuilds, they are
-// checked too.
+// `node scripts/targets/darwin.js`) has built real darwin prebuilds into
+// build/prebuild/, they are checked too.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -262,7 +262,7 @@ test('each flaw a darwin prebuild can have fails its static checks with a messag
 })
 
 for (const name of Object.keys(targets)) {
-  const outDir = path.join(ROOT, 'prebuilds', name)
+  const outDir = path.join(ROOT, 'build', 'prebuild', name)
   const built = fs.existsSync(path.join(outDir, 'go_net_request.node'))
   test(`the built ${name} prebuild passes its static checks`, { skip: built ? false : `no ${name} prebuild here (node scripts/targets/darwin.js ${name})` }, () => {
     const logged = []

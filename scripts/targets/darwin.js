@@ -14,7 +14,8 @@
 // and the stubs (.github/workflows/macos.yml).
 //
 // Standalone: node scripts/targets/darwin.js [darwin-arm64] [darwin-x64]
-// builds into prebuilds/<target>/ and checks it.
+// builds into build/prebuild/<target>/ (as scripts/prebuild.js does, before
+// it packs the pair into prebuilds/) and checks it.
 const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -71,6 +72,8 @@ function install (ctx) {
   if (zigVersion(ctx) === ZIG_VERSION) return
   ctx.log(`installing zig ${ZIG_VERSION} (${ZIG_PACKAGE}) into ${path.relative(ctx.root, zigDir(ctx))}`)
   fs.mkdirSync(zigDir(ctx), { recursive: true })
+  // Its own package.json keeps npm from walking up into the project's.
+  fs.writeFileSync(path.join(zigDir(ctx), 'package.json'), JSON.stringify({ private: true }))
   ctx.run('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', zigDir(ctx),
     `${ZIG_PACKAGE}@${ZIG_VERSION}`])
   const found = zigVersion(ctx)
@@ -186,6 +189,7 @@ function darwinTarget (arch) {
     const work = path.join(ctx.cacheDir, name)
     const gobuild = path.join(work, 'gobuild')
     fs.mkdirSync(gobuild, { recursive: true })
+    fs.rmSync(ctx.outDir, { recursive: true, force: true })
     fs.mkdirSync(ctx.outDir, { recursive: true })
     const cc = path.join(work, 'cc')
     writeCompiler(ctx, cc, { cpu, zig: zigTarget })
@@ -208,7 +212,7 @@ function darwinTarget (arch) {
     // Hidden visibility as node-gyp on macOS: only the N-API entry points
     // are exported.
     ctx.run(cc, ['-std=c11', '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-fvisibility=hidden',
-      '-DNAPI_VERSION=8', '-I', path.join(ctx.root, 'bridge'), '-I', gobuild, '-I', nodeInclude(),
+      '-DNAPI_VERSION=8', '-I', path.join(ctx.root, 'bridge'), '-I', gobuild, '-I', ctx.nodeIncludeDir || nodeInclude(),
       ...SHIM_SOURCES.map((source) => path.join(ctx.root, 'bridge', 'shim', source)),
       '-shared', '-undefined', 'dynamic_lookup', '-Wl,-dead_strip', '-s',
       `-Wl,-install_name,@rpath/${ADDON}`, '-Wl,-rpath,@loader_path',
@@ -294,7 +298,7 @@ if (require.main === module) {
     }
     const ctx = {
       root,
-      outDir: path.join(root, 'prebuilds', name),
+      outDir: path.join(root, 'build', 'prebuild', name),
       cacheDir: path.join(root, '.cache'),
       log: (msg) => console.log(`go-net-request prebuild: ${msg}`),
       run (cmd, args, opts = {}) {
