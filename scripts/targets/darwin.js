@@ -198,19 +198,21 @@ function darwinTarget (arch) {
     // A Mac has the real libraries in its SDK.
     if (process.platform !== 'darwin') env.CGO_LDFLAGS = writeStubs(path.join(work, 'sdk'), goDynamicImports(ctx, env)).join(' ')
 
-    ctx.log(`${name}: Go library (${process.platform === 'darwin' ? 'cc' : 'zig'}, ${zigTarget})`)
+    ctx.log(`Go library (${process.platform === 'darwin' ? 'cc' : 'zig'}, ${zigTarget})`)
     // The install name makes the addon record @rpath/libgonetrequest.dylib,
     // found through its @loader_path rpath: beside the addon.
     ctx.run('go', ['build', '-trimpath', '-buildmode=c-shared',
       `-ldflags=-s -w -extldflags=-Wl,-install_name,${GO_INSTALL_NAME}`,
       '-o', path.join(gobuild, GO_LIBRARY), './bridge'], { cwd: ctx.root, env })
 
-    ctx.log(`${name}: addon`)
+    ctx.log('addon')
     // A dylib rather than node-gyp's -bundle (zig 0.11 builds no bundles);
     // Node and Electron dlopen either. N-API comes from the host process at
     // load (-undefined dynamic_lookup), whatever its executable is called.
-    // Hidden visibility as node-gyp on macOS: only the N-API entry points
-    // are exported.
+    // Hidden visibility as node-gyp on macOS; zig 0.11's linker exports
+    // the shim's private externs and its compiler_rt all the same, which
+    // is harmless under the two-level namespace (nothing binds to them by
+    // accident), so check() only requires the N-API entry points.
     ctx.run(cc, ['-std=c11', '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-fvisibility=hidden',
       '-DNAPI_VERSION=8', '-I', path.join(ctx.root, 'bridge'), '-I', gobuild, '-I', ctx.nodeIncludeDir || nodeInclude(),
       ...SHIM_SOURCES.map((source) => path.join(ctx.root, 'bridge', 'shim', source)),
@@ -272,8 +274,8 @@ function darwinTarget (arch) {
     }
     if (problems.length > 0) throw new Error(`${name} static checks failed:\n  ${problems.join('\n  ')}`)
     const size = (file) => `${(fs.statSync(path.join(ctx.outDir, file)).size / 1e6).toFixed(1)} MB`
-    ctx.log(`${name}: ${GO_LIBRARY} ${cpu} ${size(GO_LIBRARY)}, id ${lib.id}, macOS ${lib.build.minos}+, loads ${lib.loads.length} system libraries`)
-    ctx.log(`${name}: ${ADDON} ${cpu} ${size(ADDON)}, loads ${addon.loads.join(' ')}, rpath ${addon.rpaths.join(' ')}, ` +
+    ctx.log(`${GO_LIBRARY} ${cpu} ${size(GO_LIBRARY)}, id ${lib.id}, macOS ${lib.build.minos}+, loads ${lib.loads.length} system libraries`)
+    ctx.log(`${ADDON} ${cpu} ${size(ADDON)}, loads ${addon.loads.join(' ')}, rpath ${addon.rpaths.join(' ')}, ` +
       `${napi} N-API symbols from the host, exports the N-API entry points${process.platform === 'darwin' ? '' : '; not run (no macOS here)'}`)
   }
 
@@ -298,9 +300,10 @@ if (require.main === module) {
     }
     const ctx = {
       root,
+      name,
       outDir: path.join(root, 'build', 'prebuild', name),
       cacheDir: path.join(root, '.cache'),
-      log: (msg) => console.log(`go-net-request prebuild: ${msg}`),
+      log: (msg) => console.log(`[${name}] ${msg}`),
       run (cmd, args, opts = {}) {
         const result = spawnSync(cmd, args, { stdio: 'inherit', ...opts })
         if (result.error) throw result.error
