@@ -159,18 +159,16 @@ function writeStubs (sdkDir, imports) {
  */
 function writeCompiler (ctx, file, target) {
   const zigCache = path.join(ctx.cacheDir, 'zig-cache')
-  const compiler = process.platform === 'darwin'
-    ? `cc -arch ${target.cpu} -mmacosx-version-min=${MIN_MACOS}`
-    : `'${zigPath(ctx)}' cc -target ${target.zig}`
-  fs.writeFileSync(file, `#!/bin/sh
-# Written by scripts/targets/darwin.js: a C compiler for ${target.zig}, without -Wl,-x.
-export ZIG_GLOBAL_CACHE_DIR='${zigCache}' ZIG_LOCAL_CACHE_DIR='${zigCache}'
+  const script = process.platform === 'darwin'
+    ? `exec cc -arch ${target.cpu} -mmacosx-version-min=${MIN_MACOS} "$@"\n`
+    : `export ZIG_GLOBAL_CACHE_DIR='${zigCache}' ZIG_LOCAL_CACHE_DIR='${zigCache}'
 for arg; do
   shift
   [ "$arg" = "-Wl,-x" ] || set -- "$@" "$arg"
 done
-exec ${compiler} "$@"
-`, { mode: 0o755 })
+exec '${zigPath(ctx)}' cc -target ${target.zig} "$@"
+`
+  fs.writeFileSync(file, `#!/bin/sh\n# Written by scripts/targets/darwin.js: a C compiler for ${target.zig}.\n${script}`, { mode: 0o755 })
 }
 
 function nodeInclude () {
@@ -213,10 +211,12 @@ function darwinTarget (arch) {
     // the shim's private externs and its compiler_rt all the same, which
     // is harmless under the two-level namespace (nothing binds to them by
     // accident), so check() only requires the N-API entry points.
+    // -Wl,-S leaves out debug symbols (both linkers take it; Apple's ld
+    // ignores -s).
     ctx.run(cc, ['-std=c11', '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-fvisibility=hidden',
       '-DNAPI_VERSION=8', '-I', path.join(ctx.root, 'bridge'), '-I', gobuild, '-I', ctx.nodeIncludeDir || nodeInclude(),
       ...SHIM_SOURCES.map((source) => path.join(ctx.root, 'bridge', 'shim', source)),
-      '-shared', '-undefined', 'dynamic_lookup', '-Wl,-dead_strip', '-s',
+      '-shared', '-undefined', 'dynamic_lookup', '-Wl,-dead_strip', '-Wl,-S',
       `-Wl,-install_name,@rpath/${ADDON}`, '-Wl,-rpath,@loader_path',
       '-L', gobuild, '-lgonetrequest', '-o', path.join(ctx.outDir, ADDON)], { cwd: ctx.root, env })
 
