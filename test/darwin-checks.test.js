@@ -71,7 +71,7 @@ function exportTrie (names) {
  * A 64-bit Mach-O image with the given load commands, exports and undefined
  * symbols ({ name, ordinal }: 1-based index into loads, 0xfe for dynamic lookup).
  */
-function machO ({ cpu = 'arm64', fileType = 6, id = null, loads = [], rpaths = [], signed = true, tamper = false, platform = 1, exports = [], undefinedSymbols = [] }) {
+function machO ({ cpu = 'arm64', fileType = 6, id = null, loads = [], rpaths = [], signed = true, tamper = false, platform = 1, minos = 12, exports = [], undefinedSymbols = [] }) {
   const commands = []
   const pad8 = (buf) => Buffer.concat([buf, Buffer.alloc((8 - (buf.length % 8)) % 8)])
   const dylibCommand = (cmd, name) => {
@@ -88,7 +88,7 @@ function machO ({ cpu = 'arm64', fileType = 6, id = null, loads = [], rpaths = [
   }
   const build = Buffer.alloc(24)
   build.writeUInt32LE(0x32, 0); build.writeUInt32LE(24, 4); build.writeUInt32LE(platform, 8)
-  build.writeUInt32LE(12 << 16, 12); build.writeUInt32LE(12 << 16, 16)
+  build.writeUInt32LE(minos << 16, 12); build.writeUInt32LE(minos << 16, 16)
   commands.push(build)
   // The data after the commands: trie, symbols, strings (offsets patched below).
   const trieCommand = Buffer.alloc(16)
@@ -254,7 +254,9 @@ test('each flaw a darwin prebuild can have fails its static checks with a messag
     ['unsigned arm64 code', 'darwin-arm64', pair({ lib: { signed: false } }), /libgonetrequest\.dylib: has no code signature/],
     ['a file changed after signing', 'darwin-arm64', pair({ addon: { tamper: true } }),
       /go_net_request\.node: has a code signature macOS would reject: page 0 .* does not match its signed hash/],
-    ['built for iOS', 'darwin-arm64', pair({ addon: { platform: 2 } }), /go_net_request\.node: built for ios, expected macos/]
+    ['built for iOS', 'darwin-arm64', pair({ addon: { platform: 2 } }), /go_net_request\.node: built for ios, expected macos/],
+    ['a newer macOS than needed', 'darwin-x64', pair({ cpu: 'x86_64', lib: { minos: 14, signed: false }, addon: { signed: false } }),
+      /libgonetrequest\.dylib: needs macOS 14\.0\.0, more than the 12\.0/]
   ]
   for (const [flaw, name, files, message] of flaws) {
     assert.throws(() => check(name, files), message, flaw)

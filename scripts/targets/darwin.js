@@ -177,6 +177,15 @@ function nodeInclude () {
   return dir
 }
 
+/** Whether dotted version a is above b ('13.0.0' > '12.0'). */
+function versionAbove (a, b) {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number))
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) > (y[i] || 0)
+  }
+  return false
+}
+
 function darwinTarget (arch) {
   const goarch = arch === 'arm64' ? 'arm64' : 'amd64'
   const cpu = arch === 'arm64' ? 'arm64' : 'x86_64'
@@ -242,6 +251,7 @@ function darwinTarget (arch) {
       if (image.cpu !== cpu) say(`CPU ${image.cpu}, expected ${cpu}`)
       if (image.fileType !== 'dylib' && image.fileType !== 'bundle') say(`a Mach-O ${image.fileType}, expected a dylib or bundle`)
       if (image.build === null || image.build.platform !== 'macos') say(`built for ${image.build ? image.build.platform : 'no platform'}, expected macos`)
+      else if (versionAbove(image.build.minos, MIN_MACOS)) say(`needs macOS ${image.build.minos}, more than the ${MIN_MACOS} that Go and Electron need`)
       // arm64 macOS kills a process that maps unsigned code; zig signs ad hoc.
       if (cpu === 'arm64' && !image.codeSigned) say('has no code signature (arm64 macOS refuses unsigned code)')
       if (image.signatureProblem !== null) say(`has a code signature macOS would reject: ${image.signatureProblem}`)
