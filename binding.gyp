@@ -4,7 +4,17 @@
   # against it. The npm install script (scripts/build.js) only runs this when
   # no prebuild fits; cross targets are built by scripts/prebuild.js.
   "variables": {
-    "go_library%": "libgonetrequest.so"
+    "conditions": [
+      # macOS: ld64's -l finds no .so, and the addon finds the library
+      # through its @loader_path rpath only with an @rpath install name.
+      [ "OS=='mac'", {
+        "go_library%": "libgonetrequest.dylib",
+        "go_ldflags%": "-ldflags=-extldflags=-Wl,-install_name,@rpath/libgonetrequest.dylib"
+      }, {
+        "go_library%": "libgonetrequest.so",
+        "go_ldflags%": "-ldflags="
+      } ]
+    ]
   },
   "targets": [
     {
@@ -19,7 +29,7 @@
             "<(module_root_dir)/gobuild/libgonetrequest.h"
           ],
           "action": [
-            "go", "-C", "<(module_root_dir)", "build", "-trimpath", "-buildmode=c-shared",
+            "go", "-C", "<(module_root_dir)", "build", "-trimpath", "-buildmode=c-shared", "<(go_ldflags)",
             "-o", "<(module_root_dir)/gobuild/<(go_library)", "./bridge"
           ],
           "message": "Building the Go library (go build -buildmode=c-shared)"
@@ -41,11 +51,26 @@
       ],
       "cflags": [ "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter" ],
       "defines": [ "NAPI_VERSION=8" ],
-      "libraries": [
-        "-L<(module_root_dir)/gobuild",
-        "-lgonetrequest",
-        "-ldl",
-        "-Wl,-rpath,'$$ORIGIN'"
+      "conditions": [
+        [ "OS=='mac'", {
+          # make-mac ignores cflags; dyld knows @loader_path, not $ORIGIN.
+          "xcode_settings": {
+            "OTHER_CFLAGS": [ "-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter" ],
+            "MACOSX_DEPLOYMENT_TARGET": "12.0"
+          },
+          "libraries": [
+            "-L<(module_root_dir)/gobuild",
+            "-lgonetrequest",
+            "-Wl,-rpath,@loader_path"
+          ]
+        }, {
+          "libraries": [
+            "-L<(module_root_dir)/gobuild",
+            "-lgonetrequest",
+            "-ldl",
+            "-Wl,-rpath,'$$ORIGIN'"
+          ]
+        } ]
       ],
       "copies": [
         {

@@ -103,6 +103,9 @@ test('without setDataPath or GO_NET_REQUEST_DATA the data path is per user', { t
   if (process.platform === 'win32') {
     assert.equal(storage, path.join(home, 'appdata', 'go-net-request', 'Partitions', 'per-user'))
   }
+  if (process.platform === 'darwin') {
+    assert.equal(storage, path.join(home, 'Library', 'Application Support', 'go-net-request', 'Partitions', 'per-user'))
+  }
 })
 
 test('setDataPath rejects what is not a non-empty string', () => {
