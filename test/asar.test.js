@@ -190,5 +190,15 @@ test('app.asar: which native files must be unpacked, and the library loading fro
     assert.ok(ran.stderr.includes('asarUnpack: ["**/node_modules/go-net-request/**"]'), ran.stderr)
   })
 
-  assert.equal(srv.requests.length, 3)
+  await t.test('outside Electron, a directory named like an archive is an ordinary one: the addon loads from it', async () => {
+    const plain = path.join(tmp, 'plain', 'app.asar')
+    fs.cpSync(app, plain, { recursive: true })
+    const ran = await run(process.execPath, [path.join(plain, 'main.js'), url], { cwd: tmp })
+    assert.equal(ran.code, 0, ran.stderr)
+    const report = JSON.parse(ran.stdout)
+    assert.equal(report.addon, path.join(plain, PACKAGE, layout.dir, addonName))
+    assert.deepEqual(report.results, [expectedResult(BODY)])
+  })
+
+  assert.equal(srv.requests.length, 4)
 })
