@@ -50,7 +50,40 @@ function addonPath () {
   return found
 }
 
-const binding = require(addonPath())
+// Files the OS loader opens itself: they cannot be read from inside an asar archive.
+const NATIVE_FILE = /\.(node|so|dll|dylib)$/
+
+/**
+ * Where the addon at `file` loads from in an Electron app packed into an
+ * asar archive (a path with an `app.asar` segment): its copy in
+ * `app.asar.unpacked`. The OS loads native code only from files on disk:
+ * Electron's require of a `.node` in the archive loads its unpacked copy,
+ * or a copy extracted to a temporary directory, and either way the addon
+ * then finds the Go library beside itself only if that was unpacked too.
+ * electron-builder unpacks the whole package by default; forge and
+ * @electron/packager unpack only `*.node` files, which is not enough: the
+ * error says which setting unpacks the rest. Outside Electron a directory
+ * named like an archive is an ordinary one and `file` is used as it is.
+ */
+function unpackedPath (file) {
+  const archive = /\.asar(?=[\\/])/i.exec(file)
+  if (archive === null) return file
+  const end = archive.index + archive[0].length
+  const unpacked = file.slice(0, end) + '.unpacked' + file.slice(end)
+  // Electron's fs lists the archive's directories like real ones.
+  const natives = fs.readdirSync(path.dirname(file)).filter((name) => NATIVE_FILE.test(name))
+  const missing = natives.filter((name) => !fs.existsSync(path.join(path.dirname(unpacked), name)))
+  if (missing.length === 0) return unpacked
+  if (process.versions.electron === undefined) return file
+  throw new Error(`go-net-request: ${missing.join(', ')} must be unpacked from the app's asar archive ` +
+    `(the OS loads native code only from files on disk) and ${missing.length === 1 ? 'is' : 'are'} not in ${path.dirname(unpacked)}. ` +
+    'electron-builder unpacks the package by default (smartUnpack; else set asarUnpack: ["**/node_modules/go-net-request/**"]); ' +
+    'electron-forge and @electron/packager unpack only *.node files: set ' +
+    'packagerConfig.asar.unpack to "**/{.**,**}/**/node_modules/go-net-request/**" ' +
+    '(the auto-unpack-natives plugin adds its *.node pattern to it).')
+}
+
+const binding = require(unpackedPath(addonPath()))
 
 /** @type {Map<number, (kind: number, n1: number, n2: number, text?: string, flags: number, data?: Buffer) => void>} */
 const handlers = new Map()

@@ -17,17 +17,42 @@ function fail (message) {
   process.exit(1)
 }
 
+/** The platforms this package has a prebuilt addon for (prebuilds/<platform>-<arch>/ holding a .node file). */
+function prebuiltPlatforms () {
+  const dir = path.join(root, 'prebuilds')
+  if (!fs.existsSync(dir)) return []
+  return fs.readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.readdirSync(path.join(dir, entry.name)).some((name) => name.endsWith('.node')))
+    .map((entry) => entry.name)
+    .sort()
+}
+
+/**
+ * How to get past a failed source build. Installing the package (not a
+ * checkout) only builds when no prebuild fits: the app developer who meets
+ * this rarely has Go, so it says which platforms do have one.
+ */
+function buildFromSourceHelp () {
+  const installingPackage = process.env.npm_lifecycle_event === 'install' && !fs.existsSync(path.join(root, '.git'))
+  const prebuilt = prebuiltPlatforms()
+  const why = installingPackage
+    ? `This package has no prebuilt addon that loads on ${process.platform}-${process.arch} ` +
+      `(prebuilt: ${prebuilt.length > 0 ? prebuilt.join(', ') : 'none'}), so it is built from source.\n`
+    : ''
+  return why + `To build from source, install Go ${MIN_GO.join('.')}+ (https://go.dev/dl/ or your package manager) ` +
+    'and a C compiler (gcc or clang), make sure "go" is on PATH, and run npm install (or npm rebuild go-net-request) again.'
+}
+
 function checkGo () {
   let version
   try {
     version = execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim()
   } catch {
-    fail(`Go ${MIN_GO.join('.')} or newer is needed to build from source, and "go" was not found on PATH.\n` +
-      'Install it from https://go.dev/dl/ (or your package manager) and run npm install again.')
+    fail(`Go ${MIN_GO.join('.')} or newer is needed to build from source, and "go" was not found on PATH.\n${buildFromSourceHelp()}`)
   }
   const m = /^go(\d+)\.(\d+)/.exec(version)
   if (!m || +m[1] < MIN_GO[0] || (+m[1] === MIN_GO[0] && +m[2] < MIN_GO[1])) {
-    fail(`Go ${MIN_GO.join('.')} or newer is needed to build from source; found ${version}.`)
+    fail(`Go ${MIN_GO.join('.')} or newer is needed to build from source; found ${version}.\n${buildFromSourceHelp()}`)
   }
 }
 
