@@ -14,38 +14,12 @@ const os = require('node:os')
 const path = require('node:path')
 
 const { startHttpServer, respondRoutes } = require('./helpers/servers')
+const { appEnv, makeApp } = require('./helpers/install')
 const { addonFileName } = require('../lib/prebuilds')
 
 const ROOT = path.resolve(__dirname, '..')
 const PLATFORM = `${process.platform}-${process.arch}`
 const ADDON = addonFileName(process.arch)
-
-/** PATH without the directories that hold a `go` executable. */
-function pathWithoutGo () {
-  return (process.env.PATH || '').split(path.delimiter).filter((dir) => {
-    return dir !== '' && !fs.existsSync(path.join(dir, 'go')) && !fs.existsSync(path.join(dir, 'go.exe'))
-  }).join(path.delimiter)
-}
-
-/**
- * The environment for the fresh app: no Go, no npm settings inherited from
- * an outer `npm test`, offline with an empty cache of its own.
- */
-function appEnv (cache) {
-  const env = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(name) && name !== 'GO_NET_REQUEST_BUILD_FROM_SOURCE' && name !== 'INIT_CWD') env[name] = value
-  }
-  return {
-    ...env,
-    PATH: pathWithoutGo(),
-    npm_config_offline: 'true',
-    npm_config_cache: cache,
-    npm_config_audit: 'false',
-    npm_config_fund: 'false',
-    npm_config_update_notifier: 'false'
-  }
-}
 
 /** Runs a command to its exit; resolves with {code, stdout, stderr} (never rejects on a non-zero exit). */
 function run (file, args, options) {
@@ -64,11 +38,6 @@ function listTree (dir) {
     const stat = fs.statSync(path.join(dir, rel))
     return `${rel} ${stat.size} ${stat.mtimeMs}`
   })
-}
-
-function makeApp (dir) {
-  fs.mkdirSync(dir, { recursive: true })
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
 }
 
 // The app's script: one GET through the installed package, reported as JSON.
