@@ -14,12 +14,13 @@ const os = require('node:os')
 const path = require('node:path')
 
 const { startHttpServer, respondRoutes } = require('./helpers/servers')
-const { appEnv, makeApp } = require('./helpers/install')
+const { appEnv, getScript, makeApp } = require('./helpers/install')
 const { addonFileName } = require('../lib/prebuilds')
 
 const ROOT = path.resolve(__dirname, '..')
 const PLATFORM = `${process.platform}-${process.arch}`
 const ADDON = addonFileName(process.arch)
+const CLIENT = getScript('go-net-request')
 
 /** Runs a command to its exit; resolves with {code, stdout, stderr} (never rejects on a non-zero exit). */
 function run (file, args, options) {
@@ -39,23 +40,6 @@ function listTree (dir) {
     return `${rel} ${stat.size} ${stat.mtimeMs}`
   })
 }
-
-// The app's script: one GET through the installed package, reported as JSON.
-const CLIENT = `
-const net = require('go-net-request')
-const req = net.request(process.argv[1])
-req.on('response', (res) => {
-  const chunks = []
-  res.on('data', (chunk) => chunks.push(chunk))
-  res.on('end', () => console.log(JSON.stringify({
-    resolved: require.resolve('go-net-request'),
-    statusCode: res.statusCode,
-    body: Buffer.concat(chunks).toString()
-  })))
-})
-req.on('error', (err) => { console.error(err.message); process.exitCode = 1 })
-req.end()
-`
 
 test(`the npm tarball installs without Go (prebuilds/${PLATFORM}) and a request works from it`, { timeout: 180000 }, async (t) => {
   const npmCheck = spawnSync('npm', ['--version'], { encoding: 'utf8' })
@@ -121,6 +105,7 @@ test(`the npm tarball installs without Go (prebuilds/${PLATFORM}) and a request 
   assert.equal(get.code, 0, get.stderr)
   assert.deepEqual(JSON.parse(get.stdout), {
     resolved: path.join(fs.realpathSync(installed), 'index.js'),
+    addon: path.join(fs.realpathSync(installed), 'prebuilds', PLATFORM, ADDON),
     statusCode: 200,
     body: 'hello from the prebuild'
   })

@@ -16,27 +16,13 @@ const os = require('node:os')
 const path = require('node:path')
 
 const { startHttpServer, respondRoutes } = require('./helpers/servers')
+const { getScript } = require('./helpers/install')
 const { GO_LIBRARY, PREBUILD_DIR_ENV, addonFileName } = require('../lib/prebuilds')
 
 const ROOT = path.resolve(__dirname, '..')
 const BUILD = path.join(ROOT, 'build', 'Release')
 const TIMEOUT = { timeout: 30000 }
-
-// One GET through the package; prints the addon file that was loaded and the body.
-const CLIENT = `
-const net = require(${JSON.stringify(ROOT)})
-const req = net.request(process.argv[1])
-req.on('response', (res) => {
-  const chunks = []
-  res.on('data', (chunk) => chunks.push(chunk))
-  res.on('end', () => console.log(JSON.stringify({
-    addon: Object.keys(require.cache).find((file) => file.endsWith('.node')),
-    body: Buffer.concat(chunks).toString()
-  })))
-})
-req.on('error', (err) => { console.error(err.message); process.exitCode = 1 })
-req.end()
-`
+const CLIENT = getScript(ROOT)
 
 function runClient (url, env) {
   return new Promise((resolve) => {
@@ -74,7 +60,9 @@ test(`${PREBUILD_DIR_ENV} loads the prebuild in that directory instead of build/
   const withPrebuild = await runClient(srv.origin + '/', { [PREBUILD_DIR_ENV]: dir })
   assert.equal(withPrebuild.code, 0, withPrebuild.stderr)
   assert.deepEqual(JSON.parse(withPrebuild.stdout), {
+    resolved: path.join(ROOT, 'index.js'),
     addon: path.join(fs.realpathSync(dir), addonFileName(process.arch)),
+    statusCode: 200,
     body: 'from the prebuild'
   })
 })
@@ -88,7 +76,12 @@ test('without GO_NET_REQUEST_PREBUILD_DIR a from-source build (build/Release) is
   t.after(() => srv.close())
   const result = await runClient(srv.origin + '/', { [PREBUILD_DIR_ENV]: '' })
   assert.equal(result.code, 0, result.stderr)
-  assert.deepEqual(JSON.parse(result.stdout), { addon: path.join(BUILD, 'go_net_request.node'), body: 'from the build' })
+  assert.deepEqual(JSON.parse(result.stdout), {
+    resolved: path.join(ROOT, 'index.js'),
+    addon: path.join(BUILD, 'go_net_request.node'),
+    statusCode: 200,
+    body: 'from the build'
+  })
 })
 
 test(`${PREBUILD_DIR_ENV} naming a directory without the addon fails, saying where it looked`, TIMEOUT, async (t) => {

@@ -37,4 +37,29 @@ function makeApp (dir) {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
 }
 
-module.exports = { appEnv, makeApp, pathWithoutGo }
+/**
+ * A script for `node -e SCRIPT URL`: one GET through the package `pkg`
+ * (a name or a path), printed as JSON {resolved, addon, statusCode, body}
+ * (addon: the .node file that was loaded); a failure exits 1 with the
+ * message on stderr.
+ */
+function getScript (pkg) {
+  return `
+const net = require(${JSON.stringify(pkg)})
+const req = net.request(process.argv[1])
+req.on('response', (res) => {
+  const chunks = []
+  res.on('data', (chunk) => chunks.push(chunk))
+  res.on('end', () => console.log(JSON.stringify({
+    resolved: require.resolve(${JSON.stringify(pkg)}),
+    addon: Object.keys(require.cache).find((file) => file.endsWith('.node')),
+    statusCode: res.statusCode,
+    body: Buffer.concat(chunks).toString()
+  })))
+})
+req.on('error', (err) => { console.error(err.message); process.exitCode = 1 })
+req.end()
+`
+}
+
+module.exports = { appEnv, getScript, makeApp, pathWithoutGo }
