@@ -208,17 +208,14 @@ func NewCookieJar(path string, onChange func(CookieChange)) (*CookieJar, error) 
 	return j, nil
 }
 
-// CookieHeader is CookieHeaderFor in a same-site context.
-func (j *CookieJar) CookieHeader(u *url.URL) string { return j.CookieHeaderFor(u, false) }
-
-// CookieHeaderFor returns the Cookie header value for a request to u (""
+// CookieHeader returns the Cookie header value for a request to u (""
 // for none): the unexpired cookies whose domain and path match u, Secure
 // ones only when u may have them (https, or a loopback host), only
 // SameSite=None ones when the request is crossSite, longest path first then
 // oldest first. Their LastAccess is updated; expired cookies met on the way
 // are removed. A cookie that could not make a valid header line (a control
 // character or ';', from wherever it came) is never sent.
-func (j *CookieJar) CookieHeaderFor(u *url.URL, crossSite bool) string {
+func (j *CookieJar) CookieHeader(u *url.URL, crossSite bool) string {
 	host, ok := cookieHost(u)
 	if !ok || !cookieableScheme(u) {
 		return ""
@@ -251,15 +248,10 @@ func (j *CookieJar) CookieHeaderFor(u *url.URL, crossSite bool) string {
 	return b.String()
 }
 
-// SetFromResponse is SetFromResponseFor in a same-site context.
-func (j *CookieJar) SetFromResponse(u *url.URL, setCookies []string) {
-	j.SetFromResponseFor(u, setCookies, false)
-}
-
-// SetFromResponseFor stores the Set-Cookie lines of a response from u to a
+// SetFromResponse stores the Set-Cookie lines of a response from u to a
 // request that is crossSite or not. Lines that are malformed or not allowed
 // for u in that context are ignored, as Chromium does.
-func (j *CookieJar) SetFromResponseFor(u *url.URL, setCookies []string, crossSite bool) {
+func (j *CookieJar) SetFromResponse(u *url.URL, setCookies []string, crossSite bool) {
 	if len(setCookies) == 0 {
 		return
 	}

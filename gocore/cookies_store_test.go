@@ -45,7 +45,7 @@ func TestCookieStoreRoundTripKeepsPersistentCookiesOnly(t *testing.T) {
 		"persist=1; Max-Age=3600; Secure; HttpOnly; SameSite=Strict; Domain=example.com",
 		"host=2; Max-Age=3600",
 		"session=3",
-	})
+	}, false)
 	require.NoError(t, first.Set(CookieDetails{URL: "http://127.0.0.1/", Name: "ip", Value: "4",
 		ExpirationDate: float64(time.Now().Add(time.Hour).UnixMilli()) / 1000}))
 	before := first.Get(CookieFilter{Session: boolPtr(false)})
@@ -61,11 +61,11 @@ func TestCookieStoreRoundTripKeepsPersistentCookiesOnly(t *testing.T) {
 		assert.True(t, before[i].LastAccess.Equal(after[i].LastAccess), before[i].Name)
 		assert.Equal(t, cookieWithoutTimes(before[i]), cookieWithoutTimes(after[i]))
 	}
-	assert.Equal(t, "persist=1; host=2", second.CookieHeader(cookieURL(t, "https://www.example.com/app/x")))
+	assert.Equal(t, "persist=1; host=2", second.CookieHeader(cookieURL(t, "https://www.example.com/app/x"), false))
 	assert.Empty(t, second.Get(CookieFilter{Name: "session"}), "session cookies are not persisted")
 
 	// A new cookie in the second jar is newer than everything loaded.
-	second.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"later=5; Max-Age=60"})
+	second.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"later=5; Max-Age=60"}, false)
 	got := second.Get(CookieFilter{Name: "later"})
 	require.Len(t, got, 1)
 	for _, c := range before {
@@ -77,10 +77,10 @@ func TestCookieStoreRemovalsAndClearArePersisted(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "Cookies")
 	j := newPersistentCookieJar(t, path)
 	u := cookieURL(t, "http://example.com/")
-	j.SetFromResponse(u, []string{"a=1; Max-Age=60", "b=2; Max-Age=60"})
+	j.SetFromResponse(u, []string{"a=1; Max-Age=60", "b=2; Max-Age=60"}, false)
 	require.NoError(t, j.Remove(u.String(), "a"))
 	require.NoError(t, j.Close())
-	assert.Equal(t, "b=2", newPersistentCookieJar(t, path).CookieHeader(u))
+	assert.Equal(t, "b=2", newPersistentCookieJar(t, path).CookieHeader(u, false))
 
 	j = newPersistentCookieJar(t, path)
 	j.Clear()
@@ -109,11 +109,11 @@ func TestCookieStoreWritesAreDebounced(t *testing.T) {
 	j, err := NewCookieJar(path, nil)
 	require.NoError(t, err)
 	j.flushDelay = 20 * time.Millisecond
-	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"session=1"})
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"session=1"}, false)
 	time.Sleep(50 * time.Millisecond)
 	assert.NoFileExists(t, path, "a session cookie does not dirty the store")
 
-	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"})
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"}, false)
 	assert.NoFileExists(t, path, "not written at once")
 	assert.Eventually(t, func() bool {
 		_, err := os.Stat(path)
@@ -128,7 +128,7 @@ func TestCookieStoreWriteIsAtomicAndLeavesNoTemporaryFile(t *testing.T) {
 	path := filepath.Join(dir, "Cookies")
 	j := newPersistentCookieJar(t, path)
 	for i := range 3 {
-		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=" + strings.Repeat("x", i+1) + "; Max-Age=60"})
+		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=" + strings.Repeat("x", i+1) + "; Max-Age=60"}, false)
 		require.NoError(t, j.Flush())
 	}
 	entries, err := os.ReadDir(dir)
@@ -155,7 +155,7 @@ func TestCookieStoreFlushWithoutChangesWritesNothing(t *testing.T) {
 	assert.NoFileExists(t, path)
 	mem, err := NewCookieJar("", nil)
 	require.NoError(t, err)
-	mem.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"})
+	mem.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"}, false)
 	assert.NoError(t, mem.Flush(), "an in-memory jar has nothing to write")
 	assert.NoError(t, mem.Close())
 }
@@ -165,7 +165,7 @@ func TestCookieStoreSaveFailureIsReportedAndRetried(t *testing.T) {
 	path := filepath.Join(blocker, "Cookies")
 	j := newPersistentCookieJar(t, path)
 	require.NoError(t, os.WriteFile(blocker, nil, 0o600)) // now the store's directory cannot be made
-	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"})
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"}, false)
 	err := j.Flush()
 	var storeErr *CookieStoreError
 	require.ErrorAs(t, err, &storeErr)
@@ -250,7 +250,7 @@ func TestCookieJarCloseLeavesNoTimerOrGoroutine(t *testing.T) {
 		j, err := NewCookieJar(path, func(CookieChange) {})
 		require.NoError(t, err)
 		j.flushDelay = time.Millisecond // some timers fire during Close
-		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"})
+		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"}, false)
 		require.NoError(t, j.Close())
 		j.mu.Lock()
 		assert.Nil(t, j.timer)
@@ -261,7 +261,7 @@ func TestCookieJarCloseLeavesNoTimerOrGoroutine(t *testing.T) {
 	require.NoError(t, err)
 	j.flushDelay = 20 * time.Millisecond
 	require.NoError(t, j.Close())
-	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"b=1; Max-Age=60"})
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"b=1; Max-Age=60"}, false)
 	require.NoError(t, os.Remove(path))
 	time.Sleep(60 * time.Millisecond)
 	assert.NoFileExists(t, path, "no flush is scheduled after Close")

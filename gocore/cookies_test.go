@@ -234,7 +234,7 @@ func TestCookieSetFromResponseRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j, _, _ := newTestCookieJar(t)
-			j.SetFromResponse(cookieURL(t, tt.url), []string{tt.line})
+			j.SetFromResponse(cookieURL(t, tt.url), []string{tt.line}, false)
 			got := j.Get(CookieFilter{})
 			if !tt.wantStored {
 				assert.Empty(t, got)
@@ -253,7 +253,7 @@ func TestCookieSetFromResponseKeepsTheAttributes(t *testing.T) {
 	j.SetFromResponse(cookieURL(t, "https://example.com/"), []string{
 		"a=1; Secure; HttpOnly; SameSite=Strict; Max-Age=60",
 		"b=2",
-	})
+	}, false)
 	got := j.Get(CookieFilter{})
 	require.Len(t, got, 2)
 	byName := map[string]Cookie{got[0].Name: got[0], got[1].Name: got[1]}
@@ -309,7 +309,7 @@ func TestCookieMatching(t *testing.T) {
 func TestCookieHeader(t *testing.T) {
 	j, _, clock := newTestCookieJar(t)
 	set := func(rawURL string, lines ...string) {
-		j.SetFromResponse(cookieURL(t, rawURL), lines)
+		j.SetFromResponse(cookieURL(t, rawURL), lines, false)
 		clock.advance(time.Second)
 	}
 	set("https://www.example.com/", "old=1; Domain=example.com")
@@ -334,7 +334,7 @@ func TestCookieHeader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, j.CookieHeader(cookieURL(t, tt.url)))
+			assert.Equal(t, tt.want, j.CookieHeader(cookieURL(t, tt.url), false))
 		})
 	}
 }
@@ -342,12 +342,12 @@ func TestCookieHeader(t *testing.T) {
 func TestCookieHeaderUpdatesLastAccessButGetDoesNot(t *testing.T) {
 	j, _, clock := newTestCookieJar(t)
 	u := cookieURL(t, "http://example.com/")
-	j.SetFromResponse(u, []string{"a=1"})
+	j.SetFromResponse(u, []string{"a=1"}, false)
 	created := clock.now()
 	clock.advance(time.Hour)
 	j.Get(CookieFilter{URL: u.String()})
 	assert.True(t, j.Get(CookieFilter{})[0].LastAccess.Equal(created))
-	j.CookieHeader(u)
+	j.CookieHeader(u, false)
 	got := j.Get(CookieFilter{})[0]
 	assert.True(t, got.LastAccess.Equal(clock.now()))
 	assert.True(t, got.Creation.Equal(created))
@@ -372,7 +372,7 @@ func TestCookieExpiry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j, _, clock := newTestCookieJar(t)
-			j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{tt.line})
+			j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{tt.line}, false)
 			got := j.Get(CookieFilter{})
 			require.Len(t, got, 1)
 			assert.Equal(t, tt.wantSession, got[0].Session)
@@ -386,11 +386,11 @@ func TestCookieExpiry(t *testing.T) {
 func TestCookieExpiredCookiesAreRemovedWithCauseExpired(t *testing.T) {
 	j, log, clock := newTestCookieJar(t)
 	u := cookieURL(t, "http://example.com/")
-	j.SetFromResponse(u, []string{"short=1; Max-Age=10", "long=2; Max-Age=100", "session=3"})
+	j.SetFromResponse(u, []string{"short=1; Max-Age=10", "long=2; Max-Age=100", "session=3"}, false)
 	assert.Equal(t, []string{"+inserted short=1", "+inserted long=2", "+inserted session=3"}, log.take())
 
 	clock.advance(10 * time.Second)
-	assert.Equal(t, "long=2; session=3", j.CookieHeader(u))
+	assert.Equal(t, "long=2; session=3", j.CookieHeader(u, false))
 	assert.Equal(t, []string{"-expired short=1"}, log.take())
 
 	clock.advance(90 * time.Second)
@@ -427,8 +427,8 @@ func TestCookieOverwriteCauses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			j, log, _ := newTestCookieJar(t)
 			u := cookieURL(t, "http://example.com/")
-			j.SetFromResponse(u, []string{tt.first})
-			j.SetFromResponse(u, []string{tt.second})
+			j.SetFromResponse(u, []string{tt.first}, false)
+			j.SetFromResponse(u, []string{tt.second}, false)
 			assert.Equal(t, tt.want, log.take())
 		})
 	}
@@ -437,10 +437,10 @@ func TestCookieOverwriteCauses(t *testing.T) {
 func TestCookieOverwriteWithTheSameValueKeepsTheCreationTime(t *testing.T) {
 	j, _, clock := newTestCookieJar(t)
 	u := cookieURL(t, "http://example.com/")
-	j.SetFromResponse(u, []string{"a=1", "b=1"})
+	j.SetFromResponse(u, []string{"a=1", "b=1"}, false)
 	created := clock.now()
 	clock.advance(time.Hour)
-	j.SetFromResponse(u, []string{"a=1; Max-Age=60", "b=2"})
+	j.SetFromResponse(u, []string{"a=1; Max-Age=60", "b=2"}, false)
 	got := map[string]Cookie{}
 	for _, c := range j.Get(CookieFilter{}) {
 		got[c.Name] = c
@@ -451,17 +451,17 @@ func TestCookieOverwriteWithTheSameValueKeepsTheCreationTime(t *testing.T) {
 
 func TestCookieInsecureOriginLeavesSecureCookiesAlone(t *testing.T) {
 	j, log, _ := newTestCookieJar(t)
-	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"a=secure; Secure; Domain=example.com; Path=/"})
+	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"a=secure; Secure; Domain=example.com; Path=/"}, false)
 	log.take()
 	j.SetFromResponse(cookieURL(t, "http://www.example.com/"), []string{
-		"a=shadow",                              // same name, host within the secure cookie's domain
-		"a=shadow2; Domain=example.com",         // same name, domain and path
-		"a=shadow3; Path=/deeper",               // a path on the secure cookie's path
-		"b=other",                               // another name is fine
-		"a=elsewhere; Domain=other.example.com", // not a domain of this host: rejected anyway
-	})
+		"a=shadow",
+		"a=shadow2; Domain=example.com",
+		"a=shadow3; Path=/deeper",
+		"b=other",
+		"a=elsewhere; Domain=other.example.com",
+	}, false)
 	assert.Equal(t, []string{"+inserted b=other"}, log.take())
-	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"a=replaced; Secure; Domain=example.com"})
+	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"a=replaced; Secure; Domain=example.com"}, false)
 	assert.Equal(t, []string{"-overwrite a=secure", "+inserted a=replaced"}, log.take())
 }
 
@@ -473,13 +473,13 @@ func TestCookieEvictionPerDomain(t *testing.T) {
 		if i < 10 {
 			secure = "; Secure" // the oldest ten are secure and so evicted last
 		}
-		j.SetFromResponse(u, []string{fmt.Sprintf("c%03d=v%s", i, secure)})
+		j.SetFromResponse(u, []string{fmt.Sprintf("c%03d=v%s", i, secure)}, false)
 		clock.advance(time.Second)
 	}
 	assert.Equal(t, cookieMaxPerDomain, j.Len())
 	log.take()
 
-	j.SetFromResponse(u, []string{"last=1"})
+	j.SetFromResponse(u, []string{"last=1"}, false)
 	changes := log.take()
 	require.Len(t, changes, 1+cookieMaxPerDomain+1-(cookieMaxPerDomain-cookiePurgePerDomain))
 	assert.Equal(t, "+inserted last=1", changes[0])
@@ -495,13 +495,13 @@ func TestCookieEvictionPerDomain(t *testing.T) {
 func TestCookieEvictionSparesRecentlyAccessedCookies(t *testing.T) {
 	j, log, clock := newTestCookieJar(t)
 	for i := range cookieMaxPerDomain {
-		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{fmt.Sprintf("c%03d=v; Path=/p%03d", i, i)})
+		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{fmt.Sprintf("c%03d=v; Path=/p%03d", i, i)}, false)
 		clock.advance(time.Second)
 	}
-	assert.Equal(t, "c000=v", j.CookieHeader(cookieURL(t, "http://example.com/p000")))
+	assert.Equal(t, "c000=v", j.CookieHeader(cookieURL(t, "http://example.com/p000"), false))
 	clock.advance(time.Second)
 	log.take()
-	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"last=1"})
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"last=1"}, false)
 	changes := log.take()
 	assert.NotContains(t, changes, "-evicted c000=v")
 	assert.Contains(t, changes, "-evicted c001=v")
@@ -512,13 +512,13 @@ func TestCookieEvictionSparesRecentlyAccessedCookies(t *testing.T) {
 func TestCookieEvictionDropsExpiredCookiesFirst(t *testing.T) {
 	j, log, clock := newTestCookieJar(t)
 	u := cookieURL(t, "http://example.com/")
-	j.SetFromResponse(u, []string{"dying=1; Max-Age=5"})
+	j.SetFromResponse(u, []string{"dying=1; Max-Age=5"}, false)
 	for i := range cookieMaxPerDomain - 1 {
-		j.SetFromResponse(u, []string{fmt.Sprintf("c%03d=v", i)})
+		j.SetFromResponse(u, []string{fmt.Sprintf("c%03d=v", i)}, false)
 	}
 	clock.advance(10 * time.Second)
 	log.take()
-	j.SetFromResponse(u, []string{"last=1"})
+	j.SetFromResponse(u, []string{"last=1"}, false)
 	assert.Equal(t, []string{"+inserted last=1", "-expired dying=1"}, log.take())
 	assert.Equal(t, cookieMaxPerDomain, j.Len())
 }
@@ -528,12 +528,12 @@ func TestCookieEvictionInTheWholeJar(t *testing.T) {
 	perDomain := 150
 	for i := range cookieMaxTotal {
 		u := cookieURL(t, fmt.Sprintf("http://d%02d.example/", i/perDomain))
-		j.SetFromResponse(u, []string{fmt.Sprintf("c%04d=v", i)})
+		j.SetFromResponse(u, []string{fmt.Sprintf("c%04d=v", i)}, false)
 		clock.advance(time.Millisecond)
 	}
 	assert.Equal(t, cookieMaxTotal, j.Len())
 	log.take()
-	j.SetFromResponse(cookieURL(t, "http://last.example/"), []string{"last=1"})
+	j.SetFromResponse(cookieURL(t, "http://last.example/"), []string{"last=1"}, false)
 	changes := log.take()
 	evicted := cookieMaxTotal + 1 - (cookieMaxTotal - cookiePurgeTotal)
 	require.Len(t, changes, 1+evicted)
@@ -549,10 +549,10 @@ func TestCookieGetFilters(t *testing.T) {
 		"dom=2; Domain=example.com; Secure",
 		"http=3; HttpOnly; Path=/app",
 		"persist=4; Max-Age=60",
-	})
+	}, false)
 	clock.advance(time.Second)
-	j.SetFromResponse(cookieURL(t, "https://other.com/"), []string{"other=5"})
-	j.SetFromResponse(cookieURL(t, "https://a.b.example.com/"), []string{"deep=6"})
+	j.SetFromResponse(cookieURL(t, "https://other.com/"), []string{"other=5"}, false)
+	j.SetFromResponse(cookieURL(t, "https://a.b.example.com/"), []string{"deep=6"}, false)
 
 	names := func(cs []Cookie) []string {
 		out := []string{}
@@ -723,7 +723,7 @@ func TestCookieRemove(t *testing.T) {
 	j, log, _ := newTestCookieJar(t)
 	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{
 		"a=host", "a=dom; Domain=example.com", "a=sec; Secure; Path=/s", "a=path; Path=/other", "b=keep",
-	})
+	}, false)
 	log.take()
 
 	require.NoError(t, j.Remove("http://www.example.com/s/x", "a"))
@@ -740,8 +740,8 @@ func TestCookieRemove(t *testing.T) {
 
 func TestCookieClear(t *testing.T) {
 	j, log, _ := newTestCookieJar(t)
-	j.SetFromResponse(cookieURL(t, "http://a.com/"), []string{"a=1"})
-	j.SetFromResponse(cookieURL(t, "http://b.com/"), []string{"b=2; Max-Age=60"})
+	j.SetFromResponse(cookieURL(t, "http://a.com/"), []string{"a=1"}, false)
+	j.SetFromResponse(cookieURL(t, "http://b.com/"), []string{"b=2; Max-Age=60"}, false)
 	log.take()
 	j.Clear()
 	assert.Equal(t, []string{"-explicit a=1", "-explicit b=2"}, log.take())
@@ -790,8 +790,8 @@ func TestCookieChangesArriveInOrderUnderConcurrency(t *testing.T) {
 			defer wg.Done()
 			name := fmt.Sprintf("g%d", g)
 			for i := 1; i <= 200; i++ {
-				j.SetFromResponse(u, []string{fmt.Sprintf("%s=%d", name, i)})
-				_ = j.CookieHeader(u)
+				j.SetFromResponse(u, []string{fmt.Sprintf("%s=%d", name, i)}, false)
+				_ = j.CookieHeader(u, false)
 				_ = j.Get(CookieFilter{Name: name})
 				if i%50 == 0 {
 					_ = j.Remove(u.String(), "nothing")
@@ -813,17 +813,17 @@ func TestCookieSecureOnLoopbackOverHTTP(t *testing.T) {
 	j, _, _ := newTestCookieJar(t)
 	for _, host := range []string{"127.0.0.1:8080", "localhost:8080", "app.localhost", "[::1]:8080"} {
 		require.NoError(t, j.Set(CookieDetails{URL: "http://" + host + "/", Name: "s", Value: "1", Secure: true, SameSite: SameSiteNoRestriction}), host)
-		j.SetFromResponse(cookieURL(t, "http://"+host+"/"), []string{"r=2; Secure; SameSite=None"})
-		assert.Equal(t, "s=1; r=2", j.CookieHeader(cookieURL(t, "http://"+host+"/")), "a loopback host is potentially trustworthy: %s", host)
+		j.SetFromResponse(cookieURL(t, "http://"+host+"/"), []string{"r=2; Secure; SameSite=None"}, false)
+		assert.Equal(t, "s=1; r=2", j.CookieHeader(cookieURL(t, "http://"+host+"/"), false), "a loopback host is potentially trustworthy: %s", host)
 		assert.Len(t, j.Get(CookieFilter{URL: "http://" + host + "/"}), 2, host)
 	}
 	assert.Equal(t, 8, j.Len())
 
-	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"r=2; Secure; SameSite=None"})
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"r=2; Secure; SameSite=None"}, false)
 	assert.Equal(t, 8, j.Len(), "other http origins still may not set Secure cookies")
 
 	require.NoError(t, j.Set(CookieDetails{URL: "https://example.com/", Name: "s", Value: "1", Secure: true}))
-	assert.Empty(t, j.CookieHeader(cookieURL(t, "http://example.com/")), "nor receive them")
+	assert.Empty(t, j.CookieHeader(cookieURL(t, "http://example.com/"), false), "nor receive them")
 	err := j.Set(CookieDetails{URL: "http://example.com/", Name: "s", Value: "2"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "EXCLUDE_OVERWRITE_SECURE")
@@ -834,16 +834,16 @@ func TestCookieSecureOnLoopbackOverHTTP(t *testing.T) {
 func TestCookieCrossSiteContextSendsAndStoresOnlySameSiteNone(t *testing.T) {
 	j, _, _ := newTestCookieJar(t)
 	u := cookieURL(t, "https://b.example.com/")
-	j.SetFromResponseFor(u, []string{
+	j.SetFromResponse(u, []string{
 		"strict=1; SameSite=Strict", "lax=2; SameSite=Lax", "unspecified=3", "none=4; SameSite=None; Secure",
 		"insecure=5; SameSite=None",
 	}, true)
 	assert.Equal(t, []string{"none"}, cookieNames(j.Get(CookieFilter{})), "a cross-site response sets only SameSite=None (and Secure)")
 
-	j.SetFromResponseFor(u, []string{"strict=1; SameSite=Strict", "lax=2; SameSite=Lax", "unspecified=3"}, false)
-	assert.Equal(t, "none=4; strict=1; lax=2; unspecified=3", j.CookieHeaderFor(u, false))
-	assert.Equal(t, "none=4", j.CookieHeaderFor(u, true))
-	assert.Equal(t, "none=4; strict=1; lax=2; unspecified=3", j.CookieHeader(u), "the API's context is same-site")
+	j.SetFromResponse(u, []string{"strict=1; SameSite=Strict", "lax=2; SameSite=Lax", "unspecified=3"}, false)
+	assert.Equal(t, "none=4; strict=1; lax=2; unspecified=3", j.CookieHeader(u, false))
+	assert.Equal(t, "none=4", j.CookieHeader(u, true))
+	assert.Equal(t, "none=4; strict=1; lax=2; unspecified=3", j.CookieHeader(u, false), "the API's context is same-site")
 }
 
 func TestCookieHeaderNeverCarriesABrokenCookie(t *testing.T) {
@@ -862,7 +862,7 @@ func TestCookieHeaderNeverCarriesABrokenCookie(t *testing.T) {
 		j.count++
 		j.mu.Unlock()
 	}
-	assert.Equal(t, "a=1", j.CookieHeader(cookieURL(t, "http://example.com/")))
+	assert.Equal(t, "a=1", j.CookieHeader(cookieURL(t, "http://example.com/"), false))
 }
 
 func cookieNames(cookies []Cookie) []string {

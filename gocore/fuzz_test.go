@@ -306,9 +306,9 @@ func FuzzSetCookie(f *testing.F) {
 			return
 		}
 		jar, _ := NewCookieJar("", nil)
-		jar.SetFromResponse(u, []string{line1, line2})
+		jar.SetFromResponse(u, []string{line1, line2}, false)
 		check := func(target *url.URL) {
-			header := jar.CookieHeader(target)
+			header := jar.CookieHeader(target, false)
 			if strings.ContainsAny(header, "\r\n\x00") {
 				t.Fatalf("Cookie header %q holds CR, LF or NUL (from %q, %q)", header, line1, line2)
 			}

@@ -109,7 +109,7 @@ func (x *Exchange) storeCookies(h *hop, head *ResponseHead) {
 		}
 	}
 	if len(values) > 0 {
-		jar.SetFromResponseFor(h.url, values, x.crossSiteForCookies(h))
+		jar.SetFromResponse(h.url, values, x.crossSiteForCookies(h))
 	}
 }
 
@@ -125,7 +125,7 @@ func (x *Exchange) cookieHeader(h *hop) string {
 	if jar == nil || !x.req.Cookies || headerIndex(h.header, "Cookie") >= 0 {
 		return ""
 	}
-	return jar.CookieHeaderFor(h.url, x.crossSiteForCookies(h))
+	return jar.CookieHeader(h.url, x.crossSiteForCookies(h))
 }
 
 // cacheTee keeps a copy of the raw body for the cache, giving up past
