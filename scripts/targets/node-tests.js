@@ -8,13 +8,21 @@ const { spawnSync } = require('node:child_process')
 
 const { PREBUILD_DIR_ENV } = require('../../lib/prebuilds')
 
-/** The counts of a TAP stream's closing summary (`# pass N` ...). */
+/**
+ * The counts of a TAP stream's closing summary (`# pass N` ...);
+ * summarized is false when there is none (the run crashed or timed out).
+ */
 function tapCounts (tap) {
   const count = (name) => {
     const found = new RegExp(`^# ${name} (\\d+)$`, 'm').exec(tap)
     return found ? +found[1] : 0
   }
-  return { passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo') }
+  return {
+    passed: count('pass'),
+    failed: count('fail') + count('cancelled'),
+    skipped: count('skipped') + count('todo'),
+    summarized: /^# pass \d+$/m.test(tap)
+  }
 }
 
 /**

@@ -13,10 +13,10 @@ const path = require('node:path')
 
 const CC = 'x86_64-w64-mingw32-gcc-posix'
 const OBJDUMP = 'x86_64-w64-mingw32-objdump'
-const GO_LIBRARY = 'gonetrequest.dll'
+const GO_LIBRARY = require('../../lib/prebuilds').GO_LIBRARY.win32
 const ADDON = 'go_net_request.node'
 const SHIM = path.join('bridge', 'shim')
-const SHIM_SOURCES = ['addon.c', 'commands.c', 'request.c', 'platform_win.c', 'napi_win.c'].map((file) => path.join(SHIM, file))
+const SHIM_SOURCES = require('./shim').shimSources('win32')
 const CFLAGS = ['-std=c11', '-Wall', '-Wextra', '-Wno-unused-parameter', '-O2',
   '-DNAPI_VERSION=8', '-DNODE_GYP_MODULE_NAME=go_net_request', '-DBUILDING_NODE_EXTENSION']
 // What the addon may import: Windows itself, the C runtime, and the Go DLL.

