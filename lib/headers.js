@@ -36,6 +36,16 @@ function validateHeader (name, value) {
   }
 }
 
+/**
+ * Throws setHeader's message, as a TypeError, when value could not go on
+ * the wire as header `name` (CR, LF or NUL): for values that enter through
+ * another API (setUserAgent, the origin option). `shown` is what the
+ * message quotes (the app's own input, when value was built from it).
+ */
+function assertHeaderValue (name, value, shown = value) {
+  if (!isValidHeaderValue(value)) throw new TypeError(`Invalid value for header '${name}': '${shown}'`)
+}
+
 /** Node's `headers` view of a flat raw list: lower-case names, duplicates folded. */
 function foldHeaders (raw) {
   const headers = {}
@@ -66,4 +76,4 @@ function headerLists (raw) {
   return headers
 }
 
-module.exports = { validateHeader, isValidHeaderName, isValidHeaderValue, foldHeaders, headerLists }
+module.exports = { validateHeader, assertHeaderValue, isValidHeaderName, isValidHeaderValue, foldHeaders, headerLists }

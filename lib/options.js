@@ -1,7 +1,7 @@
 'use strict'
 // ClientRequest options, parsed exactly as Electron parses them.
 const url = require('node:url')
-const { validateHeader, isValidHeaderValue } = require('./headers')
+const { validateHeader, assertHeaderValue } = require('./headers')
 const { Session, fromPartition } = require('./session')
 
 const HTTP_PROTOCOLS = new Set(['http:', 'https:'])
@@ -75,7 +75,7 @@ function parseURL (href) {
 function initiatorOrigin (origin) {
   if (origin == null || origin === '') return undefined
   const text = String(origin)
-  if (!isValidHeaderValue(text)) throw new TypeError(`Invalid value for header 'Origin': '${text}'`)
+  assertHeaderValue('Origin', text)
   try {
     const parsed = parseURL(text)
     return parsed.origin === 'null' ? undefined : parsed.origin

@@ -6,7 +6,7 @@ const os = require('node:os')
 const path = require('node:path')
 const native = require('./native')
 const { Cookies } = require('./cookies')
-const { isValidHeaderValue } = require('./headers')
+const { assertHeaderValue } = require('./headers')
 const { version } = require('../package.json')
 
 const kSessionId = Symbol('sessionId')
@@ -129,14 +129,10 @@ class Session {
    */
   setUserAgent (userAgent, acceptLanguages) {
     if (typeof userAgent !== 'string') throw new TypeError('`userAgent` should be a string')
-    if (!isValidHeaderValue(userAgent)) {
-      throw new TypeError(`Invalid value for header 'User-Agent': '${userAgent}'`)
-    }
+    assertHeaderValue('User-Agent', userAgent)
     // Electron ignores an acceptLanguages that is not a string.
     const acceptLanguage = typeof acceptLanguages === 'string' ? acceptLanguageHeader(acceptLanguages) : ''
-    if (!isValidHeaderValue(acceptLanguage)) {
-      throw new TypeError(`Invalid value for header 'Accept-Language': '${acceptLanguages}'`)
-    }
+    assertHeaderValue('Accept-Language', acceptLanguage, acceptLanguages)
     this.#userAgent = userAgent
     native.call('session.setUserAgent', { session: this.#id, value: userAgent, acceptLanguage }).catch(() => {})
   }
