@@ -22,6 +22,7 @@ const asar = require('@electron/asar')
 require('..') // loads the addon: loadedAddon() names the file
 const { startHttpServer, respondRoutes } = require('./helpers/servers')
 const { clientScript, expectedResult, loadedAddon, run } = require('./helpers/hosts')
+const { PREBUILD_DIR_ENV } = require('../lib/prebuilds')
 
 const ROOT = path.resolve(__dirname, '..')
 const EMULATION = path.join(__dirname, 'helpers', 'electron-asar.js')
@@ -109,12 +110,22 @@ async function packApp (app, out, options) {
   return { archive, view, unpacked: filesUnder(`${view}.unpacked`) }
 }
 
+/**
+ * The environment an app runs in: this run's, less the prebuild it names
+ * (test:platforms), since an app loads its own native files.
+ */
+function appEnv () {
+  const env = { ...process.env }
+  delete env[PREBUILD_DIR_ENV]
+  return env
+}
+
 /** Runs the packed app's main.js as Electron would; resolves with {code, stdout, stderr}. */
 function runApp (out, packed, url) {
   return run(process.execPath, ['--require', EMULATION, path.join(packed.view, 'main.js'), url], {
     cwd: out,
     env: {
-      ...process.env,
+      ...appEnv(),
       TMPDIR: out, // Electron's copies out of the archive land under the test's directory
       GO_NET_REQUEST_ASAR_EMULATION: JSON.stringify({ archive: packed.archive, view: packed.view })
     }
@@ -199,7 +210,7 @@ test('app.asar: which native files must be unpacked, and the library loading fro
   await t.test('outside Electron, a directory named like an archive is an ordinary one: the addon loads from it', async () => {
     const plain = path.join(tmp, 'plain', 'app.asar')
     fs.cpSync(app, plain, { recursive: true })
-    const ran = await run(process.execPath, [path.join(plain, 'main.js'), url], { cwd: tmp })
+    const ran = await run(process.execPath, [path.join(plain, 'main.js'), url], { cwd: tmp, env: appEnv() })
     assert.equal(ran.code, 0, ran.stderr)
     const report = JSON.parse(ran.stdout)
     assert.equal(report.addon, path.join(plain, PACKAGE, layout.dir, addonName))
