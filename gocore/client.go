@@ -20,7 +20,9 @@ const DefaultUserAgent = "Mozilla/5.0 go-net-request/0.1.0"
 
 // Options configure a Client.
 type Options struct {
-	// RootCAs replaces the system trust store when set (tests, private CAs).
+	// RootCAs replaces the system trust store when set (tests, private CAs);
+	// unset, the system store is used, with the certificates of the file
+	// SSL_CERT_FILE names (systemRoots).
 	RootCAs *x509.CertPool
 	// UserAgent overrides DefaultUserAgent.
 	UserAgent string
@@ -47,6 +49,7 @@ type Options struct {
 type Client struct {
 	opts         Options
 	dialer       net.Dialer
+	roots        *x509.CertPool             // Options.RootCAs, else systemRoots(); nil: x509's system pool
 	tlsConfig    atomic.Pointer[tls.Config] // replaced whole by SetExtraRootCAs
 	userAgent    atomic.Pointer[string]
 	acceptLang   atomic.Pointer[string] // "" sends no Accept-Language
@@ -96,7 +99,11 @@ func NewClient(opts Options) *Client {
 	if opts.DisableHTTP2 {
 		protocols = []string{"http/1.1"}
 	}
-	c.tlsConfig.Store(&tls.Config{RootCAs: opts.RootCAs, NextProtos: protocols,
+	c.roots = opts.RootCAs
+	if c.roots == nil {
+		c.roots = systemRoots()
+	}
+	c.tlsConfig.Store(&tls.Config{RootCAs: c.roots, NextProtos: protocols,
 		ClientSessionCache: tls.NewLRUClientSessionCache(256)})
 	ua := opts.UserAgent
 	if ua == "" {

@@ -42,7 +42,8 @@ type ProxyDialer struct {
 	// Dial opens TCP connections to proxies; net.Dialer's DialContext when nil.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// TLSConfig is the base configuration for HTTPS proxies (ServerName is
-	// set to the proxy's host).
+	// set to the proxy's host; the certificate is verified against RootCAs
+	// by verifyServerCertificates).
 	TLSConfig *tls.Config
 	// UserAgent is sent with CONNECT when set, as Chromium does.
 	UserAgent string
@@ -129,6 +130,7 @@ func (d *ProxyDialer) DialProxy(ctx context.Context, proxy ProxyServer) (net.Con
 		cfg = d.TLSConfig.Clone()
 	}
 	cfg.ServerName = proxy.Host
+	verifyServerCertificates(cfg, hostForCertificate(proxy.Host))
 	cfg.NextProtos = []string{"http/1.1"}
 	hctx, cancel := context.WithTimeout(ctx, d.handshakeTimeout())
 	defer cancel()

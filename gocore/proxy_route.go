@@ -238,6 +238,7 @@ func newConn(nc net.Conn, key string, raw *bufferedConn) *conn {
 func (c *Client) handshake(ctx context.Context, nc net.Conn, host, port string, configure func(*tls.Config, string)) (*conn, error) {
 	cfg := c.tlsConfig.Load().Clone()
 	cfg.ServerName = host
+	verifyServerCertificates(cfg, hostForCertificate(host))
 	if configure != nil {
 		configure(cfg, hostForCertificate(host))
 	}

@@ -36,30 +36,6 @@ BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {
   return TRUE;
 }
 `
-// The test CA goes into the prefix's Root store: Go on Windows verifies
-// with the system's roots and ignores SSL_CERT_FILE (test/helpers/tls.js).
-const TRUST_SOURCE = `#include <stdio.h>
-#include <stdlib.h>
-#include <windows.h>
-#include <wincrypt.h>
-/* trustca ca.pem: adds the certificate to the machine's Root store. */
-int main(int argc, char **argv) {
-  static char pem[65536];
-  FILE *f = argc == 2 ? fopen(argv[1], "rb") : NULL;
-  if (f == NULL) return 2;
-  size_t len = fread(pem, 1, sizeof pem - 1, f);
-  fclose(f);
-  DWORD der_len = 0;
-  if (!CryptStringToBinaryA(pem, (DWORD)len, CRYPT_STRING_BASE64HEADER, NULL, &der_len, NULL, NULL)) return 3;
-  BYTE *der = malloc(der_len);
-  if (der == NULL || !CryptStringToBinaryA(pem, (DWORD)len, CRYPT_STRING_BASE64HEADER, der, &der_len, NULL, NULL)) return 3;
-  HCERTSTORE store = CertOpenStore(CERT_STORE_PROV_SYSTEM_A, 0, 0, CERT_SYSTEM_STORE_LOCAL_MACHINE, "ROOT");
-  if (store == NULL) return 4;
-  BOOL added = CertAddEncodedCertificateToStore(store, X509_ASN_ENCODING, der, der_len, CERT_STORE_ADD_REPLACE_EXISTING, NULL);
-  CertCloseStore(store, 0);
-  return added ? 0 : 5;
-}
-`
 const FILE_TIMEOUT_MS = 180 * 1000
 const DEFAULT_BUDGET_MS = 15 * 60 * 1000
 
@@ -188,13 +164,9 @@ function test (ctx) {
   // The tests' certificates, made here: Go cannot run under wine.
   const certs = path.join(stage, '.test-certs')
   ctx.run('go', ['run', './internal/testcert', '-out', certs], { stdio: 'ignore' })
+  // The test CA is trusted through SSL_CERT_FILE (test/helpers/tls.js), as
+  // on Linux: the engine adds that file to the Windows store itself.
   const testEnv = { ...env, GO_NET_REQUEST_TEST_CERTS: `Z:${certs}` }
-  const trust = path.join(ctx.cacheDir, 'wine-stub', 'trustca.exe')
-  fs.mkdirSync(path.dirname(trust), { recursive: true })
-  fs.writeFileSync(path.join(ctx.cacheDir, 'wine-stub', 'trustca.c'), TRUST_SOURCE)
-  ctx.run('x86_64-w64-mingw32-gcc', ['-O2', '-s', '-o', trust, path.join(ctx.cacheDir, 'wine-stub', 'trustca.c'), '-lcrypt32'])
-  const trusted = runUnderWine(ctx, env, trust, [`Z:${path.join(certs, 'ca.pem')}`], { cwd: stage, timeoutMs: 60 * 1000, outFile: path.join(logs, 'trustca.txt') })
-  if (trusted.status !== 0) throw new Error(`trustca.exe could not add the test CA to the wine prefix's Root store (exit ${trusted.status})`)
 
   const totals = { passed: 0, failed: 0, skipped: 0, notRun: [], files: {} }
   for (const host of [node, electron]) {

@@ -76,10 +76,13 @@ function makeCertificates () {
  * Makes the test PKI and points the Go engine at its CA through
  * SSL_CERT_FILE, returning the certificates.
  *
- * Call it BEFORE the addon is first required: the Go runtime copies the
- * process environment when the shared library loads, so a later change to
- * process.env is never seen by Go (and crypto/x509 reads its roots only
- * once). Go still adds the system's certificate directories
+ * Call it BEFORE the addon is first required: on Linux and macOS the Go
+ * runtime copies the process environment when the shared library loads, so
+ * a later change to process.env is never seen by Go (and crypto/x509 reads
+ * its roots only once). On Windows and macOS the engine adds the file's
+ * certificates to the system store itself (gocore systemRoots), so the CA
+ * is trusted the same way everywhere, never installed system-wide. On
+ * Linux Go still adds the system's certificate directories
  * (/etc/ssl/certs, ...) unless SSL_CERT_DIR is set; that only adds roots,
  * and no test contacts anything but 127.0.0.1. Node's own https ignores
  * SSL_CERT_FILE; give it `ca` instead.
