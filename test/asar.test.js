@@ -22,11 +22,10 @@ const asar = require('@electron/asar')
 require('..') // loads the addon: loadedAddon() names the file
 const { startHttpServer, respondRoutes } = require('./helpers/servers')
 const { clientScript, expectedResult, loadedAddon, run } = require('./helpers/hosts')
+const { NATIVE_FILE, layOutArchive, runLaidOut } = require('./helpers/asar-view')
 const { PREBUILD_DIR_ENV } = require('../lib/prebuilds')
 
 const ROOT = path.resolve(__dirname, '..')
-const EMULATION = path.join(__dirname, 'helpers', 'electron-asar.js')
-const NATIVE_FILE = /\.(node|so|dll|dylib)$/
 const PACKAGE = path.join('node_modules', 'go-net-request')
 // electron-forge's auto-unpack-natives plugin (and @electron/packager for
 // `asar: true`): every .node file, wherever it is, dotted directories too.
@@ -86,28 +85,14 @@ function electronBuilderUnpackDirs (app) {
   return dirs
 }
 
-/** The files under dir, relative to it, sorted. */
-function filesUnder (dir) {
-  if (!fs.existsSync(dir)) return []
-  return fs.readdirSync(dir, { recursive: true })
-    .filter((f) => fs.statSync(path.join(dir, f)).isFile())
-    .sort()
-}
-
 /**
  * Packs app into <out>/packed/app.asar with @electron/asar's options, and
- * lays out <out>/resources as Electron reads it (see electron-asar.js).
+ * lays out <out>/resources as Electron reads it (see asar-view.js).
  */
 async function packApp (app, out, options) {
   const archive = path.join(out, 'packed', 'app.asar')
   await asar.createPackageWithOptions(app, archive, options)
-  const view = path.join(out, 'resources', 'app.asar')
-  asar.extractAll(archive, view)
-  for (const file of filesUnder(view).filter((f) => NATIVE_FILE.test(f))) {
-    fs.writeFileSync(path.join(view, file), 'inside app.asar: the OS cannot load this\n')
-  }
-  if (fs.existsSync(`${archive}.unpacked`)) fs.cpSync(`${archive}.unpacked`, `${view}.unpacked`, { recursive: true })
-  return { archive, view, unpacked: filesUnder(`${view}.unpacked`) }
+  return layOutArchive(archive, path.join(out, 'resources', 'app.asar'))
 }
 
 /**
@@ -122,14 +107,8 @@ function appEnv () {
 
 /** Runs the packed app's main.js as Electron would; resolves with {code, stdout, stderr}. */
 function runApp (out, packed, url) {
-  return run(process.execPath, ['--require', EMULATION, path.join(packed.view, 'main.js'), url], {
-    cwd: out,
-    env: {
-      ...appEnv(),
-      TMPDIR: out, // Electron's copies out of the archive land under the test's directory
-      GO_NET_REQUEST_ASAR_EMULATION: JSON.stringify({ archive: packed.archive, view: packed.view })
-    }
-  })
+  // TMPDIR: Electron's copies out of the archive land under the test's directory.
+  return runLaidOut(process.execPath, packed, [url], { cwd: out, env: { ...appEnv(), TMPDIR: out } })
 }
 
 test('app.asar: which native files must be unpacked, and the library loading from app.asar.unpacked under each packager default', { timeout: 90000 }, async (t) => {
