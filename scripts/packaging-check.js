@@ -272,9 +272,9 @@ async function runPackaged (name, executable, resources, url) {
   return { ...ran, report, unpackedAddon: path.join(`${laidOut.view}.unpacked`, PREBUILT, addonFileName(process.arch)) }
 }
 
-/** The last lines of a tool's output, on one line: why it failed. */
+/** The last lines of a tool's output but its stack frames, on one line: why it failed. */
 function tail (text, lines = 4) {
-  return text.trim().split('\n').slice(-lines).join(' | ')
+  return text.split('\n').filter((line) => line.trim() !== '' && !/^\s+at /.test(line)).slice(-lines).join(' | ')
 }
 
 /** Why a packaged app's run is not a GET that loaded the addon from app.asar.unpacked; null when it is. */
