@@ -58,8 +58,12 @@ const PACKAGE = path.join('node_modules', 'go-net-request')
 const TARGET = `${process.platform}-${process.arch}`
 const PREBUILT = path.join(PACKAGE, 'prebuilds', TARGET)
 const NATIVES = [addonFileName(process.arch), GO_LIBRARY[process.platform]].map((name) => path.join(PREBUILT, name)).sort()
+// Another package's addon in the same app (a file named like one: nothing
+// loads it): unpacking go-net-request must not stop the packager's default
+// from unpacking the others.
+const OTHER_NATIVE = path.join('node_modules', 'other-native', 'build', 'Release', 'other.node')
 // README's line for forge (packagerConfig.asar.unpack); lib/native.js's error names it too.
-const FORGE_DOCUMENTED_UNPACK = '**/{.**,**}/**/node_modules/go-net-request/**'
+const FORGE_DOCUMENTED_UNPACK = '{**/{.**,**}/**/*.node,**/{.**,**}/**/node_modules/go-net-request/**}'
 // Never resolves (RFC 2606): where a run must not download Electron's headers.
 const NO_HEADERS_URL = 'http://electron-headers.invalid'
 const TOOL_TIMEOUT = 300000
@@ -143,7 +147,21 @@ function packPackage () {
   return path.join(WORK, filename)
 }
 
-/** A fresh app folder that declares electron and depends on the tarball, installed with npm on Node 22. */
+/** The tarball of a package holding OTHER_NATIVE. */
+function packOtherNative () {
+  const dir = path.join(WORK, 'other-native')
+  fs.mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true })
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'other-native', version: '1.0.0', main: 'index.js' }))
+  fs.writeFileSync(path.join(dir, 'index.js'), "'use strict'\n")
+  fs.writeFileSync(path.join(dir, 'build', 'Release', 'other.node'), 'another package\'s addon\n')
+  const pack = mustRun('npm', ['pack', '--json', '--pack-destination', WORK], { cwd: dir })
+  return path.join(WORK, JSON.parse(pack.stdout)[0].filename)
+}
+
+/**
+ * A fresh app folder that declares electron and depends on the tarball
+ * (and on another native package), installed with npm on Node 22.
+ */
 function makeApp (node, tarball) {
   const app = path.join(WORK, 'app')
   fs.mkdirSync(app, { recursive: true })
@@ -156,7 +174,7 @@ function makeApp (node, tarball) {
     devDependencies: { electron: ELECTRON_VERSION }
   }, null, 2))
   fs.writeFileSync(path.join(app, 'main.js'), clientScript('go-net-request'))
-  const ran = mustRun(node, [npmCli(), 'install', '--no-audit', '--no-fund', '--foreground-scripts', tarball],
+  const ran = mustRun(node, [npmCli(), 'install', '--no-audit', '--no-fund', '--foreground-scripts', tarball, packOtherNative()],
     { cwd: app, env: toolsEnv(node) })
   if (fs.existsSync(path.join(app, 'node_modules', 'electron', 'dist'))) throw new Error('npm downloaded Electron\'s binary')
   return { app, ms: ran.ms, output: ran.output }
@@ -253,6 +271,7 @@ function inspectOutput (resources) {
     unpackedCount: unpacked.length,
     nativesUnpacked: NATIVES.filter((f) => unpacked.includes(f)),
     nativesPacked: NATIVES.filter((f) => listed.includes(f) && !unpacked.includes(f)),
+    otherUnpacked: unpacked.includes(OTHER_NATIVE),
     compiled: listed.filter((f) => f.startsWith(path.join(PACKAGE, 'build')) && f.endsWith('.node')),
     // @electron/rebuild's mark that it handled the package (after finding the prebuild, or compiling)
     rebuildMarked: listed.includes(path.join(PACKAGE, 'build', 'Release', '.forge-meta'))
@@ -336,6 +355,7 @@ async function checkElectronBuilder (ctx) {
     if (!ran.output.includes(`Found prebuilt Node-API module in ${path.join(app, PREBUILT)}`)) why = 'its rebuild step did not report the prebuild'
     else if (output.compiled.length > 0) why = `it compiled ${output.compiled.join(', ')}`
     else if (output.nativesUnpacked.length !== NATIVES.length) why = `unpacked ${output.nativesUnpacked.join(', ') || 'no native file'}`
+    else if (!output.otherUnpacked) why = `left ${OTHER_NATIVE} in the archive`
     else why = notLoaded(await runPackaged('electron-builder', path.join(unpackedDir, APP_NAME), path.join(unpackedDir, 'resources'), ctx.url))
   }
   return {
@@ -376,6 +396,7 @@ async function checkForge (ctx, variant) {
     const loaded = await runPackaged(variant.name, path.join(outDir, APP_NAME), path.join(outDir, 'resources'), ctx.url)
     if (output.compiled.length > 0) why = `it compiled ${output.compiled.join(', ')}`
     else if (!output.rebuildMarked) why = 'forge\'s rebuild step left no mark on the package'
+    else if (!output.otherUnpacked) why = `left ${OTHER_NATIVE} in the archive`
     else if (variant.loads) {
       why = output.nativesUnpacked.length !== NATIVES.length ? `unpacked ${output.nativesUnpacked.join(', ') || 'no native file'}` : notLoaded(loaded)
     } else {
