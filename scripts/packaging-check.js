@@ -4,12 +4,15 @@
 // their output:
 //
 //   npm run test:packaging
+//   npm run test:packaging -- --all   every target's prebuild in the tarball
 //
 // - @electron/rebuild (what electron-forge and electron-builder run on an
 //   app's node_modules) must take prebuilds/ as prebuilt and compile
 //   nothing; with prebuilds/ removed it must try to compile (node-gyp and
 //   Electron's headers), which shows that the first run's skip is its
-//   prebuild detection and not an accident.
+//   prebuild detection and not an accident. For every other target the
+//   tarball ships a prebuild of (prebuilds/ of the checkout; --all builds
+//   them all first), @electron/rebuild --platform/--arch must find it too.
 // - electron-builder --dir, and its install-app-deps.
 // - electron-forge's package step (@electron/packager with forge's
 //   rebuild), with its default and with the one line README documents.
@@ -136,15 +139,20 @@ function canIsolate () {
   return probe.status === 0
 }
 
-/** Makes this machine's prebuild, then the tarball an app developer installs; returns the tarball. */
-function packPackage () {
-  mustRun(process.execPath, [path.join(ROOT, 'scripts', 'prebuild.js'), '--target', TARGET], { cwd: ROOT })
+/**
+ * Makes this machine's prebuild (every target's with `all`), then the
+ * tarball an app developer installs; returns the tarball and the targets
+ * it ships a prebuild for.
+ */
+function packPackage (all) {
+  mustRun(process.execPath, [path.join(ROOT, 'scripts', 'prebuild.js'), ...(all ? ['--all'] : ['--target', TARGET])], { cwd: ROOT })
   const pack = mustRun('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', WORK], { cwd: ROOT })
   const [{ filename, files }] = JSON.parse(pack.stdout)
   for (const file of NATIVES.map((f) => path.relative(PACKAGE, f))) {
     if (!files.some((f) => f.path === file)) throw new Error(`npm pack did not ship ${file}`)
   }
-  return path.join(WORK, filename)
+  const targets = [...new Set(files.map((f) => /^prebuilds\/([^/]+)\/[^/]+\.node$/.exec(f.path)?.[1]).filter(Boolean))].sort()
+  return { tarball: path.join(WORK, filename), targets }
 }
 
 /** The tarball of a package holding OTHER_NATIVE. */
@@ -305,9 +313,9 @@ function notLoaded (ran) {
   return null
 }
 
-/** Why a rebuild run did not take the prebuild of `app` and compile nothing; null when it did. */
-function notPrebuilt (ran, app) {
-  const found = `Found prebuilt Node-API module in ${path.join(app, PREBUILT)}`
+/** Why a rebuild run did not take the prebuild of `app` for `target` and compile nothing; null when it did. */
+function notPrebuilt (ran, app, target = TARGET) {
+  const found = `Found prebuilt Node-API module in ${path.join(app, PACKAGE, 'prebuilds', target)}`
   const compiled = compiledAddons(app)
   if (ran.code !== 0) return `exit ${ran.code}: ${tail(ran.output)}`
   if (!ran.output.includes(found)) return `its output does not say "${found}"`
@@ -325,6 +333,17 @@ function checkRebuild (ctx) {
   const ran = ctx.offline([ctx.rebuildCli, '--version', ELECTRON_VERSION, '--module-dir', app], { cwd: app })
   const why = notPrebuilt(ran, app)
   return { tool: '@electron/rebuild', ok: why === null, ms: ran.ms, why, said: 'found the prebuilt Node-API module, compiled nothing' }
+}
+
+/** @electron/rebuild for another target (--platform, --arch), as electron-builder and forge run it when packaging for one. */
+function checkRebuildTarget (ctx, target) {
+  const app = path.join(WORK, 'rebuild-targets')
+  if (!fs.existsSync(app)) copyApp(ctx.app, 'rebuild-targets')
+  fs.rmSync(path.join(app, PACKAGE, 'build'), { recursive: true, force: true })
+  const [platform, arch] = target.split('-')
+  const ran = ctx.offline([ctx.rebuildCli, '--version', ELECTRON_VERSION, '--module-dir', app, '--platform', platform, '--arch', arch], { cwd: app })
+  const why = notPrebuilt(ran, app, target)
+  return { tool: `@electron/rebuild --platform ${platform} --arch ${arch}`, ok: why === null, ms: ran.ms, why, said: `found prebuilds/${target}/${addonFileName(arch)}, compiled nothing` }
 }
 
 /**
@@ -446,7 +465,7 @@ async function main () {
   const isolated = canIsolate()
   log(`tools on Node ${TOOLS_NODE}; ${isolated ? 'they run in a network namespace with no network (unshare -n)' : 'unshare -n is not available here: the tools run with the network'}`)
 
-  const tarball = packPackage()
+  const { tarball, targets } = packPackage(process.argv.includes('--all'))
   const installed = makeApp(node, tarball)
   log(`npm install of ${path.basename(tarball)} (${size(fs.statSync(tarball).size)}) and electron@${ELECTRON_VERSION} without its binary: ${seconds(installed.ms)}`)
 
@@ -470,6 +489,7 @@ async function main () {
   const outcomes = []
   try {
     outcomes.push(checkRebuild(ctx), checkRebuildWithoutPrebuilds(ctx))
+    for (const target of targets.filter((t) => t !== TARGET)) outcomes.push(checkRebuildTarget(ctx, target))
     outcomes.push(await checkElectronBuilder(ctx), checkInstallAppDeps(ctx))
     for (const variant of FORGE_VARIANTS) outcomes.push(await checkForge(ctx, variant))
   } finally {
@@ -490,6 +510,7 @@ async function main () {
     tools: TOOLS,
     isolated,
     tarballBytes: fs.statSync(tarball).size,
+    prebuilt: targets,
     installMs: installed.ms,
     totalMs: Date.now() - started,
     outcomes
