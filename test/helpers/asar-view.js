@@ -43,18 +43,21 @@ function layOutArchive (archive, view) {
   return { archive, view, unpacked: filesUnder(`${view}.unpacked`) }
 }
 
+/** The arguments and environment a Node (under any name) runs the laid-out app's main.js with, as Electron would. */
+function laidOutCommand (laidOut, args, env = process.env) {
+  return {
+    args: ['--require', EMULATION, path.join(laidOut.view, 'main.js'), ...args],
+    env: { ...env, GO_NET_REQUEST_ASAR_EMULATION: JSON.stringify({ archive: laidOut.archive, view: laidOut.view }) }
+  }
+}
+
 /**
  * Runs the laid-out app's main.js with `args` on `host` (an executable that
  * is Node, under any name) as Electron would; resolves with {code, stdout, stderr}.
  */
 function runLaidOut (host, laidOut, args, options = {}) {
-  return run(host, ['--require', EMULATION, path.join(laidOut.view, 'main.js'), ...args], {
-    ...options,
-    env: {
-      ...(options.env ?? process.env),
-      GO_NET_REQUEST_ASAR_EMULATION: JSON.stringify({ archive: laidOut.archive, view: laidOut.view })
-    }
-  })
+  const command = laidOutCommand(laidOut, args, options.env)
+  return run(host, command.args, { ...options, env: command.env })
 }
 
-module.exports = { NATIVE_FILE, filesUnder, layOutArchive, runLaidOut }
+module.exports = { NATIVE_FILE, filesUnder, laidOutCommand, layOutArchive, runLaidOut }
