@@ -52,7 +52,10 @@ function addonLayout () {
  * with what `npm pack` ships plus this build's native files.
  */
 async function makeApp (dir) {
-  const pack = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT })
+  // npm pack compresses all it would ship, prebuilds/ of every target
+  // included (80 MB after `npm run prebuild -- --all`): 15 s here when the
+  // machine is busy, over 45 s (hosts.js run()'s default limit) at times.
+  const pack = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, timeout: 180000 })
   assert.equal(pack.code, 0, pack.stderr)
   const shipped = JSON.parse(pack.stdout)[0].files.map((f) => f.path)
   const pkg = path.join(dir, PACKAGE)
@@ -113,7 +116,7 @@ function runApp (out, packed, url) {
   return runLaidOut(process.execPath, packed, [url], { cwd: out, env: { ...appEnv(), TMPDIR: out } })
 }
 
-test('app.asar: which native files must be unpacked, and the library loading from app.asar.unpacked under each packager default', { timeout: 90000 }, async (t) => {
+test('app.asar: which native files must be unpacked, and the library loading from app.asar.unpacked under each packager default', { timeout: 300000 }, async (t) => {
   const npmCheck = spawnSync('npm', ['--version'], { encoding: 'utf8' })
   if (npmCheck.error) {
     t.skip(`the app is made from npm pack's file list, and npm cannot be started (${npmCheck.error.message})`)
