@@ -79,8 +79,8 @@ function unpackedPath (file) {
     `(the OS loads native code only from files on disk) and ${missing.length === 1 ? 'is' : 'are'} not in ${path.dirname(unpacked)}. ` +
     'electron-builder unpacks the package by default (smartUnpack; else set asarUnpack: ["**/node_modules/go-net-request/**"]); ' +
     'electron-forge and @electron/packager unpack only *.node files: set ' +
-    'packagerConfig.asar.unpack to "**/{.**,**}/**/node_modules/go-net-request/**" ' +
-    '(the auto-unpack-natives plugin adds its *.node pattern to it).')
+    'packagerConfig.asar.unpack to "{**/{.**,**}/**/*.node,**/{.**,**}/**/node_modules/go-net-request/**}" ' +
+    '(their *.node pattern and this package).')
 }
 
 const binding = require(unpackedPath(addonPath()))

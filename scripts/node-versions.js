@@ -9,6 +9,8 @@
 // Each Node comes from npm's node-<platform>-<arch> package (the official
 // binary, shipped inside the package), installed once into
 // .cache/node-versions/<version>/. Exits 1 when any version has a failure.
+// installNode() is also how scripts/packaging-check.js gets the Node 22
+// that Electron's packaging tools need.
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -106,4 +108,6 @@ function main () {
   process.exitCode = results.every((r) => r.status === 'pass') ? 0 : 1
 }
 
-main()
+if (require.main === module) main()
+
+module.exports = { installNode }
