@@ -20,10 +20,12 @@ const { run } = require('../scripts/targets')
 
 const ROOT = path.resolve(__dirname, '..')
 const MODULE = 'github.com/go-net-request/go-net-request'
-const GOARCH = { x64: 'amd64', arm64: 'arm64' }[process.arch]
-// Go builds for this machine only where go runs (not under wine, where the
-// suite runs as a Windows program without a Windows Go).
-const noGo = spawnSync('go', ['version']).status !== 0 ? 'go is not on PATH here' : false
+// Go builds for the machine it runs on (under qemu that is not this node's),
+// and only where it runs (not under wine, where the suite is a Windows
+// program without a Windows Go).
+const goHost = spawnSync('go', ['env', 'GOHOSTOS', 'GOHOSTARCH'], { encoding: 'utf8' })
+const noGo = goHost.status !== 0 ? 'go is not on PATH here' : false
+const [GOOS, GOARCH] = noGo ? [] : goHost.stdout.trim().split('\n')
 const noGcc = spawnSync('gcc', ['--version']).status !== 0
 const TIMEOUT = { timeout: 120000, skip: noGo }
 
@@ -121,7 +123,7 @@ test('runGoTests counts tests and subtests per package, runs each binary in its 
     fs.rmSync(ctx.cacheDir, { recursive: true, force: true })
   })
   const runs = []
-  const totals = runGoTests(ctx, { goos: 'linux', goarch: GOARCH, cc: noGcc ? undefined : 'gcc' }, {
+  const totals = runGoTests(ctx, { goos: GOOS, goarch: GOARCH, cc: noGcc ? undefined : 'gcc' }, {
     run: (exe, args, options) => {
       runs.push({ exe, args, cwd: options.cwd })
       return runToFile(exe, args, options)
