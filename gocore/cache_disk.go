@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,7 +15,9 @@ import (
 // The on-disk HTTP cache: one file per entry, named by its id (entryID:
 // hex SHA-256 of the key, "-", 16 hex digits of the SHA-256 of its Vary
 // data), written to a temporary file and renamed into place, so a reader
-// sees a whole file or none. An entry file is
+// sees a whole file or none. Entry files are opened, removed and replaced
+// through cache_file_*.go, so that on Windows too an entry can be removed
+// or replaced while a Lookup still reads it. An entry file is
 //
 //	offset  size  field
 //	0       4     magic "GNRC"
@@ -136,7 +139,7 @@ func (c *HTTPCache) removeFile(id string) error {
 	if c.dir == "" {
 		return nil
 	}
-	if err := os.Remove(c.entryPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := removeEntryFile(c.entryPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	return nil
@@ -179,7 +182,12 @@ func (c *HTTPCache) createTemp() (*os.File, error) {
 
 // readEntry reads and checks an entry file.
 func (c *HTTPCache) readEntry(id string) (*CachedResponse, error) {
-	data, err := os.ReadFile(c.entryPath(id))
+	f, err := openEntryFile(c.entryPath(id))
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
 	if err != nil {
 		return nil, err
 	}
