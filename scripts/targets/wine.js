@@ -78,7 +78,9 @@ function wineEnv (ctx) {
     WINEPREFIX: path.join(ctx.cacheDir, 'wine-prefix'),
     WINEARCH: 'win64',
     WINEDEBUG: '-all',
-    WINEDLLOVERRIDES: 'mscoree,mshtml=' // no Mono or Gecko install prompts
+    WINEDLLOVERRIDES: 'mscoree,mshtml=', // no Mono or Gecko install prompts
+    // The tests that meet a limit of wine's (test/helpers/lifecycle.js) ask for it.
+    GO_NET_REQUEST_TEST_EMULATOR: 'wine'
   }
 }
 
