@@ -88,7 +88,9 @@ func TestPasses(t *testing.T) {}
 
 func TestExitsTheProcess(t *testing.T) { os.Exit(3) }
 `,
-  'notests/notests.go': 'package notests\n'
+  'notests/notests.go': 'package notests\n',
+  // The same package name deeper down: its binary must not replace the other's.
+  'deeper/counted/counted_test.go': 'package counted\n\nimport "testing"\n\nfunc TestPassesToo(t *testing.T) {}\n'
 }
 
 function writeSample () {
@@ -146,6 +148,9 @@ test('runGoTests counts tests and subtests per package, runs each binary in its 
     assert.deepEqual([totals.packages['example.com/sample/withcgo'].passed, totals.packages['example.com/sample/withcgo'].failed], [1, 0])
   }
   assert.equal(totals.packages['example.com/sample/notests'], undefined)
+  assert.deepEqual([totals.packages['example.com/sample/deeper/counted'].passed, totals.packages['example.com/sample/deeper/counted'].failed], [1, 0])
   assert.equal(totals.failed, Object.values(totals.packages).reduce((sum, pkg) => sum + pkg.failed, 0))
-  assert.ok(fs.existsSync(path.join(ctx.cacheDir, 'go-tests', 'sample', 'counted.test.json')))
+  for (const binary of ['counted.test', 'deeper_counted.test']) {
+    assert.ok(fs.existsSync(path.join(ctx.cacheDir, 'go-tests', 'sample', `${binary}.json`)), binary)
+  }
 })

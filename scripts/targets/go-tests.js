@@ -75,9 +75,9 @@ function test2jsonCounts (jsonLines) {
   return counts
 }
 
-/** A package's binary name: its path in the module, for a file name. */
-function binaryName (importPath, build) {
-  const base = importPath.split('/').slice(3).join('_') || importPath.split('/').pop()
+/** A package's binary name: its directory in the module, as a file name. */
+function binaryName (ctx, pkg, build) {
+  const base = path.relative(ctx.root, pkg.dir).split(path.sep).join('_') || 'module'
   return `${base}.test${build.goos === 'windows' ? '.exe' : ''}`
 }
 
@@ -98,7 +98,7 @@ function runGoTests (ctx, build, runner) {
   const totals = { passed: 0, failed: 0, skipped: 0, packages: {}, skippedPackages: skipped }
   for (const pkg of chosen) {
     const t0 = Date.now()
-    const binary = path.join(outDir, binaryName(pkg.importPath, build))
+    const binary = path.join(outDir, binaryName(ctx, pkg, build))
     const env = { ...process.env, GOOS: build.goos, GOARCH: build.goarch, CGO_ENABLED: pkg.cgo ? '1' : '0' }
     if (pkg.cgo) env.CC = build.cc
     const overlay = runner.overlay ? [`-overlay=${runner.overlay}`] : []
