@@ -111,9 +111,12 @@ function nodeGyp () {
 // build:native`, GO_NET_REQUEST_BUILD_FROM_SOURCE=1 or --build-from-source always
 // build from source, except on Windows, which has no source build.
 function usablePrebuild () {
-  if (process.platform !== 'win32') {
+  const fromSourceAsked = process.env.GO_NET_REQUEST_BUILD_FROM_SOURCE || process.env.npm_config_build_from_source === 'true'
+  if (process.platform === 'win32') {
+    if (fromSourceAsked) console.warn(`go-net-request: building from source was asked for, but ${WINDOWS_HAS_NO_SOURCE_BUILD}`)
+  } else {
     if (process.env.npm_lifecycle_event !== 'install') return null
-    if (process.env.GO_NET_REQUEST_BUILD_FROM_SOURCE || process.env.npm_config_build_from_source === 'true') return null
+    if (fromSourceAsked) return null
     if (fs.existsSync(path.join(root, '.git'))) return null
   }
   const addon = prebuiltAddon(root)
@@ -122,7 +125,8 @@ function usablePrebuild () {
   const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8', timeout: 30000 })
   if (probe.status === 0) return addon
   const why = (probe.stderr || String(probe.error)).trim().split('\n')[0]
-  console.warn(`go-net-request: the prebuild ${path.relative(root, addon)} does not load here (${why}); building from source`)
+  const next = process.platform === 'win32' ? '' : '; building from source'
+  console.warn(`go-net-request: the prebuild ${path.relative(root, addon)} does not load here (${why})${next}`)
   return null
 }
 

@@ -76,4 +76,9 @@ test('npm install on Windows: a checkout uses a prebuild that loads, and without
   const used = await run(process.execPath, ['scripts/build.js'], { cwd: dir, env })
   assert.equal(used.code, 0, used.stdout + used.stderr)
   assert.match(used.stdout, /using the prebuilt addon prebuilds[\\/]win32-x64[\\/]node\.napi\.node/)
+
+  const asked = await run(process.execPath, ['scripts/build.js'], { cwd: dir, env: { ...env, GO_NET_REQUEST_BUILD_FROM_SOURCE: '1' } })
+  assert.equal(asked.code, 0, asked.stdout + asked.stderr)
+  assert.ok(asked.stderr.includes(`building from source was asked for, but ${WINDOWS_HAS_NO_SOURCE_BUILD}`), asked.stderr)
+  assert.match(asked.stdout, /using the prebuilt addon/)
 })
