@@ -5,6 +5,11 @@
   # no prebuild fits; cross targets are built by scripts/prebuild.js.
   "variables": {
     "conditions": [
+      # Windows has no build from source (scripts/build.js says why, and how
+      # to get the prebuild): fail here with that message, not in MSVC.
+      [ "OS=='win'", {
+        "windows_has_no_source_build%": "<!(node scripts/build.js --windows-has-no-source-build)"
+      } ],
       # macOS: ld64's -l finds no .so, and the addon finds the library
       # through its @loader_path rpath only with an @rpath install name.
       [ "OS=='mac'", {

@@ -425,7 +425,7 @@ func (c *HTTPCache) put(e *CachedResponse) {
 	}
 	old := c.records[id]
 	if tmp != "" {
-		if err := os.Rename(tmp, c.entryPath(id)); err != nil {
+		if err := replaceEntryFile(tmp, c.entryPath(id)); err != nil {
 			os.Remove(tmp)
 			if old != nil {
 				c.removeLocked(old, true)

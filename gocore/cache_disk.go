@@ -1,9 +1,11 @@
 package gocore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,7 +16,9 @@ import (
 // The on-disk HTTP cache: one file per entry, named by its id (entryID:
 // hex SHA-256 of the key, "-", 16 hex digits of the SHA-256 of its Vary
 // data), written to a temporary file and renamed into place, so a reader
-// sees a whole file or none. An entry file is
+// sees a whole file or none. Entry files are opened, removed and replaced
+// through cache_file_*.go, so that on Windows too an entry can be removed
+// or replaced while a Lookup still reads it. An entry file is
 //
 //	offset  size  field
 //	0       4     magic "GNRC"
@@ -136,7 +140,7 @@ func (c *HTTPCache) removeFile(id string) error {
 	if c.dir == "" {
 		return nil
 	}
-	if err := os.Remove(c.entryPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := removeEntryFile(c.entryPath(id)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	return nil
@@ -179,7 +183,12 @@ func (c *HTTPCache) createTemp() (*os.File, error) {
 
 // readEntry reads and checks an entry file.
 func (c *HTTPCache) readEntry(id string) (*CachedResponse, error) {
-	data, err := os.ReadFile(c.entryPath(id))
+	f, err := openEntryFile(c.entryPath(id))
+	if err != nil {
+		return nil, err
+	}
+	data, err := readWhole(f)
+	f.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +200,18 @@ func (c *HTTPCache) readEntry(id string) (*CachedResponse, error) {
 		return nil, errCorruptEntry // renamed, or a hash collision
 	}
 	return e, nil
+}
+
+// readWhole reads an open file to its end into a buffer sized by its
+// length, as os.ReadFile does (entries reach an eighth of the bound).
+func readWhole(f *os.File) ([]byte, error) {
+	size := 0
+	if info, err := f.Stat(); err == nil && info.Size() < math.MaxInt32 {
+		size = int(info.Size())
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+	_, err := buf.ReadFrom(f)
+	return buf.Bytes(), err
 }
 
 // entrySize is the size of an entry file.

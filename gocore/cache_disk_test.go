@@ -3,9 +3,11 @@ package gocore
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -251,6 +253,91 @@ func TestDiskCacheClearRemovesTheFilesAndTheIndex(t *testing.T) {
 	assert.NoFileExists(t, filepath.Join(dir, indexName))
 	require.NoError(t, c.Close())
 	assert.Zero(t, openTestCache(t, dir, 1<<20).Size())
+}
+
+// An entry file a Lookup is still reading (held open here as readEntry
+// holds it) can be removed or replaced at once, on Windows too, where a
+// file opened without FILE_SHARE_DELETE can be neither ("sharing
+// violation") and a deleted file keeps its name while it is open: the
+// reader still reads the whole old entry, the cache answers with the new
+// state, and neither the directory nor a restart brings the old entry back.
+func TestDiskCacheEntryBeingReadCanBeRemovedOrReplaced(t *testing.T) {
+	one := entrySizeOf(t, "http://h.test/0", "old")
+	tests := []struct {
+		name   string
+		change func(t *testing.T, c *HTTPCache, u *url.URL)
+		after  string // what a Lookup of u returns afterwards; "" for a miss
+	}{
+		{"Clear", func(t *testing.T, c *HTTPCache, u *url.URL) { require.NoError(t, c.Clear()) }, ""},
+		{"Invalidate", func(t *testing.T, c *HTTPCache, u *url.URL) { c.Invalidate(u) }, ""},
+		{"Store of a newer response", func(t *testing.T, c *HTTPCache, u *url.URL) {
+			cacheStore(t, c, u.String(), nil, cacheHead(200), "new")
+		}, "new"},
+		{"Store of the same response twice", func(t *testing.T, c *HTTPCache, u *url.URL) {
+			cacheStore(t, c, u.String(), nil, cacheHead(200), "new")
+			cacheStore(t, c, u.String(), nil, cacheHead(200), "newer")
+		}, "newer"},
+		{"Update after a 304", func(t *testing.T, c *HTTPCache, u *url.URL) {
+			entry := c.Lookup("GET", u, nil)
+			require.NotNil(t, entry)
+			require.NotNil(t, c.Update(entry, cacheHead(304, "ETag", `"2"`), cacheT0, cacheT0))
+		}, "old"},
+		{"eviction", func(t *testing.T, c *HTTPCache, u *url.URL) {
+			for i := 1; i <= 16; i++ {
+				cacheStore(t, c, fmt.Sprintf("http://h.test/%d", i), nil, cacheHead(200), "old")
+			}
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			c := openTestCache(t, dir, 16*one)
+			u := cacheURL(t, "http://h.test/0")
+			cacheStore(t, c, u.String(), nil, cacheHead(200), "old")
+			reader, err := openEntryFile(filepath.Join(dir, entryID(cacheKey(u), nil)))
+			require.NoError(t, err)
+			defer reader.Close()
+
+			tt.change(t, c, u)
+
+			data, err := io.ReadAll(reader)
+			require.NoError(t, err)
+			held, err := decodeEntry(data)
+			require.NoError(t, err, "the reader reads the whole old entry")
+			assert.Equal(t, "old", string(held.Body))
+			lookupBody := func(c *HTTPCache) string {
+				if e := c.Lookup("GET", u, nil); e != nil {
+					return string(e.Body)
+				}
+				return ""
+			}
+			assert.Equal(t, tt.after, lookupBody(c))
+			require.NoError(t, reader.Close())
+			assert.Equal(t, c.Size(), entryFilesSize(t, dir), "the files on disk are the entries the cache counts")
+			names, err := os.ReadDir(dir)
+			require.NoError(t, err)
+			for _, de := range names {
+				assert.True(t, validEntryID(de.Name()), "%s left in the directory", de.Name())
+			}
+			require.NoError(t, c.Close())
+			assert.Equal(t, tt.after, lookupBody(openTestCache(t, dir, 16*one)), "after a restart")
+		})
+	}
+}
+
+// Entry paths past Windows' 260 characters are opened too (openEntryFile
+// makes them extended-length paths there).
+func TestDiskCacheInADirectoryWithALongPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 100), strings.Repeat("e", 100))
+	c := openTestCache(t, dir, 1<<20)
+	u := cacheURL(t, "http://long.test/")
+	cacheStore(t, c, u.String(), nil, cacheHead(200), "x")
+	require.Greater(t, len(filepath.Join(dir, entryID(cacheKey(u), nil))), 260)
+	got := c.Lookup("GET", u, nil)
+	require.NotNil(t, got)
+	assert.Equal(t, "x", string(got.Body))
+	require.NoError(t, c.Clear())
+	assert.Empty(t, entryFiles(t, dir))
 }
 
 func TestDiskCacheStoreRecreatesARemovedDirectory(t *testing.T) {

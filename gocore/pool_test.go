@@ -186,10 +186,13 @@ func TestExchangeIdleTimeoutDropsOldConnections(t *testing.T) {
 	conns := countConns(srv)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	c := newClient(t, Options{IdleTimeout: time.Nanosecond})
+	c := newClient(t, Options{IdleTimeout: time.Millisecond})
 	for range 2 {
 		evs, _ := get(t, c, srv.URL)
 		assert.False(t, requireEnd(t, evs).Reused)
+		// Idle past the timeout by more than a Windows clock tick (15.6 ms):
+		// the transport compares wall-clock times, which advance by ticks there.
+		time.Sleep(50 * time.Millisecond)
 	}
 	assert.EqualValues(t, 2, conns.Load())
 }

@@ -13,7 +13,7 @@ const path = require('node:path')
 const net = require('..')
 const { startHttpServer, startRawServer, respondRoutes } = require('./helpers/servers')
 const { collectBody, once } = require('./helpers/events')
-const { recordLifecycle, quiet, closedPort, deferred } = require('./helpers/lifecycle')
+const { recordLifecycle, quiet, closedPort, deferred, resetNames } = require('./helpers/lifecycle')
 
 const LIBRARY = path.resolve(__dirname, '..')
 const MiB = 1024 * 1024
@@ -339,7 +339,9 @@ for (const listener of ['error', 'close']) {
     req.end()
     await rec.closed
     await quiet()
-    assert.equal(rec.errors['res:error'].message, 'net::ERR_CONNECTION_RESET')
+    // A reset mid-body (under wine it may read as the end of a body shorter than its Content-Length).
+    const names = resetNames('ERR_CONTENT_LENGTH_MISMATCH').map((name) => `net::${name}`)
+    assert.ok(names.includes(rec.errors['res:error'].message), rec.errors['res:error'].message)
     assert.deepEqual(rec.log, ['req:finish', 'req:response', 'res:data', 'res:error', 'res:close', 'req:abort', 'req:close'])
     assertQuietAfterAbort(rec.log, at, listener)
   })

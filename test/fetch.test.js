@@ -14,7 +14,7 @@ const crypto = require('node:crypto')
 
 const net = require('..')
 const { startHttpServer, startRawServer, respondRoutes } = require('./helpers/servers')
-const { closedPort, deferred } = require('./helpers/lifecycle')
+const { closedPort, deferred, resetNames, NODE_FETCH_UNTESTABLE } = require('./helpers/lifecycle')
 
 /** A handler answering JSON with what the server received. */
 function echo (req, res) {
@@ -482,11 +482,16 @@ test('an abort racing a reset mid-body rejects the body with AbortError, never w
     } catch (err) {
       bodyFailure = err
     }
-    assertNetError(await siblingFailed, 'ERR_CONNECTION_RESET')
+    const siblingError = await siblingFailed // reset before its head (under wine it may read as a close)
+    assert.ok(resetNames('ERR_EMPTY_RESPONSE').includes(siblingError.code), `${siblingError.code}`)
+    assertNetError(siblingError, siblingError.code)
     if (failedBeforeAbort) {
       // The engine reported the fetch's reset in an earlier batch: the
-      // body failed before abort() and rightly says so.
-      assertNetError(bodyFailure, 'ERR_CONNECTION_RESET')
+      // body failed before abort() and rightly says so (under wine the
+      // reset may read as the end of a body shorter than its Content-Length).
+      const names = resetNames('ERR_CONTENT_LENGTH_MISMATCH')
+      assert.ok(names.includes(bodyFailure.code), `${bodyFailure.code}`)
+      assertNetError(bodyFailure, bodyFailure.code)
     } else {
       raced++
       assertAbortError(bodyFailure)
@@ -702,7 +707,7 @@ test('cache: a fresh response is reused by default; no-store goes to the network
   assert.equal(hits, 2)
 })
 
-test('the same scenario against Node\'s global fetch and net.fetch gives the same observable results', { timeout: 20000 }, async (t) => {
+test('the same scenario against Node\'s global fetch and net.fetch gives the same observable results', { timeout: 20000, skip: NODE_FETCH_UNTESTABLE }, async (t) => {
   const srv = await startHttpServer(respondRoutes({
     'POST /start': (req, res) => {
       res.writeHead(303, { location: '/final?from=start' })

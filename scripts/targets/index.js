@@ -5,10 +5,12 @@
 //   {
 //     goos, goarch,     for go build
 //     goLibrary,        'libgonetrequest.so' | 'gonetrequest.dll' | 'libgonetrequest.dylib'
+//     cc,               the C compiler of its cgo builds
 //     install(ctx),     makes the toolchain available (idempotent)
 //     build(ctx),       builds into ctx.outDir: the addon as go_net_request.node, goLibrary beside it
 //     check(ctx),       static checks of ctx.outDir; throws an Error saying what is wrong
 //     test?(ctx)        runs the JS tests there (emulated); returns { passed, failed, skipped }
+//     testGo?(ctx)      runs Go's tests there (go-tests.js); returns { passed, failed, skipped }
 //   }
 //
 // and ctx is makeContext()'s object: { root, name, outDir, cacheDir,

@@ -53,6 +53,7 @@ function linuxTarget (arch) {
     goos: 'linux',
     goarch,
     goLibrary,
+    cc: compilerFor(arch),
 
     install (ctx) {
       const cc = compilerFor(arch)
@@ -120,6 +121,10 @@ function linuxTarget (arch) {
 module.exports = {
   targets: {
     'linux-x64': linuxTarget('x64'),
-    'linux-arm64': { ...linuxTarget('arm64'), test: (ctx) => require('./qemu').testUnderQemu(ctx) }
+    'linux-arm64': {
+      ...linuxTarget('arm64'),
+      test: (ctx) => require('./qemu').testUnderQemu(ctx),
+      testGo (ctx) { return require('./qemu').testGoUnderQemu(ctx, this) }
+    }
   }
 }

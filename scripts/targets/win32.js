@@ -65,6 +65,7 @@ const win32x64 = {
   goos: 'windows',
   goarch: 'amd64',
   goLibrary: GO_LIBRARY,
+  cc: CC,
 
   install (ctx) {
     const packages = ['gcc-mingw-w64-x86-64-posix', 'binutils-mingw-w64-x86-64']
@@ -126,6 +127,10 @@ const win32x64 = {
 
   test (ctx) {
     return require('./wine').test(ctx)
+  },
+
+  testGo (ctx) {
+    return require('./wine').testGo(ctx, this)
   }
 }
 
