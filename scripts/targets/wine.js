@@ -18,7 +18,7 @@ const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
 
-const { tapCounts } = require('./node-tests')
+const { HOST_ONLY_TESTS, tapCounts } = require('./node-tests')
 const { runGoTests } = require('./go-tests')
 const { GO_LIBRARY, addonFileName } = require('../../lib/prebuilds')
 
@@ -183,7 +183,8 @@ function test (ctx) {
 
   const budget = Number(process.env.GO_NET_REQUEST_WINE_BUDGET_MS) || DEFAULT_BUDGET_MS
   const started = Date.now()
-  const files = fs.readdirSync(path.join(stage, 'test')).filter((f) => f.endsWith('.test.js')).sort()
+  const files = fs.readdirSync(path.join(stage, 'test')).filter((f) => f.endsWith('.test.js') && !HOST_ONLY_TESTS.includes(f)).sort()
+  ctx.log(`excluded (host-only): ${HOST_ONLY_TESTS.join(', ')}`)
   for (const file of files) {
     if (Date.now() - started > budget) {
       totals.notRun.push(file)
