@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // postFn is the host's event sink, registered once by GnrInit.
@@ -210,7 +211,7 @@ func (s *sink) End() {
 	s.linger()
 }
 
-func (s *sink) Fail(err *gocore.NetError) {
+func (s *sink) Fail(err *neterr.Error) {
 	requests.remove(s.id)
 	s.emit(C.GNR_EV_FAIL, 0, 0, 0, joinFields([]string{err.Name, err.Detail, err.Header}, nil), nil)
 	s.linger()

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // A session is one partition's engine state: its client (connections, auth
@@ -267,7 +268,7 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 		// JS refuses these first; checked again so that no caller can
 		// give a session a header that would split every request's head.
 		if !gocore.ValidHeaderValue(req.Value) || !gocore.ValidHeaderValue(req.AcceptLanguage) {
-			return nil, gocore.Failure(gocore.ErrInvalidArgument, errors.New("setUserAgent: CR, LF or NUL in a header value"))
+			return nil, neterr.New(neterr.InvalidArgument, errors.New("setUserAgent: CR, LF or NUL in a header value"))
 		}
 		s.client.SetUserAgent(req.Value)
 		s.client.SetAcceptLanguage(req.AcceptLanguage)

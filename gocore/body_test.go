@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -51,9 +52,9 @@ func TestCreditAwaitEndsWithTheCancelCause(t *testing.T) {
 		_, err := c.await(ctx, 10)
 		errc <- err
 	}()
-	cancel(Failure(ErrTimedOut, nil))
+	cancel(neterr.New(neterr.TimedOut, nil))
 	err := recv(t, errc, "await after cancel")
-	assert.Equal(t, ErrTimedOut, netErrorName(err))
+	assert.Equal(t, neterr.TimedOut, netErrorName(err))
 }
 
 func TestUploadPipeWindow(t *testing.T) {
@@ -137,7 +138,7 @@ func TestUploadPipeNextEndsWithTheCancelCause(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(nil)
 	_, _, err := u.next(ctx)
-	assert.Equal(t, ErrAborted, netErrorName(err))
+	assert.Equal(t, neterr.Aborted, netErrorName(err))
 }
 
 func TestUploadPipeReleasesEveryChunkOnce(t *testing.T) {

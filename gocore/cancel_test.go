@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -145,9 +146,9 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			x, rec := tt.reach(t)
 			x.Cancel(nil)
-			x.Cancel(Failure(ErrTimedOut, nil)) // only the first cause counts
+			x.Cancel(neterr.New(neterr.TimedOut, nil)) // only the first cause counts
 			evs := waitDone(t, x, rec)
-			err := requireFail(t, evs, ErrAborted)
+			err := requireFail(t, evs, neterr.Aborted)
 			assert.Equal(t, "net::ERR_ABORTED", err.Error())
 			assert.Equal(t, 1, count(evs, evFail)+count(evs, evEnd), "exactly one terminal event: %v", kinds(evs))
 
@@ -168,8 +169,8 @@ func TestExchangeCancelReportsItsCause(t *testing.T) {
 	rec := newRecorder()
 	x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
 	recv(t, seen, "the request")
-	x.Cancel(Failure(ErrConnectionAborted, nil))
-	requireFail(t, waitDone(t, x, rec), ErrConnectionAborted)
+	x.Cancel(neterr.New(neterr.ConnectionAborted, nil))
+	requireFail(t, waitDone(t, x, rec), neterr.ConnectionAborted)
 }
 
 func TestExchangeCancelAfterEndChangesNothing(t *testing.T) {
@@ -202,7 +203,7 @@ func TestExchangeCancelClosesTheConnection(t *testing.T) {
 	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
 	recv(t, seen, "the request")
 	x.Cancel(nil)
-	requireFail(t, waitDone(t, x, rec), ErrAborted)
+	requireFail(t, waitDone(t, x, rec), neterr.Aborted)
 	recv(t, closed, "the server to see the connection closed")
 	assert.Zero(t, c.IdleConnections())
 	require.Zero(t, c.Live())

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/andybalholm/brotli"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -163,7 +164,7 @@ func (d *decodedBody) Read(p []byte) (int, error) {
 	if errors.As(err, &te) {
 		return n, te.err
 	}
-	return n, Failure(ErrContentDecodingFailed, err)
+	return n, neterr.New(neterr.ContentDecodingFailed, err)
 }
 
 // Close releases decoder resources (zstd keeps buffers until closed).

@@ -11,6 +11,7 @@ import (
 	"testing/iotest"
 
 	"github.com/andybalholm/brotli"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/klauspost/compress/zstd"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -123,7 +124,7 @@ func TestDecodedBodyCorruptData(t *testing.T) {
 			defer d.Close()
 			_, err := io.ReadAll(d)
 			require.Error(t, err, "a corrupt %s body must fail", tt.coding)
-			assert.Equal(t, ErrContentDecodingFailed, netErrorName(err), "error %v", err)
+			assert.Equal(t, neterr.ContentDecodingFailed, netErrorName(err), "error %v", err)
 		})
 	}
 }
@@ -136,11 +137,11 @@ func TestDecodedBodyKeepsTransportErrorNames(t *testing.T) {
 		prefix  []byte
 		failure string
 	}{
-		{"identity body cut short", "", sample[:100], ErrContentLengthMismatch},
-		{"gzip body cut short", "gzip", gz[:len(gz)/2], ErrContentLengthMismatch},
-		{"gzip body with a bad chunk", "gzip", gz[:len(gz)/2], ErrInvalidChunkedEncoding},
-		{"br body before its first byte", "br", nil, ErrIncompleteChunkedEncoding},
-		{"zstd body reset", "zstd", encodeAll(t, sample, "zstd")[:50], ErrConnectionReset},
+		{"identity body cut short", "", sample[:100], neterr.ContentLengthMismatch},
+		{"gzip body cut short", "gzip", gz[:len(gz)/2], neterr.ContentLengthMismatch},
+		{"gzip body with a bad chunk", "gzip", gz[:len(gz)/2], neterr.InvalidChunkedEncoding},
+		{"br body before its first byte", "br", nil, neterr.IncompleteChunkedEncoding},
+		{"zstd body reset", "zstd", encodeAll(t, sample, "zstd")[:50], neterr.ConnectionReset},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +149,7 @@ func TestDecodedBodyKeepsTransportErrorNames(t *testing.T) {
 			if tt.coding != "" {
 				hs = []Header{{"Content-Encoding", tt.coding}}
 			}
-			raw := io.MultiReader(bytes.NewReader(tt.prefix), iotest.ErrReader(Failure(tt.failure, nil)))
+			raw := io.MultiReader(bytes.NewReader(tt.prefix), iotest.ErrReader(neterr.New(tt.failure, nil)))
 			d := newDecodedBody(raw, hs)
 			defer d.Close()
 			_, err := io.ReadAll(d)

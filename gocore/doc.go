@@ -27,5 +27,8 @@
 // tls_verify.go (the host's certificate verdicts, extra CAs), cookies.go and
 // cookies_store.go (the session's jar), cache.go and cache_disk.go (RFC 9111
 // cache) with session_io.go (how an exchange uses both), referrer.go,
-// resolve.go (resolveHost), timing.go, auth.go, decode.go, errors.go.
+// resolve.go (resolveHost), timing.go, auth.go, decode.go.
+//
+// Packages beside it: neterr (the one error table: Chromium's error names
+// and Classify).
 package gocore

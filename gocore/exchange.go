@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"golang.org/x/net/http2"
 )
 
@@ -39,7 +40,7 @@ type Sink interface {
 	// End is the terminal event of a complete response.
 	End()
 	// Fail is the terminal event of anything else, cancellation included.
-	Fail(err *NetError)
+	Fail(err *neterr.Error)
 	// UploadProgress reports request-body bytes written to the socket.
 	UploadProgress(position, total int64)
 	// WriteReady says a streamed body's window has room again.
@@ -154,7 +155,7 @@ func (c *Client) Start(req *Request, sink Sink) *Exchange {
 		x.upload = newUploadPipe(UploadWindow, sink.WriteReady)
 	}
 	if req.Timeout > 0 {
-		x.watchdog = time.AfterFunc(req.Timeout, func() { x.cancel(Failure(ErrTimedOut, nil)) })
+		x.watchdog = time.AfterFunc(req.Timeout, func() { x.cancel(neterr.New(neterr.TimedOut, nil)) })
 	}
 	c.live.Add(1)
 	go x.run()
@@ -163,9 +164,9 @@ func (c *Client) Start(req *Request, sink Sink) *Exchange {
 
 // Cancel ends the exchange with cause (ERR_ABORTED when nil). It is safe
 // to call at any time, any number of times; only the first cause counts.
-func (x *Exchange) Cancel(cause *NetError) {
+func (x *Exchange) Cancel(cause *neterr.Error) {
 	if cause == nil {
-		cause = Failure(ErrAborted, nil)
+		cause = neterr.New(neterr.Aborted, nil)
 	}
 	x.cancel(cause)
 }
@@ -218,7 +219,7 @@ func (x *Exchange) FollowRedirect(follow bool) {
 func (x *Exchange) Login(cred *Credentials) {
 	if cred != nil && (!ValidHeaderValue(cred.Username) || !ValidHeaderValue(cred.Password)) {
 		if x.asking.CompareAndSwap(askLogin, askNone) {
-			x.Cancel(Failure(ErrInvalidArgument, errors.New("login credentials hold CR, LF or NUL")))
+			x.Cancel(neterr.New(neterr.InvalidArgument, errors.New("login credentials hold CR, LF or NUL")))
 		}
 		return
 	}
@@ -256,12 +257,12 @@ func (x *Exchange) run() {
 	terminated := false
 	defer func() {
 		if r := recover(); r != nil && !terminated {
-			x.finish(Failure(ErrFailed, fmt.Errorf("engine panic: %v", r)))
+			x.finish(neterr.New(neterr.Failed, fmt.Errorf("engine panic: %v", r)))
 		}
 		x.client.live.Add(-1)
 		close(x.done)
 	}()
-	var failure *NetError
+	var failure *neterr.Error
 	if err := x.loop(); err != nil {
 		failure = x.explain(err)
 	}
@@ -271,15 +272,15 @@ func (x *Exchange) run() {
 
 // explain names err, preferring the cancellation cause when the context
 // ended (an abort closes the socket, whose own error would mislead).
-func (x *Exchange) explain(err error) *NetError {
+func (x *Exchange) explain(err error) *neterr.Error {
 	if x.ctx.Err() != nil {
-		return causeOf(x.ctx)
+		return neterr.Cause(x.ctx)
 	}
-	return Classify(err)
+	return neterr.Classify(err)
 }
 
 // finish emits the terminal event after stopping the body sender.
-func (x *Exchange) finish(failure *NetError) {
+func (x *Exchange) finish(failure *neterr.Error) {
 	if x.watchdog != nil {
 		x.watchdog.Stop()
 	}
@@ -436,23 +437,23 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 	next, err := h.url.Parse(loc)
 	if err != nil {
 		x.closeConn(c)
-		return Failure(ErrInvalidRedirect, err)
+		return neterr.New(neterr.InvalidRedirect, err)
 	}
 	if next.Scheme != "http" && next.Scheme != "https" {
 		x.closeConn(c)
-		return Failure(ErrUnsafeRedirect, nil)
+		return neterr.New(neterr.UnsafeRedirect, nil)
 	}
 	if next.Host == "" {
 		x.closeConn(c)
-		return Failure(ErrInvalidRedirect, nil)
+		return neterr.New(neterr.InvalidRedirect, nil)
 	}
 	if count > maxRedirects {
 		x.closeConn(c)
-		return Failure(ErrTooManyRedirects, nil)
+		return neterr.New(neterr.TooManyRedirects, nil)
 	}
 	if x.req.Redirect == RedirectError {
 		x.closeConn(c)
-		return &NetError{Name: ErrRedirectPolicy, Detail: "Attempted to redirect, but redirect policy was 'error'"}
+		return &neterr.Error{Name: neterr.RedirectPolicy, Detail: "Attempted to redirect, but redirect policy was 'error'"}
 	}
 	if next.Fragment == "" && h.url.Fragment != "" {
 		next.Fragment = h.url.Fragment
@@ -466,7 +467,7 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 	}
 	x.discard(c, f)
 	if x.ctx.Err() != nil {
-		return causeOf(x.ctx)
+		return neterr.Cause(x.ctx)
 	}
 
 	r := &Redirect{StatusCode: head.StatusCode, Method: method, URL: displayURL(next), Headers: head.Headers}
@@ -476,7 +477,7 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 			return err
 		}
 		if !a.follow {
-			return &NetError{Name: ErrRedirectCancelled, Detail: "Redirect was cancelled"}
+			return &neterr.Error{Name: neterr.RedirectCancelled, Detail: "Redirect was cancelled"}
 		}
 	} else {
 		x.sink.Redirect(r)
@@ -486,7 +487,7 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 		h.hasBody, h.streaming, h.body = false, false, nil
 		h.header = withoutHeaders(h.header, "Content-Type", "Content-Encoding", "Content-Language", "Content-Location")
 	} else if h.streaming {
-		return Failure(ErrFailed, errors.New("a streamed body cannot be sent again after a redirect"))
+		return neterr.New(neterr.Failed, errors.New("a streamed body cannot be sent again after a redirect"))
 	}
 	if i := headerIndex(h.header, "Referer"); i >= 0 {
 		// Chromium reduces the referrer hop by hop: what one hop cut stays cut.
@@ -562,7 +563,7 @@ func (x *Exchange) askLoginFor(c *conn, info *AuthInfo) (*Credentials, error) {
 func (x *Exchange) readyToRetry(h *hop, c *conn, f framing) error {
 	if h.streaming {
 		x.closeConn(c)
-		return Failure(ErrFailed, errors.New("a streamed body cannot be sent again for authentication"))
+		return neterr.New(neterr.Failed, errors.New("a streamed body cannot be sent again for authentication"))
 	}
 	x.discard(c, f)
 	return nil
@@ -599,7 +600,7 @@ func (x *Exchange) ask(kind int32, emit func()) (answer, error) {
 		return a, nil
 	case <-x.ctx.Done():
 		x.asking.Store(askNone)
-		return answer{}, causeOf(x.ctx)
+		return answer{}, neterr.Cause(x.ctx)
 	}
 }
 
@@ -760,8 +761,8 @@ func (x *Exchange) roundTrip(h *hop) (*conn, *ResponseHead, error) {
 }
 
 func proxyUnreachable(err error) bool {
-	switch Classify(err).Name {
-	case ErrProxyConnectionFailed, ErrSOCKSConnectionFailed:
+	switch neterr.Classify(err).Name {
+	case neterr.ProxyConnectionFailed, neterr.SOCKSConnectionFailed:
 		return true
 	}
 	return false
@@ -800,7 +801,7 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 				select { // another request is finding out whether the origin speaks h2
 				case <-wait:
 				case <-x.ctx.Done():
-					return nil, nil, causeOf(x.ctx)
+					return nil, nil, neterr.Cause(x.ctx)
 				}
 				attempt--
 				continue
@@ -886,8 +887,8 @@ func (x *Exchange) stamp(head *ResponseHead, c *conn, reused bool) {
 // staleConnError reports whether err is what a reused connection that the
 // server closed while idle looks like, before any response byte.
 func staleConnError(err error) bool {
-	switch Classify(err).Name {
-	case ErrEmptyResponse, ErrConnectionReset, ErrConnectionClosed:
+	switch neterr.Classify(err).Name {
+	case neterr.EmptyResponse, neterr.ConnectionReset, neterr.ConnectionClosed:
 		return true
 	}
 	return false
@@ -1005,12 +1006,12 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 		// Chromium-like default: an answer that never begins is a timeout
 		// (not while a body still goes out: a long upload is not a stall).
 		// A timer, not a socket deadline: cheaper per request.
-		stall := time.AfterFunc(x.client.opts.HeadTimeout, func() { x.cancel(Failure(ErrTimedOut, nil)) })
+		stall := time.AfterFunc(x.client.opts.HeadTimeout, func() { x.cancel(neterr.New(neterr.TimedOut, nil)) })
 		defer stall.Stop()
 	}
 	if _, err := c.br.Peek(1); err != nil { // the first byte of the answer
 		if errors.Is(err, io.EOF) {
-			return nil, x.uploadFailure(c, Failure(ErrEmptyResponse, err))
+			return nil, x.uploadFailure(c, neterr.New(neterr.EmptyResponse, err))
 		}
 		return nil, x.uploadFailure(c, err) // Peek took the error from the reader: report it here
 	}
@@ -1067,13 +1068,13 @@ func (x *Exchange) uploadFailure(c *conn, readErr error) error {
 
 // errUploadCut is why a streamed body stops waiting for the host's next
 // chunk once the server has ended the connection.
-var errUploadCut = Failure(ErrConnectionReset, errors.New("the server closed the connection before the request body was sent"))
+var errUploadCut = neterr.New(neterr.ConnectionReset, errors.New("the server closed the connection before the request body was sent"))
 
 // connectionEnded reports whether err says the server closed or reset the
 // connection before a whole response head.
 func connectionEnded(err error) bool {
-	switch Classify(err).Name {
-	case ErrEmptyResponse, ErrConnectionClosed, ErrConnectionReset, ErrConnectionAborted:
+	switch neterr.Classify(err).Name {
+	case neterr.EmptyResponse, neterr.ConnectionClosed, neterr.ConnectionReset, neterr.ConnectionAborted:
 		return true
 	}
 	return false
@@ -1324,7 +1325,7 @@ func (x *Exchange) pumpBody(c *conn, f framing, body *decodedBody, completeFn fu
 			lender.DropChunk(buf)
 		}
 		if rerr == io.EOF && x.ctx.Err() != nil {
-			return fail(causeOf(x.ctx)) // cancelled while the last bytes were delivered
+			return fail(neterr.Cause(x.ctx)) // cancelled while the last bytes were delivered
 		}
 		if rerr == io.EOF {
 			framingDone := body.finishFraming()

@@ -17,34 +17,36 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // knownNetErrors are the names the engine may report.
 var knownNetErrors = map[string]bool{
-	ErrAborted: true, ErrFailed: true, ErrInvalidArgument: true, ErrConnectionRefused: true,
-	ErrConnectionReset: true, ErrConnectionClosed: true, ErrConnectionAborted: true,
-	ErrConnectionTimedOut: true, ErrTimedOut: true, ErrNameNotResolved: true,
-	ErrAddressUnreachable: true, ErrEmptyResponse: true, ErrCertAuthorityInvalid: true,
-	ErrCertCommonNameInvalid: true, ErrCertDateInvalid: true, ErrCertInvalid: true,
-	ErrSSLProtocol: true, ErrInvalidHTTPResponse: true, ErrResponseHeadersTooBig: true,
-	ErrContentLengthMismatch: true, ErrIncompleteChunkedEncoding: true,
-	ErrInvalidChunkedEncoding: true, ErrMultipleContentLength: true,
-	ErrContentDecodingFailed: true, ErrTooManyRedirects: true, ErrUnsafeRedirect: true,
-	ErrInvalidRedirect: true, ErrInvalidURL: true, ErrUnexpectedProxyAuth: true,
-	ErrProxyConnectionFailed: true, ErrTunnelConnectionFailed: true, ErrCacheMiss: true,
-	ErrConnectionFailed: true,
+	neterr.Aborted: true, neterr.Failed: true, neterr.InvalidArgument: true, neterr.ConnectionRefused: true,
+	neterr.ConnectionReset: true, neterr.ConnectionClosed: true, neterr.ConnectionAborted: true,
+	neterr.ConnectionTimedOut: true, neterr.TimedOut: true, neterr.NameNotResolved: true,
+	neterr.AddressUnreachable: true, neterr.EmptyResponse: true, neterr.CertAuthorityInvalid: true,
+	neterr.CertCommonNameInvalid: true, neterr.CertDateInvalid: true, neterr.CertInvalid: true,
+	neterr.SSLProtocol: true, neterr.InvalidHTTPResponse: true, neterr.ResponseHeadersTooBig: true,
+	neterr.ContentLengthMismatch: true, neterr.IncompleteChunkedEncoding: true,
+	neterr.InvalidChunkedEncoding: true, neterr.MultipleContentLength: true,
+	neterr.ContentDecodingFailed: true, neterr.TooManyRedirects: true, neterr.UnsafeRedirect: true,
+	neterr.InvalidRedirect: true, neterr.InvalidURL: true, neterr.UnexpectedProxyAuth: true,
+	neterr.ProxyConnectionFailed: true, neterr.TunnelConnectionFailed: true, neterr.CacheMiss: true,
+	neterr.ConnectionFailed: true,
 }
 
-// requireNetError fails unless err is a *NetError with a known name, and
+// requireNetError fails unless err is a *neterr.Error with a known name, and
 // returns that name.
 func requireNetError(t *testing.T, what string, err error) string {
 	t.Helper()
-	var ne *NetError
+	var ne *neterr.Error
 	if !errors.As(err, &ne) {
-		t.Fatalf("%s: error %v (%T) is not a NetError", what, err, err)
+		t.Fatalf("%s: error %v (%T) is not a *neterr.Error", what, err, err)
 	}
 	if !knownNetErrors[ne.Name] {
-		t.Fatalf("%s: unknown NetError name %q", what, ne.Name)
+		t.Fatalf("%s: unknown neterr.Error name %q", what, ne.Name)
 	}
 	return ne.Name
 }
@@ -72,7 +74,7 @@ var fuzzMethods = []string{"GET", "HEAD", "POST", "OPTIONS"}
 
 // FuzzReadResponseHead feeds arbitrary bytes as a response: head, framing,
 // then the framed and decoded body. Nothing may panic; every failure is a
-// NetError; a head that parses is HTTP/1.x with a three-digit status.
+// neterr.Error; a head that parses is HTTP/1.x with a three-digit status.
 func FuzzReadResponseHead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, methodIndex uint8, bufferSize uint16) {
 		defer hangGuard("FuzzReadResponseHead", data, methodIndex, bufferSize)()
@@ -152,7 +154,7 @@ func FuzzChunkedReader(f *testing.F) {
 			}
 			if err != nil {
 				switch name := requireNetError(t, "chunked", err); name {
-				case ErrInvalidChunkedEncoding, ErrIncompleteChunkedEncoding:
+				case neterr.InvalidChunkedEncoding, neterr.IncompleteChunkedEncoding:
 				default:
 					t.Fatalf("chunked body failed with %s", name)
 				}
@@ -240,7 +242,7 @@ func FuzzValidateRequest(f *testing.F) {
 			Header: []Header{{name1, value1}, {name2, value2}},
 		}
 		if verr := req.Validate(); verr != nil {
-			if verr.Name != ErrInvalidArgument && verr.Name != ErrInvalidURL {
+			if verr.Name != neterr.InvalidArgument && verr.Name != neterr.InvalidURL {
 				t.Fatalf("Validate failed with %s", verr.Name)
 			}
 			return

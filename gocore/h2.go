@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"golang.org/x/net/http2"
 )
 
@@ -199,11 +200,11 @@ const h2WholeMax = 16 << 10
 func h2Failure(err error) error {
 	var se http2.StreamError
 	if errors.As(err, &se) {
-		return Failure("ERR_HTTP2_PROTOCOL_ERROR", err)
+		return neterr.New(neterr.HTTP2ProtocolError, err)
 	}
 	var ge http2.GoAwayError
 	if errors.As(err, &ge) {
-		return Failure(ErrConnectionClosed, err)
+		return neterr.New(neterr.ConnectionClosed, err)
 	}
 	return err
 }

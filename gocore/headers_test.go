@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -376,7 +377,7 @@ func TestExchangeRestrictedHeadersFailBeforeConnecting(t *testing.T) {
 			c := newClient(t, Options{})
 			req := &Request{Method: "POST", URL: mustURL(t, srv.url), Header: []Header{{"X-Fine", "1"}, tt.header}, BodyMode: BodyBuffered, Body: []byte("hello")}
 			evs := run(t, c, req, newRecorder())
-			err := requireFail(t, evs, ErrInvalidArgument)
+			err := requireFail(t, evs, neterr.InvalidArgument)
 			assert.Equal(t, tt.header.Name, err.Header, "the error names the culprit")
 			assert.Equal(t, "net::ERR_INVALID_ARGUMENT", err.Error())
 			assert.Equal(t, []string{evFail}, kinds(evs))

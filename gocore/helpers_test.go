@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/require"
 )
 
@@ -44,7 +45,7 @@ type event struct {
 	login    *AuthInfo
 	head     *ResponseHead
 	data     []byte // a copy; nil when the recorder only counts
-	err      *NetError
+	err      *neterr.Error
 	position int64
 	total    int64
 }
@@ -183,7 +184,7 @@ func (r *recorder) End() {
 	r.add(event{kind: evEnd})
 }
 
-func (r *recorder) Fail(err *NetError) {
+func (r *recorder) Fail(err *neterr.Error) {
 	r.enter(evFail)
 	defer r.leave()
 	r.add(event{kind: evFail, err: err})
@@ -291,8 +292,8 @@ func (r *recorder) checkContract(t *testing.T) {
 	}
 }
 
-// failure returns the NetError of the terminal Fail, or nil.
-func failure(evs []event) *NetError {
+// failure returns the neterr.Error of the terminal Fail, or nil.
+func failure(evs []event) *neterr.Error {
 	if i := indexOf(evs, evFail); i >= 0 {
 		return evs[i].err
 	}
@@ -417,7 +418,7 @@ func requireEnd(t *testing.T, evs []event) *ResponseHead {
 }
 
 // requireFail asserts that the exchange failed with name and returns the error.
-func requireFail(t *testing.T, evs []event, name string) *NetError {
+func requireFail(t *testing.T, evs []event, name string) *neterr.Error {
 	t.Helper()
 	require.NotEmpty(t, evs)
 	last := evs[len(evs)-1]

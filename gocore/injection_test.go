@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
@@ -54,8 +55,8 @@ func TestWriteRequestHeadRefusesWhatCouldSplitTheHead(t *testing.T) {
 			w := bufio.NewWriter(&buf)
 			err := writeRequestHead(w, tt.method, tt.target, tt.headers)
 			require.Error(t, err)
-			assert.Equal(t, ErrInvalidArgument, netErrorName(err), "error %v", err)
-			var ne *NetError
+			assert.Equal(t, neterr.InvalidArgument, netErrorName(err), "error %v", err)
+			var ne *neterr.Error
 			require.ErrorAs(t, err, &ne)
 			assert.Equal(t, tt.wantHeader, ne.Header)
 			require.NoError(t, w.Flush())
@@ -82,7 +83,7 @@ func TestReadResponseHeadRefusesBareCR(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			head, err := readResponseHead(bufio.NewReader(strings.NewReader(tt.input)))
 			require.Error(t, err)
-			assert.Equal(t, ErrInvalidHTTPResponse, netErrorName(err), "error %v", err)
+			assert.Equal(t, neterr.InvalidHTTPResponse, netErrorName(err), "error %v", err)
 			assert.Nil(t, head)
 		})
 	}
@@ -92,7 +93,7 @@ func TestExchangeFailsAResponseWithBareCRInAHeader(t *testing.T) {
 	srv := newRawServer(t, respondWith("HTTP/1.1 200 OK\r\nX: a\rInjected: yes\r\nContent-Length: 2\r\n\r\nok"))
 	c := newClient(t, Options{})
 	evs, _ := get(t, c, srv.url)
-	requireFail(t, evs, ErrInvalidHTTPResponse)
+	requireFail(t, evs, neterr.InvalidHTTPResponse)
 	assert.Equal(t, -1, indexOf(evs, evResponse), "no head reached the sink: %v", kinds(evs))
 }
 
@@ -112,7 +113,7 @@ func TestExchangeRefusesAnInjectedUserAgentBeforeTheWire(t *testing.T) {
 	c := newClient(t, Options{})
 	c.SetUserAgent("x\r\nX-Injected: 1") // as an entry point that forgot to check would
 	evs, _ := get(t, c, srv.url)
-	ne := requireFail(t, evs, ErrInvalidArgument)
+	ne := requireFail(t, evs, neterr.InvalidArgument)
 	assert.Equal(t, "User-Agent", ne.Header)
 	c.CloseIdleConnections()
 	time.Sleep(50 * time.Millisecond) // let the server's reader see the close
@@ -125,7 +126,7 @@ func TestExchangeRefusesAnInjectedInitiatorBeforeTheWire(t *testing.T) {
 	rec := newRecorder()
 	rec.autoGrant = true
 	evs := run(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), Initiator: "http://a.test\r\nX-Injected: 1"}, rec)
-	requireFail(t, evs, ErrInvalidArgument)
+	requireFail(t, evs, neterr.InvalidArgument)
 	time.Sleep(50 * time.Millisecond)
 	assert.Zero(t, received.Load(), "no byte of the refused head reached the server")
 }
@@ -141,7 +142,7 @@ func TestH2RefusesAnInjectedUserAgentBeforeTheWire(t *testing.T) {
 	require.Equal(t, 2, requireEnd(t, evs).Major)
 	c.SetUserAgent("x\r\nX-Injected: 1")
 	evs, _ = get(t, c, srv.URL)
-	ne := requireFail(t, evs, ErrInvalidArgument)
+	ne := requireFail(t, evs, neterr.InvalidArgument)
 	assert.Equal(t, "User-Agent", ne.Header)
 	assert.EqualValues(t, 1, requests.Load(), "the refused request reached the server")
 }
@@ -162,7 +163,7 @@ func TestDialConnectRefusesAnInjectedHeadBeforeDialing(t *testing.T) {
 			d := &ProxyDialer{UserAgent: tt.userAgent}
 			_, _, err := d.DialConnect(context.Background(), proxyAt(t, ProxyHTTP, srv.ln.Addr().String()), "target.test", "443", tt.auth)
 			require.Error(t, err)
-			assert.Equal(t, ErrInvalidArgument, netErrorName(err), "error %v", err)
+			assert.Equal(t, neterr.InvalidArgument, netErrorName(err), "error %v", err)
 			assert.Zero(t, srv.conns.Load(), "the proxy was dialed")
 			assert.Zero(t, received.Load())
 		})
@@ -175,7 +176,7 @@ func TestDialConnectRefusesBareCRInTheProxyAnswer(t *testing.T) {
 	require.Error(t, err)
 	// CONNECT failures are tunnel failures, as Chromium reports a proxy's
 	// malformed answer to CONNECT.
-	assert.Equal(t, ErrTunnelConnectionFailed, netErrorName(err), "error %v", err)
+	assert.Equal(t, neterr.TunnelConnectionFailed, netErrorName(err), "error %v", err)
 }
 
 // newRawH2Server answers every HTTP/2 stream with a HEADERS frame holding
@@ -324,7 +325,7 @@ func TestLoginWithLineBreaksFailsTheRequest(t *testing.T) {
 		rec.autoGrant = true
 		rec.onLogin = func(x *Exchange, _ *AuthInfo) { x.Login(&cred) }
 		evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
-		requireFail(t, evs, ErrInvalidArgument)
+		requireFail(t, evs, neterr.InvalidArgument)
 	}
 	assert.Zero(t, answers.Load(), "no request carried the credentials")
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -348,7 +349,7 @@ func TestExchangeLoginWithAStreamedBodyFails(t *testing.T) {
 	x.WriteBody([]byte("cannot be replayed"))
 	x.EndBody()
 	evs := waitDone(t, x, rec)
-	requireFail(t, evs, ErrFailed)
+	requireFail(t, evs, neterr.Failed)
 }
 
 func TestExchangeLoginCredentialsStayWithTheirOrigin(t *testing.T) {

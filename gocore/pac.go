@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // PAC scripts, evaluated for real: the script runs in a goja JavaScript
@@ -182,7 +183,7 @@ func (p *pacSource) resolve(ctx context.Context, u *url.URL, t proxyTarget) ([]P
 	direct := []ProxyServer{directServer}
 	fail := func(err error) ([]ProxyServer, error) {
 		if ctx.Err() != nil {
-			return nil, causeOf(ctx)
+			return nil, neterr.Cause(ctx)
 		}
 		return direct, &PACError{URL: shortURL(p.url), Err: err}
 	}
@@ -221,7 +222,7 @@ func (p *pacSource) get(ctx context.Context) (*pacEngine, error) {
 			case <-wait:
 				continue
 			case <-ctx.Done():
-				return nil, causeOf(ctx)
+				return nil, neterr.Cause(ctx)
 			}
 		}
 		if p.err != nil && time.Since(p.failedAt) < pacRetryDelay {
@@ -442,7 +443,7 @@ func (e *pacEngine) acquire(ctx context.Context) error {
 	case <-e.stuck:
 		return errPACStuck
 	case <-ctx.Done():
-		return causeOf(ctx)
+		return neterr.Cause(ctx)
 	}
 }
 
@@ -513,7 +514,7 @@ func (e *pacEngine) run(ctx context.Context, f func() (goja.Value, error)) (goja
 		return r.v, nil
 	}
 	if ctx.Err() != nil {
-		return nil, causeOf(ctx)
+		return nil, neterr.Cause(ctx)
 	}
 	var interrupted *goja.InterruptedError
 	if errors.As(r.err, &interrupted) {

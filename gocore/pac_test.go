@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/require"
 )
 
@@ -282,7 +283,7 @@ func TestPACCancelledResolveReportsTheCause(t *testing.T) {
 	start := time.Now()
 	list, err := r.Resolve(ctx, mustURL(t, "http://example.com/"))
 	require.Nil(t, list)
-	require.Equal(t, ErrAborted, netErrorName(err))
+	require.Equal(t, neterr.Aborted, netErrorName(err))
 	require.Less(t, time.Since(start), 2*time.Second)
 }
 
@@ -477,7 +478,7 @@ func TestPACFetchFailureFallsBackToDirectAndIsRemembered(t *testing.T) {
 	var fetches atomic.Int32
 	fetch := func(ctx context.Context, u string) (string, error) {
 		fetches.Add(1)
-		return "", Failure(ErrConnectionRefused, nil)
+		return "", neterr.New(neterr.ConnectionRefused, nil)
 	}
 	r, err := NewProxyResolver(ProxyConfig{PACScript: "http://wpad.example/wpad.dat"}, noEnv, WithPACFetch(fetch))
 	require.NoError(t, err)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // Proxy selection, as Chromium does it for Electron's session.setProxy:
@@ -242,7 +244,7 @@ func (r *ProxyResolver) Mode() string { return r.mode }
 // for logs. Any other error (ctx ended, nil target) comes with a nil list.
 func (r *ProxyResolver) Resolve(ctx context.Context, target *url.URL) ([]ProxyServer, error) {
 	if target == nil {
-		return nil, Failure(ErrInvalidArgument, errors.New("resolve proxy: no URL"))
+		return nil, neterr.New(neterr.InvalidArgument, errors.New("resolve proxy: no URL"))
 	}
 	t := newProxyTarget(target)
 	direct := []ProxyServer{directServer}

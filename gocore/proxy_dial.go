@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // Dialing through a proxy. Each Dial* returns a net.Conn that reaches the
@@ -29,13 +31,6 @@ import (
 //	SOCKS5 says the network or host is unreachable                 ERR_SOCKS_CONNECTION_HOST_UNREACHABLE
 //	the proxy stalls past HandshakeTimeout                         ERR_TIMED_OUT
 //	ctx ends                                                       its cause (ERR_ABORTED by default)
-
-// Chromium's names for proxy failures beyond those in errors.go.
-const (
-	ErrSOCKSConnectionFailed          = "ERR_SOCKS_CONNECTION_FAILED"
-	ErrSOCKSConnectionHostUnreachable = "ERR_SOCKS_CONNECTION_HOST_UNREACHABLE"
-	ErrProxyCertificateInvalid        = "ERR_PROXY_CERTIFICATE_INVALID"
-)
 
 // ProxyDialer opens connections through proxies.
 type ProxyDialer struct {
@@ -98,13 +93,13 @@ func (d *ProxyDialer) handshakeTimeout() time.Duration {
 // form.
 func (d *ProxyDialer) DialProxy(ctx context.Context, proxy ProxyServer) (net.Conn, error) {
 	if proxy.IsDirect() || proxy.Host == "" || proxy.Port == "" {
-		return nil, Failure(ErrInvalidArgument, fmt.Errorf("dial proxy: %q is not a proxy", proxy.String()))
+		return nil, neterr.New(neterr.InvalidArgument, fmt.Errorf("dial proxy: %q is not a proxy", proxy.String()))
 	}
 	proxyFailed := func(err error) error {
 		if ctx.Err() != nil {
-			return causeOf(ctx)
+			return neterr.Cause(ctx)
 		}
-		return Failure(ErrProxyConnectionFailed, fmt.Errorf("connecting to proxy %s: %w", proxy.Addr(), err))
+		return neterr.New(neterr.ProxyConnectionFailed, fmt.Errorf("connecting to proxy %s: %w", proxy.Addr(), err))
 	}
 	dialAddr, err := localAnswer(proxy.Host, proxy.Port)
 	if err != nil {
@@ -136,19 +131,19 @@ func (d *ProxyDialer) DialProxy(ctx context.Context, proxy ProxyServer) (net.Con
 	if err := tc.HandshakeContext(hctx); err != nil {
 		nc.Close()
 		if ctx.Err() != nil {
-			return nil, causeOf(ctx)
+			return nil, neterr.Cause(ctx)
 		}
 		var verifyErr *tls.CertificateVerificationError
 		var hostErr x509.HostnameError
 		var unknownAuth x509.UnknownAuthorityError
 		var invalidCert x509.CertificateInvalidError
 		if errors.As(err, &verifyErr) || errors.As(err, &hostErr) || errors.As(err, &unknownAuth) || errors.As(err, &invalidCert) {
-			return nil, Failure(ErrProxyCertificateInvalid, fmt.Errorf("TLS to proxy %s: %w", proxy.Addr(), err))
+			return nil, neterr.New(neterr.ProxyCertificateInvalid, fmt.Errorf("TLS to proxy %s: %w", proxy.Addr(), err))
 		}
 		if hctx.Err() != nil {
-			return nil, Failure(ErrTimedOut, fmt.Errorf("TLS to proxy %s: %w", proxy.Addr(), err))
+			return nil, neterr.New(neterr.TimedOut, fmt.Errorf("TLS to proxy %s: %w", proxy.Addr(), err))
 		}
-		return nil, Failure(ErrProxyConnectionFailed, fmt.Errorf("TLS to proxy %s: %w", proxy.Addr(), err))
+		return nil, neterr.New(neterr.ProxyConnectionFailed, fmt.Errorf("TLS to proxy %s: %w", proxy.Addr(), err))
 	}
 	return tc, nil
 }
@@ -165,7 +160,7 @@ func (d *ProxyDialer) handshake(ctx context.Context, nc net.Conn) (end func() er
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
 	return func() error {
 		if !stop() && ctx.Err() != nil {
-			return causeOf(ctx)
+			return neterr.Cause(ctx)
 		}
 		nc.SetDeadline(time.Time{})
 		return nil
@@ -177,10 +172,10 @@ func validTarget(host, port string) (string, uint16, error) {
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 1 || n > 65535 {
-		return "", 0, Failure(ErrInvalidArgument, fmt.Errorf("bad target port %q", port))
+		return "", 0, neterr.New(neterr.InvalidArgument, fmt.Errorf("bad target port %q", port))
 	}
 	if host == "" || strings.ContainsAny(host, " \t\r\n\x00/@") {
-		return "", 0, Failure(ErrInvalidArgument, fmt.Errorf("bad target host %q", host))
+		return "", 0, neterr.New(neterr.InvalidArgument, fmt.Errorf("bad target host %q", host))
 	}
 	return host, uint16(n), nil
 }
@@ -196,7 +191,7 @@ func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, target
 		return nil, nil, err
 	}
 	if proxy.Scheme != ProxyHTTP && proxy.Scheme != ProxyHTTPS {
-		return nil, nil, Failure(ErrInvalidArgument, fmt.Errorf("CONNECT through %q", proxy.String()))
+		return nil, nil, neterr.New(neterr.InvalidArgument, fmt.Errorf("CONNECT through %q", proxy.String()))
 	}
 	authority := net.JoinHostPort(host, strconv.Itoa(int(port)))
 	hs := []Header{{Name: "Host", Value: authority}, {Name: "Proxy-Connection", Value: "keep-alive"}}
@@ -219,9 +214,9 @@ func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, target
 			return cerr
 		}
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return Failure(ErrTimedOut, fmt.Errorf("CONNECT %s via %s: %w", authority, proxy.Addr(), err))
+			return neterr.New(neterr.TimedOut, fmt.Errorf("CONNECT %s via %s: %w", authority, proxy.Addr(), err))
 		}
-		return Failure(ErrTunnelConnectionFailed, fmt.Errorf("CONNECT %s via %s: %w", authority, proxy.Addr(), err))
+		return neterr.New(neterr.TunnelConnectionFailed, fmt.Errorf("CONNECT %s via %s: %w", authority, proxy.Addr(), err))
 	}
 
 	bw := bufio.NewWriterSize(nc, 1024)
@@ -268,7 +263,7 @@ func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, target
 		}, nil
 	}
 	nc.Close()
-	return nil, nil, Failure(ErrTunnelConnectionFailed,
+	return nil, nil, neterr.New(neterr.TunnelConnectionFailed,
 		fmt.Errorf("CONNECT %s via %s: the proxy answered %d %s", authority, proxy.Addr(), head.StatusCode, head.StatusText))
 }
 
@@ -290,11 +285,11 @@ func (c *replayConn) Read(p []byte) (int, error) {
 
 // socksError names a failure of the SOCKS exchange: a stall is
 // ERR_TIMED_OUT, anything else ERR_SOCKS_CONNECTION_FAILED.
-func socksError(proxy ProxyServer, err error) *NetError {
+func socksError(proxy ProxyServer, err error) *neterr.Error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return Failure(ErrTimedOut, fmt.Errorf("SOCKS proxy %s: %w", proxy.Addr(), err))
+		return neterr.New(neterr.TimedOut, fmt.Errorf("SOCKS proxy %s: %w", proxy.Addr(), err))
 	}
-	return Failure(ErrSOCKSConnectionFailed, fmt.Errorf("SOCKS proxy %s: %w", proxy.Addr(), err))
+	return neterr.New(neterr.SOCKSConnectionFailed, fmt.Errorf("SOCKS proxy %s: %w", proxy.Addr(), err))
 }
 
 // socks5Replies are RFC 1928's reply codes.
@@ -319,7 +314,7 @@ func (d *ProxyDialer) DialSOCKS5(ctx context.Context, proxy ProxyServer, targetH
 		return nil, err
 	}
 	if proxy.Scheme != ProxySOCKS5 {
-		return nil, Failure(ErrInvalidArgument, fmt.Errorf("SOCKS5 through %q", proxy.String()))
+		return nil, neterr.New(neterr.InvalidArgument, fmt.Errorf("SOCKS5 through %q", proxy.String()))
 	}
 	req := []byte{5, 1, 0} // VER, CMD=CONNECT, RSV
 	if ip, err := netip.ParseAddr(host); err == nil {
@@ -331,14 +326,14 @@ func (d *ProxyDialer) DialSOCKS5(ctx context.Context, proxy ProxyServer, targetH
 		req = append(req, ip.AsSlice()...)
 	} else {
 		if len(host) > 255 {
-			return nil, Failure(ErrSOCKSConnectionFailed, fmt.Errorf("SOCKS5: host name longer than 255 bytes"))
+			return nil, neterr.New(neterr.SOCKSConnectionFailed, fmt.Errorf("SOCKS5: host name longer than 255 bytes"))
 		}
 		req = append(req, 3, byte(len(host)))
 		req = append(req, host...)
 	}
 	req = binary.BigEndian.AppendUint16(req, port)
 	if cred != nil && (len(cred.Username) > 255 || len(cred.Password) > 255) {
-		return nil, Failure(ErrSOCKSConnectionFailed, errors.New("SOCKS5: user name or password longer than 255 bytes"))
+		return nil, neterr.New(neterr.SOCKSConnectionFailed, errors.New("SOCKS5: user name or password longer than 255 bytes"))
 	}
 
 	nc, err := d.DialProxy(ctx, proxy)
@@ -353,7 +348,7 @@ func (d *ProxyDialer) DialSOCKS5(ctx context.Context, proxy ProxyServer, targetH
 	}
 	if err != nil {
 		nc.Close()
-		var ne *NetError
+		var ne *neterr.Error
 		if errors.As(err, &ne) {
 			ne.Err = fmt.Errorf("SOCKS proxy %s: %w", proxy.Addr(), ne.Err)
 			return nil, ne
@@ -425,11 +420,11 @@ func socks5Handshake(nc net.Conn, req []byte, cred *Credentials) error {
 		if why == "" {
 			why = "reply " + strconv.Itoa(int(rep))
 		}
-		name := ErrSOCKSConnectionFailed
+		name := neterr.SOCKSConnectionFailed
 		if rep == 3 || rep == 4 {
-			name = ErrSOCKSConnectionHostUnreachable
+			name = neterr.SOCKSConnectionHostUnreachable
 		}
-		return Failure(name, errors.New(why))
+		return neterr.New(name, errors.New(why))
 	}
 	var addrLen int
 	switch reply[3] {
@@ -460,14 +455,14 @@ func (d *ProxyDialer) DialSOCKS4(ctx context.Context, proxy ProxyServer, targetH
 		return nil, err
 	}
 	if proxy.Scheme != ProxySOCKS4 {
-		return nil, Failure(ErrInvalidArgument, fmt.Errorf("SOCKS4 through %q", proxy.String()))
+		return nil, neterr.New(neterr.InvalidArgument, fmt.Errorf("SOCKS4 through %q", proxy.String()))
 	}
 	req := []byte{4, 1} // VN, CD=CONNECT
 	req = binary.BigEndian.AppendUint16(req, port)
 	name := ""
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if ip = ip.Unmap(); !ip.Is4() {
-			return nil, Failure(ErrSOCKSConnectionFailed, fmt.Errorf("SOCKS4 cannot reach the IPv6 address %s", host))
+			return nil, neterr.New(neterr.SOCKSConnectionFailed, fmt.Errorf("SOCKS4 cannot reach the IPv6 address %s", host))
 		}
 		req = append(req, ip.AsSlice()...)
 	} else {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/require"
 )
 
@@ -236,7 +237,7 @@ func TestDialSOCKS5(t *testing.T) {
 		cfg      socks5Config
 		cred     *Credentials
 		host     string
-		wantErr  string // the NetError name; "" tunnels
+		wantErr  string // the neterr.Error name; "" tunnels
 		wantAtyp byte
 		wantHost string
 	}{
@@ -247,12 +248,12 @@ func TestDialSOCKS5(t *testing.T) {
 			host: "target.test", wantAtyp: 3, wantHost: "target.test"},
 		{name: "credentials not needed", cred: &Credentials{Username: "u", Password: "p"}, host: "target.test", wantAtyp: 3, wantHost: "target.test"},
 		{name: "wrong password", cfg: socks5Config{user: "u", pass: "p"}, cred: &Credentials{Username: "u", Password: "x"},
-			host: "target.test", wantErr: ErrSOCKSConnectionFailed},
-		{name: "credentials required but none given", cfg: socks5Config{user: "u", pass: "p"}, host: "target.test", wantErr: ErrSOCKSConnectionFailed},
-		{name: "host unreachable", cfg: socks5Config{reply: 4}, host: "target.test", wantErr: ErrSOCKSConnectionHostUnreachable},
-		{name: "network unreachable", cfg: socks5Config{reply: 3}, host: "target.test", wantErr: ErrSOCKSConnectionHostUnreachable},
-		{name: "connection refused", cfg: socks5Config{reply: 5}, host: "target.test", wantErr: ErrSOCKSConnectionFailed},
-		{name: "not allowed", cfg: socks5Config{reply: 2}, host: "target.test", wantErr: ErrSOCKSConnectionFailed},
+			host: "target.test", wantErr: neterr.SOCKSConnectionFailed},
+		{name: "credentials required but none given", cfg: socks5Config{user: "u", pass: "p"}, host: "target.test", wantErr: neterr.SOCKSConnectionFailed},
+		{name: "host unreachable", cfg: socks5Config{reply: 4}, host: "target.test", wantErr: neterr.SOCKSConnectionHostUnreachable},
+		{name: "network unreachable", cfg: socks5Config{reply: 3}, host: "target.test", wantErr: neterr.SOCKSConnectionHostUnreachable},
+		{name: "connection refused", cfg: socks5Config{reply: 5}, host: "target.test", wantErr: neterr.SOCKSConnectionFailed},
+		{name: "not allowed", cfg: socks5Config{reply: 2}, host: "target.test", wantErr: neterr.SOCKSConnectionFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -297,33 +298,33 @@ func TestDialSOCKS5Failures(t *testing.T) {
 		wantErr string
 	}{
 		{name: "unreachable proxy", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, closedPort(t)) },
-			wantErr: ErrProxyConnectionFailed},
+			wantErr: neterr.ProxyConnectionFailed},
 		{name: "proxy name that does not exist", proxy: func(t *testing.T) ProxyServer {
 			return ProxyServer{Scheme: ProxySOCKS5, Host: "socks.invalid", Port: "1080"}
-		}, wantErr: ErrProxyConnectionFailed},
+		}, wantErr: neterr.ProxyConnectionFailed},
 		{name: "closes after the greeting", proxy: func(t *testing.T) ProxyServer {
 			return proxyAt(t, ProxySOCKS5, newTCPServer(t, func(c net.Conn) { io.ReadFull(c, make([]byte, 3)) }))
-		}, wantErr: ErrSOCKSConnectionFailed},
+		}, wantErr: neterr.SOCKSConnectionFailed},
 		{name: "not a SOCKS server", proxy: func(t *testing.T) ProxyServer {
 			return proxyAt(t, ProxySOCKS5, newTCPServer(t, func(c net.Conn) {
 				io.ReadFull(c, make([]byte, 3))
 				io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n")
 			}))
-		}, wantErr: ErrSOCKSConnectionFailed},
+		}, wantErr: neterr.SOCKSConnectionFailed},
 		{name: "stalls past the handshake timeout", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, stallingProxy(t)) },
-			dialer: ProxyDialer{HandshakeTimeout: 100 * time.Millisecond}, wantErr: ErrTimedOut},
+			dialer: ProxyDialer{HandshakeTimeout: 100 * time.Millisecond}, wantErr: neterr.TimedOut},
 		{name: "cancelled while the proxy stalls", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, stallingProxy(t)) },
 			ctx: func() (context.Context, context.CancelFunc) {
 				ctx, cancel := context.WithCancel(context.Background())
 				time.AfterFunc(50*time.Millisecond, cancel)
 				return ctx, cancel
-			}, wantErr: ErrAborted},
+			}, wantErr: neterr.Aborted},
 		{name: "bad target port", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, stallingProxy(t)) },
-			host: "target.test:0", wantErr: ErrInvalidArgument},
+			host: "target.test:0", wantErr: neterr.InvalidArgument},
 		{name: "an HTTP proxy cannot SOCKS", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxyHTTP, stallingProxy(t)) },
-			wantErr: ErrInvalidArgument},
+			wantErr: neterr.InvalidArgument},
 		{name: "name too long", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, stallingProxy(t)) },
-			host: string(make256('a')), wantErr: ErrSOCKSConnectionFailed},
+			host: string(make256('a')), wantErr: neterr.SOCKSConnectionFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -414,16 +415,16 @@ func TestDialSOCKS4(t *testing.T) {
 	t.Run("rejected", func(t *testing.T) {
 		addr, _ := newSOCKS4Server(t, 0x5b, echo)
 		_, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, addr), "target.test", "80")
-		require.Equal(t, ErrSOCKSConnectionFailed, netErrorName(err))
+		require.Equal(t, neterr.SOCKSConnectionFailed, netErrorName(err))
 	})
 	t.Run("IPv6 targets cannot be reached", func(t *testing.T) {
 		addr, _ := newSOCKS4Server(t, 0x5a, echo)
 		_, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, addr), "::1", "80")
-		require.Equal(t, ErrSOCKSConnectionFailed, netErrorName(err))
+		require.Equal(t, neterr.SOCKSConnectionFailed, netErrorName(err))
 	})
 	t.Run("unreachable proxy", func(t *testing.T) {
 		_, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, closedPort(t)), "target.test", "80")
-		require.Equal(t, ErrProxyConnectionFailed, netErrorName(err))
+		require.Equal(t, neterr.ProxyConnectionFailed, netErrorName(err))
 	})
 }
 
@@ -604,29 +605,29 @@ func TestDialConnectFailures(t *testing.T) {
 		auth    string
 		wantErr string
 	}{
-		{name: "403", proxy: respond("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"), wantErr: ErrTunnelConnectionFailed},
-		{name: "502", proxy: respond("HTTP/1.1 502 Bad Gateway\r\n\r\n"), wantErr: ErrTunnelConnectionFailed},
-		{name: "301 is not followed", proxy: respond("HTTP/1.1 301 Moved\r\nLocation: http://x/\r\n\r\n"), wantErr: ErrTunnelConnectionFailed},
-		{name: "not HTTP", proxy: respond("SSH-2.0-OpenSSH\r\n"), wantErr: ErrTunnelConnectionFailed},
-		{name: "closed without an answer", proxy: respond(""), wantErr: ErrTunnelConnectionFailed},
+		{name: "403", proxy: respond("HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"), wantErr: neterr.TunnelConnectionFailed},
+		{name: "502", proxy: respond("HTTP/1.1 502 Bad Gateway\r\n\r\n"), wantErr: neterr.TunnelConnectionFailed},
+		{name: "301 is not followed", proxy: respond("HTTP/1.1 301 Moved\r\nLocation: http://x/\r\n\r\n"), wantErr: neterr.TunnelConnectionFailed},
+		{name: "not HTTP", proxy: respond("SSH-2.0-OpenSSH\r\n"), wantErr: neterr.TunnelConnectionFailed},
+		{name: "closed without an answer", proxy: respond(""), wantErr: neterr.TunnelConnectionFailed},
 		{name: "unreachable proxy", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxyHTTP, closedPort(t)) },
-			wantErr: ErrProxyConnectionFailed},
+			wantErr: neterr.ProxyConnectionFailed},
 		{name: "proxy name that does not exist", proxy: func(t *testing.T) ProxyServer {
 			return ProxyServer{Scheme: ProxyHTTP, Host: "proxy.invalid", Port: "3128"}
-		}, wantErr: ErrProxyConnectionFailed},
+		}, wantErr: neterr.ProxyConnectionFailed},
 		{name: "stalls past the handshake timeout", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxyHTTP, stallingProxy(t)) },
-			dialer: ProxyDialer{HandshakeTimeout: 100 * time.Millisecond}, wantErr: ErrTimedOut},
+			dialer: ProxyDialer{HandshakeTimeout: 100 * time.Millisecond}, wantErr: neterr.TimedOut},
 		{name: "cancelled while the proxy stalls", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxyHTTP, stallingProxy(t)) },
 			ctx: func() (context.Context, context.CancelFunc) {
 				ctx, cancel := context.WithCancel(context.Background())
 				time.AfterFunc(50*time.Millisecond, cancel)
 				return ctx, cancel
-			}, wantErr: ErrAborted},
+			}, wantErr: neterr.Aborted},
 		{name: "a SOCKS proxy cannot CONNECT", proxy: func(t *testing.T) ProxyServer {
 			return ProxyServer{Scheme: ProxySOCKS5, Host: "127.0.0.1", Port: "1080"}
-		}, wantErr: ErrInvalidArgument},
-		{name: "bad target port", proxy: respond(""), port: "https", wantErr: ErrInvalidArgument},
-		{name: "header injection", proxy: respond(""), auth: "Basic x\r\nX-Evil: 1", wantErr: ErrInvalidArgument},
+		}, wantErr: neterr.InvalidArgument},
+		{name: "bad target port", proxy: respond(""), port: "https", wantErr: neterr.InvalidArgument},
+		{name: "header injection", proxy: respond(""), auth: "Basic x\r\nX-Evil: 1", wantErr: neterr.InvalidArgument},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -667,7 +668,7 @@ func TestDialConnectThroughAnHTTPSProxy(t *testing.T) {
 
 	untrusting := &ProxyDialer{TLSConfig: &tls.Config{RootCAs: x509.NewCertPool()}}
 	_, _, err = untrusting.DialConnect(context.Background(), proxy, "target.test", "443", "")
-	require.Equal(t, ErrProxyCertificateInvalid, netErrorName(err), "%v", err)
+	require.Equal(t, neterr.ProxyCertificateInvalid, netErrorName(err), "%v", err)
 }
 
 func TestDialProxy(t *testing.T) {
@@ -684,11 +685,11 @@ func TestDialProxy(t *testing.T) {
 			return nil, errors.New("no network here")
 		}}
 		_, err := d.DialProxy(context.Background(), ProxyServer{Scheme: ProxyHTTP, Host: "proxy.localhost", Port: "3128"})
-		require.Equal(t, ErrProxyConnectionFailed, netErrorName(err))
+		require.Equal(t, neterr.ProxyConnectionFailed, netErrorName(err))
 		require.Equal(t, []string{"tcp 127.0.0.1:3128"}, dialed, "*.localhost is this machine")
 	})
 	t.Run("DIRECT is not a proxy", func(t *testing.T) {
 		_, err := (&ProxyDialer{}).DialProxy(context.Background(), ProxyServer{Scheme: ProxyDirect})
-		require.Equal(t, ErrInvalidArgument, netErrorName(err))
+		require.Equal(t, neterr.InvalidArgument, netErrorName(err))
 	})
 }

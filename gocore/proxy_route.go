@@ -11,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // Routing requests through the session's proxies: the resolver picks the
@@ -138,7 +140,7 @@ func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (n
 		}
 		info, ok := refusal.AuthInfo(via)
 		if !ok {
-			return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy asked for credentials it gave no way to send"))
+			return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy asked for credentials it gave no way to send"))
 		}
 		ch := pickChallenge(refusal.Challenges)
 		key = proxyAuthKey(via, info.Realm)
@@ -151,7 +153,7 @@ func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (n
 				x.client.auth.forget(key) // cached credentials stopped working
 			}
 			if x.req.NoLogin {
-				return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy login not allowed (credentials: omit)"))
+				return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy login not allowed (credentials: omit)"))
 			}
 			a, err := x.ask(askLogin, func() { x.sink.Login(&info) })
 			if err != nil {
@@ -160,12 +162,12 @@ func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (n
 			cred = a.cred
 		}
 		if cred == nil {
-			return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy login declined"))
+			return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy login declined"))
 		}
 		pending = &authEntry{challenge: *ch, cred: *cred, pathBase: "/"}
 		proxyAuth = authorization(ch, *cred, "CONNECT", authority)
 	}
-	return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy kept refusing the tunnel"))
+	return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy kept refusing the tunnel"))
 }
 
 // proxyLogin answers a plain-http proxy's 407 like login answers a 401: it
@@ -249,7 +251,7 @@ func (c *Client) handshake(ctx context.Context, nc net.Conn, host, port string, 
 	if err != nil {
 		nc.Close()
 		if ctx.Err() != nil {
-			return nil, causeOf(ctx)
+			return nil, neterr.Cause(ctx)
 		}
 		return nil, fmt.Errorf("tls handshake with %s: %w", net.JoinHostPort(host, port), err)
 	}

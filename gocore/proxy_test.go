@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/require"
 )
 
@@ -484,7 +485,7 @@ func TestProxyResolveWithoutHost(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "DIRECT", resolveList(t, r, "data:text/plain,hi"))
 	_, err = r.Resolve(context.Background(), nil)
-	require.Equal(t, ErrInvalidArgument, netErrorName(err))
+	require.Equal(t, neterr.InvalidArgument, netErrorName(err))
 }
 
 func TestProxyResolveReturnsACopy(t *testing.T) {

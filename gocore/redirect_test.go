@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -173,8 +174,8 @@ func TestExchangeRedirectOfAStreamedBody(t *testing.T) {
 		status  int
 		wantErr string // "" when the redirect is followed without the body
 	}{
-		{"307 cannot replay it", 307, ErrFailed},
-		{"308 cannot replay it", 308, ErrFailed},
+		{"307 cannot replay it", 307, neterr.Failed},
+		{"308 cannot replay it", 308, neterr.Failed},
 		{"303 drops it", 303, ""},
 	}
 	for _, tt := range tests {
@@ -301,7 +302,7 @@ func TestExchangeRedirectErrorMode(t *testing.T) {
 	srv, seen := redirectServer(t)
 	c := newClient(t, Options{})
 	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectError}, newRecorder())
-	err := requireFail(t, evs, ErrRedirectPolicy)
+	err := requireFail(t, evs, neterr.RedirectPolicy)
 	assert.Equal(t, "Attempted to redirect, but redirect policy was 'error'", err.Error())
 	assert.Equal(t, []string{evFail}, kinds(evs), "no Redirect event in error mode")
 	assert.Empty(t, seen, "the redirect is not followed")
@@ -347,7 +348,7 @@ func TestExchangeManualRedirect(t *testing.T) {
 				assert.Equal(t, "/echo", recv(t, seen, "the followed request").path)
 				return
 			}
-			err := requireFail(t, evs, ErrRedirectCancelled)
+			err := requireFail(t, evs, neterr.RedirectCancelled)
 			assert.Equal(t, "Redirect was cancelled", err.Error())
 			assert.Equal(t, []string{evRedirect, evFail}, kinds(evs))
 			assert.Empty(t, seen)
@@ -381,7 +382,7 @@ func TestExchangeTooManyRedirects(t *testing.T) {
 		redirects int
 	}{
 		{"20 redirects are followed", 20, "", 20},
-		{"the 21st fails", 0, ErrTooManyRedirects, 20},
+		{"the 21st fails", 0, neterr.TooManyRedirects, 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -404,11 +405,11 @@ func TestExchangeRedirectLocationFailures(t *testing.T) {
 		location string
 		wantErr  string
 	}{
-		{"ftp", "ftp://127.0.0.1/file", ErrUnsafeRedirect},
-		{"file", "file:///etc/passwd", ErrUnsafeRedirect},
-		{"data", "data:text/plain,hello", ErrUnsafeRedirect},
-		{"not a URL", "http://[::1", ErrInvalidRedirect},
-		{"no host", "http://", ErrInvalidRedirect},
+		{"ftp", "ftp://127.0.0.1/file", neterr.UnsafeRedirect},
+		{"file", "file:///etc/passwd", neterr.UnsafeRedirect},
+		{"data", "data:text/plain,hello", neterr.UnsafeRedirect},
+		{"not a URL", "http://[::1", neterr.InvalidRedirect},
+		{"no host", "http://", neterr.InvalidRedirect},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

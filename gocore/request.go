@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // Header is one request or response header line, with the name's case kept.
@@ -76,21 +78,21 @@ var restrictedHeaders = map[string]bool{
 
 // Validate checks what the host cannot check cheaply: restricted headers,
 // header syntax (the last defence against injection) and the URL.
-func (r *Request) Validate() *NetError {
+func (r *Request) Validate() *neterr.Error {
 	if r.URL == nil || (r.URL.Scheme != "http" && r.URL.Scheme != "https") || r.URL.Host == "" {
-		return Failure(ErrInvalidURL, nil)
+		return neterr.New(neterr.InvalidURL, nil)
 	}
 	if !ValidToken(r.Method) {
-		return Failure(ErrInvalidArgument, nil)
+		return neterr.New(neterr.InvalidArgument, nil)
 	}
 	for _, h := range r.Header {
 		lower := strings.ToLower(h.Name)
 		if restrictedHeaders[lower] ||
 			(lower == "connection" && strings.EqualFold(strings.TrimSpace(h.Value), "upgrade")) {
-			return &NetError{Name: ErrInvalidArgument, Header: h.Name}
+			return &neterr.Error{Name: neterr.InvalidArgument, Header: h.Name}
 		}
 		if !ValidToken(h.Name) || !ValidHeaderValue(h.Value) {
-			return &NetError{Name: ErrInvalidArgument, Header: h.Name}
+			return &neterr.Error{Name: neterr.InvalidArgument, Header: h.Name}
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // CacheMode is a request's cache mode, as fetch and Chromium name them.
@@ -45,7 +47,7 @@ func (x *Exchange) consultCache(h *hop) (served bool, err error) {
 	mode := x.req.CacheMode
 	switch {
 	case entry == nil && mode == CacheOnlyIfCached:
-		return false, Failure(ErrCacheMiss, nil)
+		return false, neterr.New(neterr.CacheMiss, nil)
 	case entry == nil:
 		return false, nil
 	case mode == CacheForceCache || mode == CacheOnlyIfCached:

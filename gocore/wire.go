@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // The HTTP/1.1 wire format: our own head writer (net/http sorts and
@@ -63,16 +65,16 @@ func writeRequestHead(w *bufio.Writer, method, target string, hs []Header) error
 // sends (HTTP/1.1, HTTP/2 and proxy CONNECT): a head that could carry an
 // extra line is refused, so no entry point can inject one. The failure
 // names the offending header, as a refused restricted header does.
-func checkRequestHead(method, target string, hs []Header) *NetError {
+func checkRequestHead(method, target string, hs []Header) *neterr.Error {
 	if !ValidToken(method) {
-		return Failure(ErrInvalidArgument, fmt.Errorf("request method %q", method))
+		return neterr.New(neterr.InvalidArgument, fmt.Errorf("request method %q", method))
 	}
 	if !validRequestTarget(target) {
-		return Failure(ErrInvalidArgument, fmt.Errorf("request target %q", target))
+		return neterr.New(neterr.InvalidArgument, fmt.Errorf("request target %q", target))
 	}
 	for _, h := range hs {
 		if !ValidToken(h.Name) || !ValidHeaderValue(h.Value) {
-			return &NetError{Name: ErrInvalidArgument, Header: h.Name, Err: fmt.Errorf("request header %q: %q", h.Name, h.Value)}
+			return &neterr.Error{Name: neterr.InvalidArgument, Header: h.Name, Err: fmt.Errorf("request header %q: %q", h.Name, h.Value)}
 		}
 	}
 	return nil
@@ -106,7 +108,7 @@ func readResponseHead(br *bufio.Reader) (*ResponseHead, error) {
 			chunk, err := br.ReadSlice('\n')
 			size += len(chunk)
 			if size > maxResponseHead {
-				return nil, Failure(ErrResponseHeadersTooBig, nil)
+				return nil, neterr.New(neterr.ResponseHeadersTooBig, nil)
 			}
 			line = append(line, chunk...)
 			if err == bufio.ErrBufferFull {
@@ -123,7 +125,7 @@ func readResponseHead(br *bufio.Reader) (*ResponseHead, error) {
 				// parsers read a space. We refuse the response, as the
 				// web-platform-tests for HTTP/1 parsing expect, so no
 				// reading of it reaches the app.
-				return nil, Failure(ErrInvalidHTTPResponse, errors.New("bare CR in the response head"))
+				return nil, neterr.New(neterr.InvalidHTTPResponse, errors.New("bare CR in the response head"))
 			}
 			return l, nil
 		}
@@ -134,22 +136,22 @@ func readResponseHead(br *bufio.Reader) (*ResponseHead, error) {
 	// after waiting for a line end that may never come.
 	first, err := br.Peek(len("HTTP/"))
 	if len(first) > 0 && !bytes.EqualFold(first, []byte("HTTP/")[:len(first)]) {
-		return nil, Failure(ErrInvalidHTTPResponse, nil)
+		return nil, neterr.New(neterr.InvalidHTTPResponse, nil)
 	}
 	if len(first) == 0 && err != nil {
 		// Peek has taken the error from the reader: report it here.
 		if errors.Is(err, io.EOF) {
-			return nil, Failure(ErrEmptyResponse, err)
+			return nil, neterr.New(neterr.EmptyResponse, err)
 		}
 		return nil, err
 	}
 	status, err := readLine()
 	if err != nil {
 		if size == 0 && errors.Is(err, io.EOF) {
-			return nil, Failure(ErrEmptyResponse, err)
+			return nil, neterr.New(neterr.EmptyResponse, err)
 		}
 		if errors.Is(err, io.EOF) {
-			return nil, Failure(ErrConnectionClosed, err)
+			return nil, neterr.New(neterr.ConnectionClosed, err)
 		}
 		return nil, err
 	}
@@ -161,7 +163,7 @@ func readResponseHead(br *bufio.Reader) (*ResponseHead, error) {
 		l, err := readLine()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil, Failure(ErrConnectionClosed, err)
+				return nil, neterr.New(neterr.ConnectionClosed, err)
 			}
 			return nil, err
 		}
@@ -194,9 +196,9 @@ func stripNUL(s string) string {
 	return strings.ReplaceAll(s, "\x00", "")
 }
 
-func parseStatusLine(line string) (*ResponseHead, *NetError) {
+func parseStatusLine(line string) (*ResponseHead, *neterr.Error) {
 	line = stripNUL(line)
-	invalid := Failure(ErrInvalidHTTPResponse, nil)
+	invalid := neterr.New(neterr.InvalidHTTPResponse, nil)
 	if !strings.HasPrefix(line, "HTTP/") {
 		return nil, invalid
 	}
@@ -224,7 +226,7 @@ type framing struct {
 }
 
 // frameResponse decides the body framing from the method and the head.
-func frameResponse(method string, head *ResponseHead) (framing, *NetError) {
+func frameResponse(method string, head *ResponseHead) (framing, *neterr.Error) {
 	f := framing{length: -1, keepAlive: keepAlive(head)}
 	if method == "HEAD" || head.StatusCode < 200 || head.StatusCode == 204 || head.StatusCode == 304 {
 		f.none = true
@@ -251,10 +253,10 @@ func frameResponse(method string, head *ResponseHead) (framing, *NetError) {
 		for _, part := range strings.Split(h.Value, ",") {
 			n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 			if err != nil || n < 0 {
-				return f, Failure(ErrInvalidHTTPResponse, nil)
+				return f, neterr.New(neterr.InvalidHTTPResponse, nil)
 			}
 			if length >= 0 && n != length {
-				return f, Failure(ErrMultipleContentLength, nil)
+				return f, neterr.New(neterr.MultipleContentLength, nil)
 			}
 			length = n
 		}
@@ -343,7 +345,7 @@ func (l *lengthReader) Read(p []byte) (int, error) {
 	l.left -= int64(n)
 	if errors.Is(err, io.EOF) {
 		if l.left > 0 {
-			return n, Failure(ErrContentLengthMismatch, err)
+			return n, neterr.New(neterr.ContentLengthMismatch, err)
 		}
 		err = nil
 	}
@@ -398,7 +400,7 @@ func (c *chunkedReader) Read(p []byte) (int, error) {
 		c.needCRLF = true
 	}
 	if errors.Is(err, io.EOF) {
-		return n, Failure(ErrIncompleteChunkedEncoding, err)
+		return n, neterr.New(neterr.IncompleteChunkedEncoding, err)
 	}
 	return n, err
 }
@@ -406,10 +408,10 @@ func (c *chunkedReader) Read(p []byte) (int, error) {
 func (c *chunkedReader) line() ([]byte, error) {
 	l, err := c.br.ReadSlice('\n')
 	if err == bufio.ErrBufferFull || len(l) > maxChunkLine {
-		return nil, Failure(ErrInvalidChunkedEncoding, nil)
+		return nil, neterr.New(neterr.InvalidChunkedEncoding, nil)
 	}
 	if errors.Is(err, io.EOF) {
-		return nil, Failure(ErrIncompleteChunkedEncoding, err)
+		return nil, neterr.New(neterr.IncompleteChunkedEncoding, err)
 	}
 	if err != nil {
 		return nil, err
@@ -423,7 +425,7 @@ func (c *chunkedReader) readCRLF() error {
 		return err
 	}
 	if len(l) != 0 {
-		return Failure(ErrInvalidChunkedEncoding, nil)
+		return neterr.New(neterr.InvalidChunkedEncoding, nil)
 	}
 	return nil
 }
@@ -438,11 +440,11 @@ func (c *chunkedReader) readSize() (int64, error) {
 	}
 	l = bytes.TrimRight(l, " \t")
 	if len(l) == 0 || len(l) > 16 {
-		return 0, Failure(ErrInvalidChunkedEncoding, nil)
+		return 0, neterr.New(neterr.InvalidChunkedEncoding, nil)
 	}
 	size, perr := strconv.ParseInt(string(l), 16, 64)
 	if perr != nil || size < 0 {
-		return 0, Failure(ErrInvalidChunkedEncoding, perr)
+		return 0, neterr.New(neterr.InvalidChunkedEncoding, perr)
 	}
 	return size, nil
 }
@@ -457,7 +459,7 @@ func (c *chunkedReader) skipTrailer() error {
 			return nil
 		}
 		if i > 1000 {
-			return Failure(ErrInvalidChunkedEncoding, nil)
+			return neterr.New(neterr.InvalidChunkedEncoding, nil)
 		}
 	}
 }

@@ -9,13 +9,14 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// netErrorName returns the NetError name in err's chain, or "" when none.
+// netErrorName returns the neterr.Error name in err's chain, or "" when none.
 func netErrorName(err error) string {
-	var ne *NetError
+	var ne *neterr.Error
 	if errors.As(err, &ne) {
 		return ne.Name
 	}
@@ -94,21 +95,21 @@ func TestReadResponseHead(t *testing.T) {
 			input: bigHead(maxResponseHead - 1024),
 			want:  ResponseHead{StatusCode: 200, StatusText: "OK", Major: 1, Minor: 1, Headers: bigHeadHeaders(maxResponseHead - 1024)},
 		},
-		{name: "EOF before any byte", input: "", wantErr: ErrEmptyResponse},
-		{name: "EOF inside the status line", input: "HTTP/1.1 20", wantErr: ErrConnectionClosed},
-		{name: "EOF inside the headers", input: "HTTP/1.1 200 OK\r\nX-A: 1\r\n", wantErr: ErrConnectionClosed},
-		{name: "HTML instead of a status line", input: "<html><body>hi</body></html>\r\n\r\n", wantErr: ErrInvalidHTTPResponse},
-		{name: "ICY status line", input: "ICY 200 OK\r\n\r\n", wantErr: ErrInvalidHTTPResponse},
-		{name: "HTTP/2 status line", input: "HTTP/2 200\r\n\r\n", wantErr: ErrInvalidHTTPResponse},
-		{name: "HTTP/2.0 status line", input: "HTTP/2.0 200 OK\r\n\r\n", wantErr: ErrInvalidHTTPResponse},
-		{name: "version without minor", input: "HTTP/1 200 OK\r\n\r\n", wantErr: ErrInvalidHTTPResponse},
-		{name: "non-numeric status", input: "HTTP/1.1 abc OK\r\n\r\n", wantErr: ErrInvalidHTTPResponse},
-		{name: "two-digit status", input: "HTTP/1.1 20 OK\r\n\r\n", wantErr: ErrInvalidHTTPResponse},
-		{name: "four-digit status", input: "HTTP/1.1 2000 OK\r\n\r\n", wantErr: ErrInvalidHTTPResponse},
-		{name: "status below 100", input: "HTTP/1.1 099 Low\r\n\r\n", wantErr: ErrInvalidHTTPResponse},
-		{name: "headers over 256 KiB", input: bigHead(maxResponseHead + 1024), wantErr: ErrResponseHeadersTooBig},
-		{name: "one header line over 256 KiB", input: "HTTP/1.1 200 OK\r\nX-Huge: " + strings.Repeat("h", maxResponseHead) + "\r\n\r\n", wantErr: ErrResponseHeadersTooBig},
-		{name: "status line over 256 KiB without a newline", input: "HTTP/1.1 200 " + strings.Repeat("r", maxResponseHead+1), wantErr: ErrResponseHeadersTooBig},
+		{name: "EOF before any byte", input: "", wantErr: neterr.EmptyResponse},
+		{name: "EOF inside the status line", input: "HTTP/1.1 20", wantErr: neterr.ConnectionClosed},
+		{name: "EOF inside the headers", input: "HTTP/1.1 200 OK\r\nX-A: 1\r\n", wantErr: neterr.ConnectionClosed},
+		{name: "HTML instead of a status line", input: "<html><body>hi</body></html>\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
+		{name: "ICY status line", input: "ICY 200 OK\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
+		{name: "HTTP/2 status line", input: "HTTP/2 200\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
+		{name: "HTTP/2.0 status line", input: "HTTP/2.0 200 OK\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
+		{name: "version without minor", input: "HTTP/1 200 OK\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
+		{name: "non-numeric status", input: "HTTP/1.1 abc OK\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
+		{name: "two-digit status", input: "HTTP/1.1 20 OK\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
+		{name: "four-digit status", input: "HTTP/1.1 2000 OK\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
+		{name: "status below 100", input: "HTTP/1.1 099 Low\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
+		{name: "headers over 256 KiB", input: bigHead(maxResponseHead + 1024), wantErr: neterr.ResponseHeadersTooBig},
+		{name: "one header line over 256 KiB", input: "HTTP/1.1 200 OK\r\nX-Huge: " + strings.Repeat("h", maxResponseHead) + "\r\n\r\n", wantErr: neterr.ResponseHeadersTooBig},
+		{name: "status line over 256 KiB without a newline", input: "HTTP/1.1 200 " + strings.Repeat("r", maxResponseHead+1), wantErr: neterr.ResponseHeadersTooBig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,7 +173,7 @@ func TestReadResponseHeadLeavesPipelinedResponsesIntact(t *testing.T) {
 		assert.Equal(t, body, string(got), "response %d", i)
 	}
 	_, err := readResponseHead(br)
-	assert.Equal(t, ErrEmptyResponse, netErrorName(err))
+	assert.Equal(t, neterr.EmptyResponse, netErrorName(err))
 }
 
 func TestFrameResponse(t *testing.T) {
@@ -200,10 +201,10 @@ func TestFrameResponse(t *testing.T) {
 		{name: "no framing runs to EOF", method: "GET", head: "HTTP/1.1 200 OK", want: framing{length: -1, keepAlive: false}},
 		{name: "repeated equal lengths in one header", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5, 5", want: framing{length: 5, keepAlive: true}},
 		{name: "repeated equal length headers", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5", want: framing{length: 5, keepAlive: true}},
-		{name: "conflicting lengths in one header", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5, 6", wantErr: ErrMultipleContentLength},
-		{name: "conflicting length headers", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 6", wantErr: ErrMultipleContentLength},
-		{name: "non-numeric length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: five", wantErr: ErrInvalidHTTPResponse},
-		{name: "negative length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: -1", wantErr: ErrInvalidHTTPResponse},
+		{name: "conflicting lengths in one header", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5, 6", wantErr: neterr.MultipleContentLength},
+		{name: "conflicting length headers", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 6", wantErr: neterr.MultipleContentLength},
+		{name: "non-numeric length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: five", wantErr: neterr.InvalidHTTPResponse},
+		{name: "negative length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: -1", wantErr: neterr.InvalidHTTPResponse},
 		{name: "HTTP/1.1 Connection: close", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close", want: framing{length: 1, keepAlive: false}},
 		{name: "HTTP/1.1 Connection: CLOSE among other tokens", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: x-foo, CLOSE", want: framing{length: 1, keepAlive: false}},
 		{name: "HTTP/1.0 closes by default", method: "GET", head: "HTTP/1.0 200 OK\r\nContent-Length: 1", want: framing{length: 1, keepAlive: false}},
@@ -242,20 +243,20 @@ func TestChunkedReader(t *testing.T) {
 		{name: "trailers skipped", input: "5\r\nhello\r\n0\r\nX-Trailer: 1\r\nY: 2\r\n\r\nNEXT", want: "hello", wantRest: "NEXT"},
 		{name: "bare LF", input: "5\nhello\n0\n\nNEXT", want: "hello", wantRest: "NEXT"},
 		{name: "empty body", input: "0\r\n\r\nNEXT", want: "", wantRest: "NEXT"},
-		{name: "size not hex", input: "zz\r\nhello\r\n0\r\n\r\n", wantErr: ErrInvalidChunkedEncoding},
-		{name: "negative size", input: "-5\r\nhello\r\n0\r\n\r\n", wantErr: ErrInvalidChunkedEncoding},
-		{name: "0x prefix", input: "0x5\r\nhello\r\n0\r\n\r\n", wantErr: ErrInvalidChunkedEncoding},
-		{name: "empty size line", input: "\r\nhello\r\n0\r\n\r\n", wantErr: ErrInvalidChunkedEncoding},
-		{name: "size overflowing int64", input: "ffffffffffffffff\r\nx\r\n", wantErr: ErrInvalidChunkedEncoding},
-		{name: "more than 16 digits", input: "00000000000000005\r\nhello\r\n0\r\n\r\n", wantErr: ErrInvalidChunkedEncoding},
-		{name: "size line over the buffer", input: "5;" + strings.Repeat("x", 5000) + "\r\nhello\r\n0\r\n\r\n", wantErr: ErrInvalidChunkedEncoding},
-		{name: "data longer than its size", input: "5\r\nhelloXX\r\n0\r\n\r\n", want: "hello", wantErr: ErrInvalidChunkedEncoding},
-		{name: "EOF before any size", input: "", wantErr: ErrIncompleteChunkedEncoding},
-		{name: "EOF inside a size line", input: "5", wantErr: ErrIncompleteChunkedEncoding},
-		{name: "EOF inside the data", input: "5\r\nhel", want: "hel", wantErr: ErrIncompleteChunkedEncoding},
-		{name: "EOF before the data's CRLF", input: "5\r\nhello", want: "hello", wantErr: ErrIncompleteChunkedEncoding},
-		{name: "EOF before the last chunk", input: "5\r\nhello\r\n", want: "hello", wantErr: ErrIncompleteChunkedEncoding},
-		{name: "EOF inside the trailers", input: "5\r\nhello\r\n0\r\nX-Trailer: 1\r\n", want: "hello", wantErr: ErrIncompleteChunkedEncoding},
+		{name: "size not hex", input: "zz\r\nhello\r\n0\r\n\r\n", wantErr: neterr.InvalidChunkedEncoding},
+		{name: "negative size", input: "-5\r\nhello\r\n0\r\n\r\n", wantErr: neterr.InvalidChunkedEncoding},
+		{name: "0x prefix", input: "0x5\r\nhello\r\n0\r\n\r\n", wantErr: neterr.InvalidChunkedEncoding},
+		{name: "empty size line", input: "\r\nhello\r\n0\r\n\r\n", wantErr: neterr.InvalidChunkedEncoding},
+		{name: "size overflowing int64", input: "ffffffffffffffff\r\nx\r\n", wantErr: neterr.InvalidChunkedEncoding},
+		{name: "more than 16 digits", input: "00000000000000005\r\nhello\r\n0\r\n\r\n", wantErr: neterr.InvalidChunkedEncoding},
+		{name: "size line over the buffer", input: "5;" + strings.Repeat("x", 5000) + "\r\nhello\r\n0\r\n\r\n", wantErr: neterr.InvalidChunkedEncoding},
+		{name: "data longer than its size", input: "5\r\nhelloXX\r\n0\r\n\r\n", want: "hello", wantErr: neterr.InvalidChunkedEncoding},
+		{name: "EOF before any size", input: "", wantErr: neterr.IncompleteChunkedEncoding},
+		{name: "EOF inside a size line", input: "5", wantErr: neterr.IncompleteChunkedEncoding},
+		{name: "EOF inside the data", input: "5\r\nhel", want: "hel", wantErr: neterr.IncompleteChunkedEncoding},
+		{name: "EOF before the data's CRLF", input: "5\r\nhello", want: "hello", wantErr: neterr.IncompleteChunkedEncoding},
+		{name: "EOF before the last chunk", input: "5\r\nhello\r\n", want: "hello", wantErr: neterr.IncompleteChunkedEncoding},
+		{name: "EOF inside the trailers", input: "5\r\nhello\r\n0\r\nX-Trailer: 1\r\n", want: "hello", wantErr: neterr.IncompleteChunkedEncoding},
 	}
 	readers := []struct {
 		name string
@@ -304,8 +305,8 @@ func TestLengthReader(t *testing.T) {
 		{name: "exact", input: "hello", length: 5, want: "hello"},
 		{name: "stops at the length", input: "helloNEXT", length: 5, want: "hello", wantRest: "NEXT"},
 		{name: "zero length", input: "NEXT", length: 0, want: "", wantRest: "NEXT"},
-		{name: "short body", input: "hel", length: 5, want: "hel", wantErr: ErrContentLengthMismatch},
-		{name: "nothing at all", input: "", length: 5, want: "", wantErr: ErrContentLengthMismatch},
+		{name: "short body", input: "hel", length: 5, want: "hel", wantErr: neterr.ContentLengthMismatch},
+		{name: "nothing at all", input: "", length: 5, want: "", wantErr: neterr.ContentLengthMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

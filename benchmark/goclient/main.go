@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // window is the response credit the host (lib/client-request.js) uses.
@@ -57,7 +58,7 @@ type sink struct {
 	proto    string
 	bytes    int64
 	consumed int64
-	err      *gocore.NetError
+	err      *neterr.Error
 	done     chan struct{}
 	ready    chan struct{} // WriteReady, capacity 1
 }
@@ -86,7 +87,7 @@ func (s *sink) Data(p []byte) {
 	}
 }
 func (s *sink) End()                        { close(s.done) }
-func (s *sink) Fail(err *gocore.NetError)   { s.err = err; close(s.done) }
+func (s *sink) Fail(err *neterr.Error)      { s.err = err; close(s.done) }
 func (s *sink) UploadProgress(int64, int64) {}
 func (s *sink) WriteReady() {
 	select {

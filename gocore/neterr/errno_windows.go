@@ -1,4 +1,4 @@
-package gocore
+package neterr
 
 import "syscall"
 
@@ -23,20 +23,20 @@ const (
 )
 
 // errnoNames names the socket errors by their Windows numbers with the
-// names the same conditions get from POSIX errnos (errors_unix.go);
+// names the same conditions get from POSIX errnos (errno_unix.go);
 // ERR_TIMED_OUT becomes ERR_CONNECTION_TIMED_OUT while dialing (Classify).
 var errnoNames = map[syscall.Errno]string{
-	wsaeConnRefused:         ErrConnectionRefused,
-	errorConnectionRefused:  ErrConnectionRefused,
-	wsaeConnReset:           ErrConnectionReset,
-	wsaeNetReset:            ErrConnectionReset,
-	errorNetnameDeleted:     ErrConnectionReset,
-	wsaeConnAborted:         ErrConnectionAborted,
-	errorConnectionAborted:  ErrConnectionAborted,
-	wsaeNetUnreach:          ErrAddressUnreachable,
-	wsaeHostUnreach:         ErrAddressUnreachable,
-	wsaeAddrNotAvail:        ErrAddressUnreachable,
-	errorNetworkUnreachable: ErrAddressUnreachable,
-	errorHostUnreachable:    ErrAddressUnreachable,
-	wsaeTimedOut:            ErrTimedOut,
+	wsaeConnRefused:         ConnectionRefused,
+	errorConnectionRefused:  ConnectionRefused,
+	wsaeConnReset:           ConnectionReset,
+	wsaeNetReset:            ConnectionReset,
+	errorNetnameDeleted:     ConnectionReset,
+	wsaeConnAborted:         ConnectionAborted,
+	errorConnectionAborted:  ConnectionAborted,
+	wsaeNetUnreach:          AddressUnreachable,
+	wsaeHostUnreach:         AddressUnreachable,
+	wsaeAddrNotAvail:        AddressUnreachable,
+	errorNetworkUnreachable: AddressUnreachable,
+	errorHostUnreachable:    AddressUnreachable,
+	wsaeTimedOut:            TimedOut,
 }
