@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -82,7 +83,7 @@ func (s *sink) emit(kind C.int32_t, flags C.int32_t, n1, n2 int64, text string, 
 }
 
 // joinFields joins fields with NUL, the separator of every event text.
-func joinFields(fields []string, headers []gocore.Header) string {
+func joinFields(fields []string, headers []httpwire.Header) string {
 	var b strings.Builder
 	for i, f := range fields {
 		if i > 0 {
@@ -111,7 +112,7 @@ func (s *sink) Login(a *gocore.AuthInfo) {
 	s.emit(C.GNR_EV_LOGIN, 0, int64(a.Port), proxy, joinFields([]string{a.Scheme, a.Host, a.Realm}, nil), nil)
 }
 
-func (s *sink) Response(h *gocore.ResponseHead) {
+func (s *sink) Response(h *httpwire.ResponseHead) {
 	flags := C.int32_t(0)
 	if h.Reused {
 		flags |= C.GNR_RESPONSE_REUSED
@@ -129,7 +130,7 @@ func (s *sink) Response(h *gocore.ResponseHead) {
 
 // timingText is the response's Timing as JSON in milliseconds, "" for
 // none; written by hand, as it goes with every response.
-func timingText(t *gocore.Timing) string {
+func timingText(t *httpwire.Timing) string {
 	if t == nil {
 		return ""
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -267,7 +268,7 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 	case "session.setUserAgent":
 		// JS refuses these first; checked again so that no caller can
 		// give a session a header that would split every request's head.
-		if !gocore.ValidHeaderValue(req.Value) || !gocore.ValidHeaderValue(req.AcceptLanguage) {
+		if !httpwire.ValidHeaderValue(req.Value) || !httpwire.ValidHeaderValue(req.AcceptLanguage) {
 			return nil, neterr.New(neterr.InvalidArgument, errors.New("setUserAgent: CR, LF or NUL in a header value"))
 		}
 		s.client.SetUserAgent(req.Value)

@@ -10,6 +10,8 @@ import (
 	"hash"
 	"strings"
 	"sync"
+
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 )
 
 // AuthInfo is what a login event tells the host (Electron's AuthInfo).
@@ -36,7 +38,7 @@ type challenge struct {
 // parseChallenges reads every challenge in the named headers. It handles
 // the common forms (several challenges per header, quoted strings with
 // escapes); token68 credentials of other schemes are skipped.
-func parseChallenges(hs []Header, name string) []challenge {
+func parseChallenges(hs []httpwire.Header, name string) []challenge {
 	var out []challenge
 	for _, h := range hs {
 		if !strings.EqualFold(h.Name, name) {

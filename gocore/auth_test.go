@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -85,10 +86,10 @@ func TestParseChallengeValue(t *testing.T) {
 }
 
 func TestParseChallengesReadsEveryNamedHeader(t *testing.T) {
-	hs := []Header{
-		{"WWW-Authenticate", `Basic realm="one"`},
-		{"Proxy-Authenticate", `Basic realm="proxy"`},
-		{"www-authenticate", `Digest realm="two", nonce="n"`},
+	hs := []httpwire.Header{
+		{Name: "WWW-Authenticate", Value: `Basic realm="one"`},
+		{Name: "Proxy-Authenticate", Value: `Basic realm="proxy"`},
+		{Name: "www-authenticate", Value: `Digest realm="two", nonce="n"`},
 	}
 	got := parseChallenges(hs, "WWW-Authenticate")
 	require.Len(t, got, 2)

@@ -54,7 +54,7 @@ func TestCreditAwaitEndsWithTheCancelCause(t *testing.T) {
 	}()
 	cancel(neterr.New(neterr.TimedOut, nil))
 	err := recv(t, errc, "await after cancel")
-	assert.Equal(t, neterr.TimedOut, netErrorName(err))
+	assert.Equal(t, neterr.TimedOut, neterr.NameOf(err))
 }
 
 func TestUploadPipeWindow(t *testing.T) {
@@ -138,7 +138,7 @@ func TestUploadPipeNextEndsWithTheCancelCause(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(nil)
 	_, _, err := u.next(ctx)
-	assert.Equal(t, neterr.Aborted, netErrorName(err))
+	assert.Equal(t, neterr.Aborted, neterr.NameOf(err))
 }
 
 func TestUploadPipeReleasesEveryChunkOnce(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -123,7 +124,7 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 			serve, _ := requestSeen(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
 			srv := newRawServer(t, serve)
 			rec := newRecorder()
-			rec.onResponse = func(x *Exchange, h *ResponseHead) { x.Cancel(nil) }
+			rec.onResponse = func(x *Exchange, h *httpwire.ResponseHead) { x.Cancel(nil) }
 			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
 			rec.waitKind(t, evResponse)
 			return x, rec

@@ -175,8 +175,6 @@ func (b *bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
 // tlsReadBuffer is how much ciphertext one socket read may take.
 const tlsReadBuffer = 256 << 10
 
-const connBufferSize = 32 << 10
-
 // dial opens a connection to the origin of key ("scheme://host:port").
 func (c *Client) dial(ctx context.Context, scheme, host, port string, configure func(*tls.Config, string)) (*conn, error) {
 	addr := net.JoinHostPort(host, port)
@@ -303,15 +301,4 @@ func localAnswer(host, port string) (string, error) {
 		return net.JoinHostPort("127.0.0.1", port), nil
 	}
 	return net.JoinHostPort(host, port), nil
-}
-
-// isLoopbackHost reports whether host names this machine (Chromium treats
-// such origins as potentially trustworthy).
-func isLoopbackHost(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -730,7 +731,7 @@ func isSecureScheme(u *url.URL) bool { return strings.EqualFold(u.Scheme, "https
 // is (cookie_util::ProvisionalAccessScheme). Cookie prefixes still need
 // https (isSecureScheme).
 func cookieSecureAccess(u *url.URL) bool {
-	return isSecureScheme(u) || cookieableScheme(u) && isLoopbackHost(u.Hostname())
+	return isSecureScheme(u) || cookieableScheme(u) && httpwire.IsLoopbackHost(u.Hostname())
 }
 
 // cookieSendable reports whether c can go on a Cookie line as it is: no

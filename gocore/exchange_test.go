@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -32,7 +34,7 @@ func TestExchangeGetDeliversHeadAndBody(t *testing.T) {
 	assert.Equal(t, 1, head.Minor)
 	assert.Equal(t, srv.URL+"/a/b?c=d", head.URL)
 	assert.False(t, head.Reused, "the first request on a new connection")
-	assert.Equal(t, "42", headerValue(head.Headers, "X-Answer"))
+	assert.Equal(t, "42", httpwire.HeaderValue(head.Headers, "X-Answer"))
 	body, n := rec.received()
 	assert.Equal(t, "hello, /a/b?c=d", body)
 	assert.EqualValues(t, len(body), n)
@@ -46,9 +48,9 @@ func TestExchangeReportsTheRawResponseHead(t *testing.T) {
 	evs, rec := get(t, c, srv.url)
 	head := requireEnd(t, evs)
 	assert.Equal(t, "Fine Thanks", head.StatusText)
-	assert.Equal(t, []Header{
-		{"x-lower", "a"}, {"X-UPPER", "B"}, {"Set-Cookie", "a=1"}, {"set-cookie", "b=2"},
-		{"X-Dup", "1"}, {"X-Dup", "2"}, {"Content-Length", "2"},
+	assert.Equal(t, []httpwire.Header{
+		{Name: "x-lower", Value: "a"}, {Name: "X-UPPER", Value: "B"}, {Name: "Set-Cookie", Value: "a=1"}, {Name: "set-cookie", Value: "b=2"},
+		{Name: "X-Dup", Value: "1"}, {Name: "X-Dup", Value: "2"}, {Name: "Content-Length", Value: "2"},
 	}, head.Headers)
 	body, _ := rec.received()
 	assert.Equal(t, "ok", body)
@@ -73,7 +75,7 @@ func TestExchangeSkipsInterimResponses(t *testing.T) {
 	evs, rec := get(t, c, srv.url)
 	head := requireEnd(t, evs)
 	assert.Equal(t, 200, head.StatusCode)
-	assert.Equal(t, []Header{{"Content-Length", "4"}}, head.Headers, "interim heads are not merged in")
+	assert.Equal(t, []httpwire.Header{{Name: "Content-Length", Value: "4"}}, head.Headers, "interim heads are not merged in")
 	body, _ := rec.received()
 	assert.Equal(t, "fina", body)
 }
@@ -116,7 +118,7 @@ func TestExchangeBufferedBodyIsSentWithContentLength(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	req := &Request{Method: "POST", URL: mustURL(t, srv.url+"/submit"), Header: []Header{{"Content-Type", "text/plain"}},
+	req := &Request{Method: "POST", URL: mustURL(t, srv.url+"/submit"), Header: []httpwire.Header{{Name: "Content-Type", Value: "text/plain"}},
 		BodyMode: BodyBuffered, Body: []byte("hello body")}
 	evs := run(t, c, req, rec)
 	requireEnd(t, evs)
@@ -237,11 +239,11 @@ func TestExchangeDecodesTheBodyAndReportsTheHeadAsReceived(t *testing.T) {
 		coding  string
 		encoded []byte
 	}{
-		{"gzip", encodeAll(t, sample, "gzip")},
-		{"deflate", encodeAll(t, sample, "zlib")},
-		{"br", encodeAll(t, sample, "br")},
-		{"zstd", encodeAll(t, sample, "zstd")},
-		{"gzip, br", encodeAll(t, sample, "gzip", "br")},
+		{"gzip", testkit.EncodeAll(t, testkit.Sample, "gzip")},
+		{"deflate", testkit.EncodeAll(t, testkit.Sample, "zlib")},
+		{"br", testkit.EncodeAll(t, testkit.Sample, "br")},
+		{"zstd", testkit.EncodeAll(t, testkit.Sample, "zstd")},
+		{"gzip, br", testkit.EncodeAll(t, testkit.Sample, "gzip", "br")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.coding, func(t *testing.T) {
@@ -250,10 +252,10 @@ func TestExchangeDecodesTheBodyAndReportsTheHeadAsReceived(t *testing.T) {
 			c := newClient(t, Options{})
 			evs, rec := get(t, c, srv.url)
 			head := requireEnd(t, evs)
-			assert.Equal(t, tt.coding, headerValue(head.Headers, "Content-Encoding"))
-			assert.Equal(t, fmt.Sprint(len(tt.encoded)), headerValue(head.Headers, "Content-Length"), "the length as received, not decoded")
+			assert.Equal(t, tt.coding, httpwire.HeaderValue(head.Headers, "Content-Encoding"))
+			assert.Equal(t, fmt.Sprint(len(tt.encoded)), httpwire.HeaderValue(head.Headers, "Content-Length"), "the length as received, not decoded")
 			body, _ := rec.received()
-			assert.True(t, body == string(sample), "decoded %d bytes, want %d", len(body), len(sample))
+			assert.True(t, body == string(testkit.Sample), "decoded %d bytes, want %d", len(body), len(testkit.Sample))
 		})
 	}
 }

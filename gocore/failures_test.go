@@ -19,7 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -78,7 +80,7 @@ func TestExchangeWireFailures(t *testing.T) {
 		},
 		{
 			name:      "headers too big",
-			response:  bigHead(maxResponseHead+4096) + "ok",
+			response:  testkit.BigHead(httpwire.MaxResponseHead+4096) + "ok",
 			wantErr:   neterr.ResponseHeadersTooBig,
 			wantKinds: []string{evFail},
 		},

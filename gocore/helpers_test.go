@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/require"
 )
@@ -43,7 +44,7 @@ type event struct {
 	kind     string
 	redirect *Redirect
 	login    *AuthInfo
-	head     *ResponseHead
+	head     *httpwire.ResponseHead
 	data     []byte // a copy; nil when the recorder only counts
 	err      *neterr.Error
 	position int64
@@ -60,7 +61,7 @@ type recorder struct {
 	// Set before start; read-only afterwards.
 	onRedirect func(x *Exchange, r *Redirect) // answers manual redirects, cancels, ...
 	onLogin    func(x *Exchange, a *AuthInfo) // answers logins
-	onResponse func(x *Exchange, h *ResponseHead)
+	onResponse func(x *Exchange, h *httpwire.ResponseHead)
 	onData     func(x *Exchange, p []byte)
 	autoGrant  bool // grant back every Data's length, as a host that reads does
 	countOnly  bool // keep only the length of Data, not the bytes
@@ -147,7 +148,7 @@ func (r *recorder) Login(a *AuthInfo) {
 	}
 }
 
-func (r *recorder) Response(h *ResponseHead) {
+func (r *recorder) Response(h *httpwire.ResponseHead) {
 	r.enter(evResponse)
 	defer r.leave()
 	complete, body := h.Complete, bytes.Clone(h.Body)
@@ -409,7 +410,7 @@ func get(t *testing.T, c *Client, rawURL string) ([]event, *recorder) {
 }
 
 // requireEnd asserts a complete response and returns its head.
-func requireEnd(t *testing.T, evs []event) *ResponseHead {
+func requireEnd(t *testing.T, evs []event) *httpwire.ResponseHead {
 	t.Helper()
 	require.Equal(t, evEnd, evs[len(evs)-1].kind, "events %v, failure %v", kinds(evs), failure(evs))
 	i := indexOf(evs, evResponse)
@@ -566,12 +567,12 @@ type rawRequest struct {
 	head    string // request line and headers, CRLFs and final blank line included
 	method  string
 	target  string
-	headers []Header // as sent: case, order and duplicates kept
-	body    []byte   // de-chunked
+	headers []httpwire.Header // as sent: case, order and duplicates kept
+	body    []byte            // de-chunked
 	chunked bool
 }
 
-func (r *rawRequest) header(name string) string { return headerValue(r.headers, name) }
+func (r *rawRequest) header(name string) string { return httpwire.HeaderValue(r.headers, name) }
 
 // readRawRequest reads one request head and its body (Content-Length or chunked).
 func readRawRequest(br *bufio.Reader) (*rawRequest, error) {
@@ -608,7 +609,7 @@ func readRawHead(br *bufio.Reader) (*rawRequest, error) {
 		if !ok {
 			return nil, fmt.Errorf("bad header line %q", line)
 		}
-		req.headers = append(req.headers, Header{Name: name, Value: strings.TrimSpace(value)})
+		req.headers = append(req.headers, httpwire.Header{Name: name, Value: strings.TrimSpace(value)})
 	}
 	req.head = head.String()
 	return req, nil

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -26,36 +27,36 @@ import (
 // reaches the app.
 
 func TestWriteRequestHeadRefusesWhatCouldSplitTheHead(t *testing.T) {
-	host := Header{"Host", "example.test"}
+	host := httpwire.Header{Name: "Host", Value: "example.test"}
 	tests := []struct {
 		name       string
 		method     string
 		target     string
-		headers    []Header
+		headers    []httpwire.Header
 		wantHeader string // the header the failure names, if any
 	}{
-		{name: "CR LF in a value", method: "GET", target: "/", headers: []Header{host, {"User-Agent", "x\r\nX-Injected: 1"}}, wantHeader: "User-Agent"},
-		{name: "bare CR in a value", method: "GET", target: "/", headers: []Header{host, {"X-A", "a\rX-Injected: 1"}}, wantHeader: "X-A"},
-		{name: "bare LF in a value", method: "GET", target: "/", headers: []Header{host, {"X-A", "a\nX-Injected: 1"}}, wantHeader: "X-A"},
-		{name: "NUL in a value", method: "GET", target: "/", headers: []Header{host, {"X-A", "a\x00b"}}, wantHeader: "X-A"},
-		{name: "CR LF in the Host value", method: "GET", target: "/", headers: []Header{{"Host", "a.test\r\nX-Injected: 1"}}, wantHeader: "Host"},
-		{name: "CR LF in a name", method: "GET", target: "/", headers: []Header{host, {"X-A\r\nX-Injected", "1"}}, wantHeader: "X-A\r\nX-Injected"},
-		{name: "colon in a name", method: "GET", target: "/", headers: []Header{host, {"X-A: 1\r\nX-B", "2"}}, wantHeader: "X-A: 1\r\nX-B"},
-		{name: "empty name", method: "GET", target: "/", headers: []Header{host, {"", "v"}}, wantHeader: ""},
-		{name: "CR LF in the method", method: "GET / HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET", target: "/", headers: []Header{host}},
-		{name: "space in the method", method: "GET /x", target: "/", headers: []Header{host}},
-		{name: "CR LF in the target", method: "GET", target: "/\r\nX-Injected: 1", headers: []Header{host}},
-		{name: "space in the target", method: "GET", target: "/a HTTP/1.1", headers: []Header{host}},
-		{name: "NUL in the target", method: "GET", target: "/a\x00", headers: []Header{host}},
-		{name: "empty target", method: "GET", target: "", headers: []Header{host}},
+		{name: "CR LF in a value", method: "GET", target: "/", headers: []httpwire.Header{host, {Name: "User-Agent", Value: "x\r\nX-Injected: 1"}}, wantHeader: "User-Agent"},
+		{name: "bare CR in a value", method: "GET", target: "/", headers: []httpwire.Header{host, {Name: "X-A", Value: "a\rX-Injected: 1"}}, wantHeader: "X-A"},
+		{name: "bare LF in a value", method: "GET", target: "/", headers: []httpwire.Header{host, {Name: "X-A", Value: "a\nX-Injected: 1"}}, wantHeader: "X-A"},
+		{name: "NUL in a value", method: "GET", target: "/", headers: []httpwire.Header{host, {Name: "X-A", Value: "a\x00b"}}, wantHeader: "X-A"},
+		{name: "CR LF in the Host value", method: "GET", target: "/", headers: []httpwire.Header{{Name: "Host", Value: "a.test\r\nX-Injected: 1"}}, wantHeader: "Host"},
+		{name: "CR LF in a name", method: "GET", target: "/", headers: []httpwire.Header{host, {Name: "X-A\r\nX-Injected", Value: "1"}}, wantHeader: "X-A\r\nX-Injected"},
+		{name: "colon in a name", method: "GET", target: "/", headers: []httpwire.Header{host, {Name: "X-A: 1\r\nX-B", Value: "2"}}, wantHeader: "X-A: 1\r\nX-B"},
+		{name: "empty name", method: "GET", target: "/", headers: []httpwire.Header{host, {Name: "", Value: "v"}}, wantHeader: ""},
+		{name: "CR LF in the method", method: "GET / HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET", target: "/", headers: []httpwire.Header{host}},
+		{name: "space in the method", method: "GET /x", target: "/", headers: []httpwire.Header{host}},
+		{name: "CR LF in the target", method: "GET", target: "/\r\nX-Injected: 1", headers: []httpwire.Header{host}},
+		{name: "space in the target", method: "GET", target: "/a HTTP/1.1", headers: []httpwire.Header{host}},
+		{name: "NUL in the target", method: "GET", target: "/a\x00", headers: []httpwire.Header{host}},
+		{name: "empty target", method: "GET", target: "", headers: []httpwire.Header{host}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			w := bufio.NewWriter(&buf)
-			err := writeRequestHead(w, tt.method, tt.target, tt.headers)
+			err := httpwire.WriteRequestHead(w, tt.method, tt.target, tt.headers)
 			require.Error(t, err)
-			assert.Equal(t, neterr.InvalidArgument, netErrorName(err), "error %v", err)
+			assert.Equal(t, neterr.InvalidArgument, neterr.NameOf(err), "error %v", err)
 			var ne *neterr.Error
 			require.ErrorAs(t, err, &ne)
 			assert.Equal(t, tt.wantHeader, ne.Header)
@@ -81,9 +82,9 @@ func TestReadResponseHeadRefusesBareCR(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			head, err := readResponseHead(bufio.NewReader(strings.NewReader(tt.input)))
+			head, err := httpwire.ReadResponseHead(bufio.NewReader(strings.NewReader(tt.input)))
 			require.Error(t, err)
-			assert.Equal(t, neterr.InvalidHTTPResponse, netErrorName(err), "error %v", err)
+			assert.Equal(t, neterr.InvalidHTTPResponse, neterr.NameOf(err), "error %v", err)
 			assert.Nil(t, head)
 		})
 	}
@@ -163,7 +164,7 @@ func TestDialConnectRefusesAnInjectedHeadBeforeDialing(t *testing.T) {
 			d := &ProxyDialer{UserAgent: tt.userAgent}
 			_, _, err := d.DialConnect(context.Background(), proxyAt(t, ProxyHTTP, srv.ln.Addr().String()), "target.test", "443", tt.auth)
 			require.Error(t, err)
-			assert.Equal(t, neterr.InvalidArgument, netErrorName(err), "error %v", err)
+			assert.Equal(t, neterr.InvalidArgument, neterr.NameOf(err), "error %v", err)
 			assert.Zero(t, srv.conns.Load(), "the proxy was dialed")
 			assert.Zero(t, received.Load())
 		})
@@ -176,7 +177,7 @@ func TestDialConnectRefusesBareCRInTheProxyAnswer(t *testing.T) {
 	require.Error(t, err)
 	// CONNECT failures are tunnel failures, as Chromium reports a proxy's
 	// malformed answer to CONNECT.
-	assert.Equal(t, neterr.TunnelConnectionFailed, netErrorName(err), "error %v", err)
+	assert.Equal(t, neterr.TunnelConnectionFailed, neterr.NameOf(err), "error %v", err)
 }
 
 // newRawH2Server answers every HTTP/2 stream with a HEADERS frame holding
@@ -290,13 +291,13 @@ func TestAcceptLanguageIsSentUnlessTheRequestSetsIt(t *testing.T) {
 	assert.Equal(t, "en-US,fr;q=0.9", recv(t, heads, "a head").header("Accept-Language"))
 	rec := newRecorder()
 	rec.autoGrant = true
-	run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: []Header{{"accept-language", "ja"}}}, rec)
+	run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: []httpwire.Header{{Name: "accept-language", Value: "ja"}}}, rec)
 	req := recv(t, heads, "a head")
-	assert.Equal(t, []Header{{"accept-language", "ja"}}, headersNamed(req.headers, "Accept-Language"), "the request's own, once")
+	assert.Equal(t, []httpwire.Header{{Name: "accept-language", Value: "ja"}}, headersNamed(req.headers, "Accept-Language"), "the request's own, once")
 }
 
-func headersNamed(hs []Header, name string) []Header {
-	var out []Header
+func headersNamed(hs []httpwire.Header, name string) []httpwire.Header {
+	var out []httpwire.Header
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, name) {
 			out = append(out, h)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -193,7 +194,7 @@ func TestExchangeLoginDeclinedDeliversThe401(t *testing.T) {
 			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL), NoLogin: tt.noLogin}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, 401, head.StatusCode)
-			assert.Equal(t, `Basic realm="test realm"`, headerValue(head.Headers, "WWW-Authenticate"))
+			assert.Equal(t, `Basic realm="test realm"`, httpwire.HeaderValue(head.Headers, "WWW-Authenticate"))
 			assert.Equal(t, tt.wantKinds, kinds(evs))
 			body, _ := rec.received()
 			assert.Equal(t, "denied", body, "the 401's body is delivered")

@@ -283,7 +283,7 @@ func TestPACCancelledResolveReportsTheCause(t *testing.T) {
 	start := time.Now()
 	list, err := r.Resolve(ctx, mustURL(t, "http://example.com/"))
 	require.Nil(t, list)
-	require.Equal(t, neterr.Aborted, netErrorName(err))
+	require.Equal(t, neterr.Aborted, neterr.NameOf(err))
 	require.Less(t, time.Since(start), 2*time.Second)
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -269,7 +270,7 @@ func TestExchangeDoesNotReuseAConnectionItAskedToClose(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: []Header{{"Connection", "close"}}}, rec))
+	requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: []httpwire.Header{{Name: "Connection", Value: "close"}}}, rec))
 	assert.Zero(t, c.IdleConnections(), "the connection the request asked to close is not pooled")
 	evs, _ := get(t, c, srv.url)
 	assert.False(t, requireEnd(t, evs).Reused)

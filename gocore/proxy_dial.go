@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -55,8 +56,8 @@ const defaultProxyHandshakeTimeout = 30 * time.Second
 type ConnectRefusal struct {
 	Status     int
 	StatusText string
-	Headers    []Header    // the 407's headers, as received
-	Challenges []challenge // parsed from Proxy-Authenticate
+	Headers    []httpwire.Header // the 407's headers, as received
+	Challenges []challenge       // parsed from Proxy-Authenticate
 }
 
 // AuthInfo is the login event for this refusal's strongest answerable
@@ -194,14 +195,14 @@ func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, target
 		return nil, nil, neterr.New(neterr.InvalidArgument, fmt.Errorf("CONNECT through %q", proxy.String()))
 	}
 	authority := net.JoinHostPort(host, strconv.Itoa(int(port)))
-	hs := []Header{{Name: "Host", Value: authority}, {Name: "Proxy-Connection", Value: "keep-alive"}}
+	hs := []httpwire.Header{{Name: "Host", Value: authority}, {Name: "Proxy-Connection", Value: "keep-alive"}}
 	if d.UserAgent != "" {
-		hs = append(hs, Header{Name: "User-Agent", Value: d.UserAgent})
+		hs = append(hs, httpwire.Header{Name: "User-Agent", Value: d.UserAgent})
 	}
 	if proxyAuthorization != "" {
-		hs = append(hs, Header{Name: "Proxy-Authorization", Value: proxyAuthorization})
+		hs = append(hs, httpwire.Header{Name: "Proxy-Authorization", Value: proxyAuthorization})
 	}
-	if err := checkRequestHead("CONNECT", authority, hs); err != nil {
+	if err := httpwire.CheckRequestHead("CONNECT", authority, hs); err != nil {
 		return nil, nil, err // before dialing: the proxy need not see a head we will not send
 	}
 	nc, err := d.DialProxy(ctx, proxy)
@@ -220,7 +221,7 @@ func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, target
 	}
 
 	bw := bufio.NewWriterSize(nc, 1024)
-	if err := writeRequestHead(bw, "CONNECT", authority, hs); err != nil {
+	if err := httpwire.WriteRequestHead(bw, "CONNECT", authority, hs); err != nil {
 		end()
 		nc.Close()
 		return nil, nil, err
@@ -230,9 +231,9 @@ func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, target
 		return nil, nil, tunnelFailed(err)
 	}
 	br := bufio.NewReaderSize(nc, 4096)
-	var head *ResponseHead
+	var head *httpwire.ResponseHead
 	for {
-		head, err = readResponseHead(br)
+		head, err = httpwire.ReadResponseHead(br)
 		if err != nil {
 			nc.Close()
 			return nil, nil, tunnelFailed(err)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/require"
 )
@@ -263,7 +264,7 @@ func TestDialSOCKS5(t *testing.T) {
 			c, err := d.DialSOCKS5(context.Background(), proxyAt(t, ProxySOCKS5, addr), tt.host, "443", tt.cred)
 			if tt.wantErr != "" {
 				require.Nil(t, c)
-				require.Equal(t, tt.wantErr, netErrorName(err), "%v", err)
+				require.Equal(t, tt.wantErr, neterr.NameOf(err), "%v", err)
 				return
 			}
 			require.NoError(t, err)
@@ -343,7 +344,7 @@ func TestDialSOCKS5Failures(t *testing.T) {
 			start := time.Now()
 			c, err := tt.dialer.DialSOCKS5(ctx, tt.proxy(t), host, port, nil)
 			require.Nil(t, c)
-			require.Equal(t, tt.wantErr, netErrorName(err), "%v", err)
+			require.Equal(t, tt.wantErr, neterr.NameOf(err), "%v", err)
 			require.Less(t, time.Since(start), 5*time.Second)
 		})
 	}
@@ -415,16 +416,16 @@ func TestDialSOCKS4(t *testing.T) {
 	t.Run("rejected", func(t *testing.T) {
 		addr, _ := newSOCKS4Server(t, 0x5b, echo)
 		_, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, addr), "target.test", "80")
-		require.Equal(t, neterr.SOCKSConnectionFailed, netErrorName(err))
+		require.Equal(t, neterr.SOCKSConnectionFailed, neterr.NameOf(err))
 	})
 	t.Run("IPv6 targets cannot be reached", func(t *testing.T) {
 		addr, _ := newSOCKS4Server(t, 0x5a, echo)
 		_, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, addr), "::1", "80")
-		require.Equal(t, neterr.SOCKSConnectionFailed, netErrorName(err))
+		require.Equal(t, neterr.SOCKSConnectionFailed, neterr.NameOf(err))
 	})
 	t.Run("unreachable proxy", func(t *testing.T) {
 		_, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, closedPort(t)), "target.test", "80")
-		require.Equal(t, neterr.ProxyConnectionFailed, netErrorName(err))
+		require.Equal(t, neterr.ProxyConnectionFailed, neterr.NameOf(err))
 	})
 }
 
@@ -533,7 +534,7 @@ func TestDialConnectLogin(t *testing.T) {
 	require.NotNil(t, refusal)
 	require.Equal(t, 407, refusal.Status)
 	require.Equal(t, "Proxy Authentication Required", refusal.StatusText)
-	require.Equal(t, "Basic realm=\"corp proxy\"", headerValue(refusal.Headers, "Proxy-Authenticate"))
+	require.Equal(t, "Basic realm=\"corp proxy\"", httpwire.HeaderValue(refusal.Headers, "Proxy-Authenticate"))
 	info, ok := refusal.AuthInfo(proxy)
 	require.True(t, ok)
 	port, _ := strconv.Atoi(proxy.Port)
@@ -644,7 +645,7 @@ func TestDialConnectFailures(t *testing.T) {
 			c, refusal, err := tt.dialer.DialConnect(ctx, tt.proxy(t), "target.test", port, tt.auth)
 			require.Nil(t, c)
 			require.Nil(t, refusal)
-			require.Equal(t, tt.wantErr, netErrorName(err), "%v", err)
+			require.Equal(t, tt.wantErr, neterr.NameOf(err), "%v", err)
 			require.Less(t, time.Since(start), 5*time.Second)
 		})
 	}
@@ -668,7 +669,7 @@ func TestDialConnectThroughAnHTTPSProxy(t *testing.T) {
 
 	untrusting := &ProxyDialer{TLSConfig: &tls.Config{RootCAs: x509.NewCertPool()}}
 	_, _, err = untrusting.DialConnect(context.Background(), proxy, "target.test", "443", "")
-	require.Equal(t, neterr.ProxyCertificateInvalid, netErrorName(err), "%v", err)
+	require.Equal(t, neterr.ProxyCertificateInvalid, neterr.NameOf(err), "%v", err)
 }
 
 func TestDialProxy(t *testing.T) {
@@ -685,11 +686,11 @@ func TestDialProxy(t *testing.T) {
 			return nil, errors.New("no network here")
 		}}
 		_, err := d.DialProxy(context.Background(), ProxyServer{Scheme: ProxyHTTP, Host: "proxy.localhost", Port: "3128"})
-		require.Equal(t, neterr.ProxyConnectionFailed, netErrorName(err))
+		require.Equal(t, neterr.ProxyConnectionFailed, neterr.NameOf(err))
 		require.Equal(t, []string{"tcp 127.0.0.1:3128"}, dialed, "*.localhost is this machine")
 	})
 	t.Run("DIRECT is not a proxy", func(t *testing.T) {
 		_, err := (&ProxyDialer{}).DialProxy(context.Background(), ProxyServer{Scheme: ProxyDirect})
-		require.Equal(t, neterr.InvalidArgument, netErrorName(err))
+		require.Equal(t, neterr.InvalidArgument, neterr.NameOf(err))
 	})
 }

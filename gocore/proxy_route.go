@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -172,7 +173,7 @@ func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (n
 
 // proxyLogin answers a plain-http proxy's 407 like login answers a 401: it
 // reports whether to retry; false delivers the 407 as a response.
-func (x *Exchange) proxyLogin(h *hop, c *conn, head *ResponseHead, f framing) (bool, error) {
+func (x *Exchange) proxyLogin(h *hop, c *conn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
 	ch := pickChallenge(parseChallenges(head.Headers, "Proxy-Authenticate"))
 	if ch == nil || c.httpProxy == nil {
 		return false, nil
@@ -212,7 +213,7 @@ func (x *Exchange) proxyLogin(h *hop, c *conn, head *ResponseHead, f framing) (b
 
 // storeProxyAuth keeps the proxy credentials of the hop once an answer
 // other than 407 shows the proxy took them.
-func (x *Exchange) storeProxyAuth(h *hop, head *ResponseHead) {
+func (x *Exchange) storeProxyAuth(h *hop, head *httpwire.ResponseHead) {
 	if h.proxyAuth != nil && head.StatusCode != 407 {
 		x.client.auth.store(h.proxyAuthKey, h.proxyAuth)
 	}
@@ -229,8 +230,8 @@ func absoluteTarget(u *url.URL) string {
 func newConn(nc net.Conn, key string, raw *bufferedConn) *conn {
 	return &conn{
 		nc:     nc,
-		br:     bufio.NewReaderSize(nc, connBufferSize),
-		bw:     bufio.NewWriterSize(nc, connBufferSize),
+		br:     bufio.NewReaderSize(nc, httpwire.BufferSize),
+		bw:     bufio.NewWriterSize(nc, httpwire.BufferSize),
 		key:    key,
 		tlsRaw: raw,
 	}

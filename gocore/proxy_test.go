@@ -485,7 +485,7 @@ func TestProxyResolveWithoutHost(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "DIRECT", resolveList(t, r, "data:text/plain,hi"))
 	_, err = r.Resolve(context.Background(), nil)
-	require.Equal(t, neterr.InvalidArgument, netErrorName(err))
+	require.Equal(t, neterr.InvalidArgument, neterr.NameOf(err))
 }
 
 func TestProxyResolveReturnsACopy(t *testing.T) {

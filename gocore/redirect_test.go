@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -97,7 +98,7 @@ func TestExchangeFollowsRedirects(t *testing.T) {
 	assert.Equal(t, 301, redirects[0].redirect.StatusCode)
 	assert.Equal(t, "GET", redirects[0].redirect.Method)
 	assert.Equal(t, srv.URL+"/dir/two?x=1", redirects[0].redirect.URL, "resolved against the current URL")
-	assert.Equal(t, "two?x=1", headerValue(redirects[0].redirect.Headers, "Location"), "the redirect response's headers as received")
+	assert.Equal(t, "two?x=1", httpwire.HeaderValue(redirects[0].redirect.Headers, "Location"), "the redirect response's headers as received")
 	assert.Equal(t, 307, redirects[1].redirect.StatusCode)
 	assert.Equal(t, srv.URL+"/final", redirects[1].redirect.URL)
 
@@ -137,7 +138,7 @@ func TestExchangeRedirectMethodAndBody(t *testing.T) {
 			req := &Request{
 				Method: tt.method,
 				URL:    mustURL(t, redirectURL(srv.URL, tt.status, "/echo")),
-				Header: []Header{{"Content-Type", "text/plain"}, {"X-Keep", "kept"}},
+				Header: []httpwire.Header{{Name: "Content-Type", Value: "text/plain"}, {Name: "X-Keep", Value: "kept"}},
 			}
 			if tt.body != nil {
 				req.BodyMode, req.Body = BodyBuffered, tt.body
@@ -450,8 +451,8 @@ func TestExchangeRedirectDropsAuthorizationAcrossOrigins(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClient(t, Options{})
-			req := &Request{Method: "GET", URL: mustURL(t, redirectURL(a.URL, 302, tt.to)), Header: []Header{
-				{"Authorization", "Bearer secret"}, {"Proxy-Authorization", "Basic cHJveHk6cHc="}, {"X-Custom", "kept"},
+			req := &Request{Method: "GET", URL: mustURL(t, redirectURL(a.URL, 302, tt.to)), Header: []httpwire.Header{
+				{Name: "Authorization", Value: "Bearer secret"}, {Name: "Proxy-Authorization", Value: "Basic cHJveHk6cHc="}, {Name: "X-Custom", Value: "kept"},
 			}}
 			rec := newRecorder()
 			requireEnd(t, run(t, c, req, rec))

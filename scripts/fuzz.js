@@ -20,8 +20,8 @@ const root = path.resolve(__dirname, '..')
 
 /** The fuzz targets, by package. */
 const TARGETS = [
-  ['./gocore', 'FuzzReadResponseHead'],
-  ['./gocore', 'FuzzChunkedReader'],
+  ['./gocore/httpwire', 'FuzzReadResponseHead'],
+  ['./gocore/httpwire', 'FuzzChunkedReader'],
   ['./gocore', 'FuzzParseChallenge'],
   ['./gocore', 'FuzzValidateRequest'],
   ['./gocore', 'FuzzSetCookie'],

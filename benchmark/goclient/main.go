@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -72,7 +73,7 @@ func (s *sink) Login(*gocore.AuthInfo) {
 	<-s.started
 	s.x.Load().Login(nil)
 }
-func (s *sink) Response(h *gocore.ResponseHead) {
+func (s *sink) Response(h *httpwire.ResponseHead) {
 	s.bytes += int64(len(h.Body))
 	s.status = h.StatusCode
 	s.proto = strconv.Itoa(h.Major) + "." + strconv.Itoa(h.Minor)

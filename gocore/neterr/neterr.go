@@ -80,6 +80,16 @@ const (
 // New builds an Error with the given name.
 func New(name string, err error) *Error { return &Error{Name: name, Err: err} }
 
+// NameOf returns the Name of the *Error in err's chain, or "" when there is
+// none.
+func NameOf(err error) string {
+	var ne *Error
+	if errors.As(err, &ne) {
+		return ne.Name
+	}
+	return ""
+}
+
 // Classify maps any error from the engine to the Error the host reports.
 //
 // Precedence: an Error already made by the engine is kept as it is;

@@ -130,3 +130,9 @@ func TestCauseOf(t *testing.T) {
 		})
 	}
 }
+
+func TestNameOf(t *testing.T) {
+	assert.Equal(t, ConnectionReset, NameOf(fmt.Errorf("read: %w", New(ConnectionReset, nil))))
+	assert.Equal(t, "", NameOf(errors.New("plain")))
+	assert.Equal(t, "", NameOf(nil))
+}

@@ -1,4 +1,13 @@
-package gocore
+// Package httpwire is HTTP as it crosses the wire, with nothing of the
+// engine's policy: the header list (case and order kept), the request head
+// writer and response head parser (wire.go), body framing and the chunked
+// coding, content decoding (decode.go), origins and loopback names
+// (origin.go), and the Timing a response head carries.
+//
+// It is not internal: the host names Header and ResponseHead (bridge/
+// builds request headers and reads response heads), as net/http's users
+// name http.Header.
+package httpwire
 
 import (
 	"bufio"
@@ -14,11 +23,15 @@ import (
 
 // The HTTP/1.1 wire format: our own head writer (net/http sorts and
 // canonicalises header names, Electron apps expect case and order kept),
-// a head parser that keeps the raw header list, and body framing that
+// a head parser that keeps the raw header list, and body Framing that
 // reports Chromium's error names.
 
-// maxResponseHead is Chromium's cap on a response head.
-const maxResponseHead = 256 << 10
+// MaxResponseHead is Chromium's cap on a response head.
+const MaxResponseHead = 256 << 10
+
+// BufferSize is the size of a connection's read and write buffers; the
+// head parser reads lines longer than it.
+const BufferSize = 32 << 10
 
 // ResponseHead is a response's status line and headers as received.
 type ResponseHead struct {
@@ -38,13 +51,13 @@ type ResponseHead struct {
 	Body     []byte // only when Complete; valid only during Sink.Response
 }
 
-// writeRequestHead writes the request line and headers. It is the last
+// WriteRequestHead writes the request line and headers. It is the last
 // gate before the wire: whatever entry point filled them, a method, target,
 // header name or value that could end a line or the head (CR, LF, NUL; a
 // space or control in the method or target) is refused with
 // ERR_INVALID_ARGUMENT and nothing is written.
-func writeRequestHead(w *bufio.Writer, method, target string, hs []Header) error {
-	if err := checkRequestHead(method, target, hs); err != nil {
+func WriteRequestHead(w *bufio.Writer, method, target string, hs []Header) error {
+	if err := CheckRequestHead(method, target, hs); err != nil {
 		return err
 	}
 	w.WriteString(method)
@@ -61,11 +74,11 @@ func writeRequestHead(w *bufio.Writer, method, target string, hs []Header) error
 	return nil
 }
 
-// checkRequestHead is the structural guard of every request head the engine
+// CheckRequestHead is the structural guard of every request head the engine
 // sends (HTTP/1.1, HTTP/2 and proxy CONNECT): a head that could carry an
 // extra line is refused, so no entry point can inject one. The failure
 // names the offending header, as a refused restricted header does.
-func checkRequestHead(method, target string, hs []Header) *neterr.Error {
+func CheckRequestHead(method, target string, hs []Header) *neterr.Error {
 	if !ValidToken(method) {
 		return neterr.New(neterr.InvalidArgument, fmt.Errorf("request method %q", method))
 	}
@@ -94,12 +107,12 @@ func validRequestTarget(t string) bool {
 	return true
 }
 
-// readResponseHead reads one response head. It fails with
+// ReadResponseHead reads one response head. It fails with
 // ERR_EMPTY_RESPONSE when the connection closes before any byte,
 // ERR_RESPONSE_HEADERS_TOO_BIG past 256 KiB, and ERR_INVALID_HTTP_RESPONSE
 // when the status line is not HTTP/1.x or a line holds a CR that does not
 // end it.
-func readResponseHead(br *bufio.Reader) (*ResponseHead, error) {
+func ReadResponseHead(br *bufio.Reader) (*ResponseHead, error) {
 	size := 0
 	var line []byte
 	readLine := func() ([]byte, error) {
@@ -107,7 +120,7 @@ func readResponseHead(br *bufio.Reader) (*ResponseHead, error) {
 		for {
 			chunk, err := br.ReadSlice('\n')
 			size += len(chunk)
-			if size > maxResponseHead {
+			if size > MaxResponseHead {
 				return nil, neterr.New(neterr.ResponseHeadersTooBig, nil)
 			}
 			line = append(line, chunk...)
@@ -217,32 +230,32 @@ func parseStatusLine(line string) (*ResponseHead, *neterr.Error) {
 	return &ResponseHead{StatusCode: code, StatusText: strings.TrimSpace(reason), Major: major, Minor: minor}, nil
 }
 
-// framing describes how a response body is delimited.
-type framing struct {
-	none      bool  // no body at all (HEAD, 1xx, 204, 304)
-	chunked   bool  // Transfer-Encoding: chunked
-	length    int64 // Content-Length, or -1 when the body runs to EOF
-	keepAlive bool  // whether the connection may serve another request
+// Framing describes how a response body is delimited.
+type Framing struct {
+	None      bool  // no body at all (HEAD, 1xx, 204, 304)
+	Chunked   bool  // Transfer-Encoding: chunked
+	Length    int64 // Content-Length, or -1 when the body runs to EOF
+	KeepAlive bool  // whether the connection may serve another request
 }
 
-// frameResponse decides the body framing from the method and the head.
-func frameResponse(method string, head *ResponseHead) (framing, *neterr.Error) {
-	f := framing{length: -1, keepAlive: keepAlive(head)}
+// FrameResponse decides the body Framing from the method and the head.
+func FrameResponse(method string, head *ResponseHead) (Framing, *neterr.Error) {
+	f := Framing{Length: -1, KeepAlive: keepAlive(head)}
 	if method == "HEAD" || head.StatusCode < 200 || head.StatusCode == 204 || head.StatusCode == 304 {
-		f.none = true
-		f.length = 0
+		f.None = true
+		f.Length = 0
 		if head.StatusCode == 101 {
-			f.keepAlive = false // the connection now speaks another protocol
+			f.KeepAlive = false // the connection now speaks another protocol
 		}
 		return f, nil
 	}
 	if te := lastToken(head.Headers, "Transfer-Encoding"); te != "" {
 		if !strings.EqualFold(te, "chunked") {
 			// A body coded in a way we cannot unframe runs to EOF.
-			f.keepAlive = false
+			f.KeepAlive = false
 			return f, nil
 		}
-		f.chunked = true
+		f.Chunked = true
 		return f, nil
 	}
 	var length int64 = -1
@@ -261,15 +274,15 @@ func frameResponse(method string, head *ResponseHead) (framing, *neterr.Error) {
 			length = n
 		}
 	}
-	f.length = length
+	f.Length = length
 	if length < 0 {
-		f.keepAlive = false
+		f.KeepAlive = false
 	}
 	return f, nil
 }
 
 func keepAlive(head *ResponseHead) bool {
-	for _, tok := range connectionTokens(head.Headers) {
+	for _, tok := range ConnectionTokens(head.Headers) {
 		switch tok {
 		case "close":
 			return false
@@ -280,9 +293,9 @@ func keepAlive(head *ResponseHead) bool {
 	return head.Minor >= 1
 }
 
-// connectionTokens lists the tokens of every Connection header, lower-cased,
+// ConnectionTokens lists the tokens of every Connection header, lower-cased,
 // in order.
-func connectionTokens(hs []Header) []string {
+func ConnectionTokens(hs []Header) []string {
 	var tokens []string
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, "Connection") {
@@ -308,16 +321,16 @@ func lastToken(hs []Header, name string) string {
 	return last
 }
 
-// bodyReader returns a reader of the framed body; its errors are
-// NetErrors for framing faults and the socket's own errors otherwise.
-func bodyReader(br *bufio.Reader, f framing) io.Reader {
+// BodyReader returns a reader of the framed body; its errors are
+// NetErrors for Framing faults and the socket's own errors otherwise.
+func BodyReader(br *bufio.Reader, f Framing) io.Reader {
 	switch {
-	case f.none:
+	case f.None:
 		return eofReader{}
-	case f.chunked:
+	case f.Chunked:
 		return &chunkedReader{br: br}
-	case f.length >= 0:
-		return &lengthReader{r: br, left: f.length}
+	case f.Length >= 0:
+		return &lengthReader{r: br, left: f.Length}
 	default:
 		return br
 	}
@@ -464,17 +477,19 @@ func (c *chunkedReader) skipTrailer() error {
 	}
 }
 
-// chunkWriter frames an upload as chunks; close writes the last chunk.
-type chunkWriter struct{ w *bufio.Writer }
+// ChunkWriter frames an upload as chunks on W; Close writes the last chunk.
+type ChunkWriter struct{ W *bufio.Writer }
 
-func (c chunkWriter) write(p []byte) {
+// WriteChunk writes p as one chunk (nothing when p is empty).
+func (c ChunkWriter) WriteChunk(p []byte) {
 	if len(p) == 0 {
 		return // a zero-size chunk would end the body
 	}
-	c.w.WriteString(strconv.FormatInt(int64(len(p)), 16))
-	c.w.WriteString("\r\n")
-	c.w.Write(p)
-	c.w.WriteString("\r\n")
+	c.W.WriteString(strconv.FormatInt(int64(len(p)), 16))
+	c.W.WriteString("\r\n")
+	c.W.Write(p)
+	c.W.WriteString("\r\n")
 }
 
-func (c chunkWriter) close() { c.w.WriteString("0\r\n\r\n") }
+// Close ends the body with the last (zero-size) chunk.
+func (c ChunkWriter) Close() { c.W.WriteString("0\r\n\r\n") }

@@ -1,27 +1,18 @@
-package gocore
+package httpwire
 
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"io"
 	"strings"
 	"testing"
 	"testing/iotest"
 
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// netErrorName returns the neterr.Error name in err's chain, or "" when none.
-func netErrorName(err error) string {
-	var ne *neterr.Error
-	if errors.As(err, &ne) {
-		return ne.Name
-	}
-	return ""
-}
 
 func TestReadResponseHead(t *testing.T) {
 	tests := []struct {
@@ -92,8 +83,8 @@ func TestReadResponseHead(t *testing.T) {
 		},
 		{
 			name:  "head just under the 256 KiB cap",
-			input: bigHead(maxResponseHead - 1024),
-			want:  ResponseHead{StatusCode: 200, StatusText: "OK", Major: 1, Minor: 1, Headers: bigHeadHeaders(maxResponseHead - 1024)},
+			input: testkit.BigHead(MaxResponseHead - 1024),
+			want:  ResponseHead{StatusCode: 200, StatusText: "OK", Major: 1, Minor: 1, Headers: bigHeadHeaders(MaxResponseHead - 1024)},
 		},
 		{name: "EOF before any byte", input: "", wantErr: neterr.EmptyResponse},
 		{name: "EOF inside the status line", input: "HTTP/1.1 20", wantErr: neterr.ConnectionClosed},
@@ -107,9 +98,9 @@ func TestReadResponseHead(t *testing.T) {
 		{name: "two-digit status", input: "HTTP/1.1 20 OK\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
 		{name: "four-digit status", input: "HTTP/1.1 2000 OK\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
 		{name: "status below 100", input: "HTTP/1.1 099 Low\r\n\r\n", wantErr: neterr.InvalidHTTPResponse},
-		{name: "headers over 256 KiB", input: bigHead(maxResponseHead + 1024), wantErr: neterr.ResponseHeadersTooBig},
-		{name: "one header line over 256 KiB", input: "HTTP/1.1 200 OK\r\nX-Huge: " + strings.Repeat("h", maxResponseHead) + "\r\n\r\n", wantErr: neterr.ResponseHeadersTooBig},
-		{name: "status line over 256 KiB without a newline", input: "HTTP/1.1 200 " + strings.Repeat("r", maxResponseHead+1), wantErr: neterr.ResponseHeadersTooBig},
+		{name: "headers over 256 KiB", input: testkit.BigHead(MaxResponseHead + 1024), wantErr: neterr.ResponseHeadersTooBig},
+		{name: "one header line over 256 KiB", input: "HTTP/1.1 200 OK\r\nX-Huge: " + strings.Repeat("h", MaxResponseHead) + "\r\n\r\n", wantErr: neterr.ResponseHeadersTooBig},
+		{name: "status line over 256 KiB without a newline", input: "HTTP/1.1 200 " + strings.Repeat("r", MaxResponseHead+1), wantErr: neterr.ResponseHeadersTooBig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,11 +108,11 @@ func TestReadResponseHead(t *testing.T) {
 			if tt.wantErr == "" {
 				input += "BODY" // must be left unread
 			}
-			br := bufio.NewReaderSize(strings.NewReader(input), connBufferSize)
-			head, err := readResponseHead(br)
+			br := bufio.NewReaderSize(strings.NewReader(input), BufferSize)
+			head, err := ReadResponseHead(br)
 			if tt.wantErr != "" {
 				require.Error(t, err)
-				assert.Equal(t, tt.wantErr, netErrorName(err), "error %v", err)
+				assert.Equal(t, tt.wantErr, neterr.NameOf(err), "error %v", err)
 				assert.Nil(t, head)
 				return
 			}
@@ -137,21 +128,11 @@ func TestReadResponseHead(t *testing.T) {
 	}
 }
 
-// bigHead is a complete response head of about size bytes made of 1 KiB headers.
-func bigHead(size int) string {
-	var b strings.Builder
-	b.WriteString("HTTP/1.1 200 OK\r\n")
-	for _, h := range bigHeadHeaders(size) {
-		b.WriteString(h.Name + ": " + h.Value + "\r\n")
-	}
-	b.WriteString("\r\n")
-	return b.String()
-}
-
+// bigHeadHeaders are the headers of testkit.BigHead(size).
 func bigHeadHeaders(size int) []Header {
 	var hs []Header
-	for n := 0; n+1024 <= size-64; n += 1024 {
-		hs = append(hs, Header{Name: "X-Filler", Value: strings.Repeat("f", 1024-len("X-Filler: \r\n"))})
+	for range testkit.FillerCount(size) {
+		hs = append(hs, Header{Name: "X-Filler", Value: testkit.FillerValue})
 	}
 	return hs
 }
@@ -164,16 +145,16 @@ func TestReadResponseHeadLeavesPipelinedResponsesIntact(t *testing.T) {
 	br := bufio.NewReader(strings.NewReader(wire))
 	want := []string{"abc", "hello", ""}
 	for i, body := range want {
-		head, err := readResponseHead(br)
+		head, err := ReadResponseHead(br)
 		require.NoError(t, err, "response %d", i)
-		f, ferr := frameResponse("GET", head)
+		f, ferr := FrameResponse("GET", head)
 		require.Nil(t, ferr)
-		got, err := io.ReadAll(bodyReader(br, f))
+		got, err := io.ReadAll(BodyReader(br, f))
 		require.NoError(t, err)
 		assert.Equal(t, body, string(got), "response %d", i)
 	}
-	_, err := readResponseHead(br)
-	assert.Equal(t, neterr.EmptyResponse, netErrorName(err))
+	_, err := ReadResponseHead(br)
+	assert.Equal(t, neterr.EmptyResponse, neterr.NameOf(err))
 }
 
 func TestFrameResponse(t *testing.T) {
@@ -181,41 +162,41 @@ func TestFrameResponse(t *testing.T) {
 		name    string
 		method  string
 		head    string // status line and headers, without the blank line
-		want    framing
+		want    Framing
 		wantErr string
 	}{
-		{name: "content length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5", want: framing{length: 5, keepAlive: true}},
-		{name: "zero content length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 0", want: framing{length: 0, keepAlive: true}},
-		{name: "HEAD has no body whatever the length", method: "HEAD", head: "HTTP/1.1 200 OK\r\nContent-Length: 100", want: framing{none: true, length: 0, keepAlive: true}},
-		{name: "HEAD ignores conflicting lengths", method: "HEAD", head: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2", want: framing{none: true, length: 0, keepAlive: true}},
-		{name: "204 has no body", method: "GET", head: "HTTP/1.1 204 No Content\r\nContent-Length: 10", want: framing{none: true, length: 0, keepAlive: true}},
-		{name: "304 has no body", method: "GET", head: "HTTP/1.1 304 Not Modified\r\nContent-Length: 10", want: framing{none: true, length: 0, keepAlive: true}},
-		{name: "1xx has no body", method: "GET", head: "HTTP/1.1 103 Early Hints", want: framing{none: true, length: 0, keepAlive: true}},
-		{name: "101 ends HTTP on the connection", method: "GET", head: "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket", want: framing{none: true, length: 0, keepAlive: false}},
-		{name: "chunked", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked", want: framing{chunked: true, length: -1, keepAlive: true}},
-		{name: "chunked in any case", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked", want: framing{chunked: true, length: -1, keepAlive: true}},
-		{name: "chunked as the last of several codings", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked", want: framing{chunked: true, length: -1, keepAlive: true}},
-		{name: "chunked in a second header", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked", want: framing{chunked: true, length: -1, keepAlive: true}},
-		{name: "chunked wins over content length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nTransfer-Encoding: chunked", want: framing{chunked: true, length: -1, keepAlive: true}},
-		{name: "unknown transfer coding runs to EOF", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip", want: framing{length: -1, keepAlive: false}},
-		{name: "no framing runs to EOF", method: "GET", head: "HTTP/1.1 200 OK", want: framing{length: -1, keepAlive: false}},
-		{name: "repeated equal lengths in one header", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5, 5", want: framing{length: 5, keepAlive: true}},
-		{name: "repeated equal length headers", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5", want: framing{length: 5, keepAlive: true}},
+		{name: "content length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5", want: Framing{Length: 5, KeepAlive: true}},
+		{name: "zero content length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 0", want: Framing{Length: 0, KeepAlive: true}},
+		{name: "HEAD has no body whatever the length", method: "HEAD", head: "HTTP/1.1 200 OK\r\nContent-Length: 100", want: Framing{None: true, Length: 0, KeepAlive: true}},
+		{name: "HEAD ignores conflicting lengths", method: "HEAD", head: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2", want: Framing{None: true, Length: 0, KeepAlive: true}},
+		{name: "204 has no body", method: "GET", head: "HTTP/1.1 204 No Content\r\nContent-Length: 10", want: Framing{None: true, Length: 0, KeepAlive: true}},
+		{name: "304 has no body", method: "GET", head: "HTTP/1.1 304 Not Modified\r\nContent-Length: 10", want: Framing{None: true, Length: 0, KeepAlive: true}},
+		{name: "1xx has no body", method: "GET", head: "HTTP/1.1 103 Early Hints", want: Framing{None: true, Length: 0, KeepAlive: true}},
+		{name: "101 ends HTTP on the connection", method: "GET", head: "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket", want: Framing{None: true, Length: 0, KeepAlive: false}},
+		{name: "chunked", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked", want: Framing{Chunked: true, Length: -1, KeepAlive: true}},
+		{name: "chunked in any case", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked", want: Framing{Chunked: true, Length: -1, KeepAlive: true}},
+		{name: "chunked as the last of several codings", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked", want: Framing{Chunked: true, Length: -1, KeepAlive: true}},
+		{name: "chunked in a second header", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked", want: Framing{Chunked: true, Length: -1, KeepAlive: true}},
+		{name: "chunked wins over content length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nTransfer-Encoding: chunked", want: Framing{Chunked: true, Length: -1, KeepAlive: true}},
+		{name: "unknown transfer coding runs to EOF", method: "GET", head: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip", want: Framing{Length: -1, KeepAlive: false}},
+		{name: "no framing runs to EOF", method: "GET", head: "HTTP/1.1 200 OK", want: Framing{Length: -1, KeepAlive: false}},
+		{name: "repeated equal lengths in one header", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5, 5", want: Framing{Length: 5, KeepAlive: true}},
+		{name: "repeated equal length headers", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 5", want: Framing{Length: 5, KeepAlive: true}},
 		{name: "conflicting lengths in one header", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5, 6", wantErr: neterr.MultipleContentLength},
 		{name: "conflicting length headers", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 6", wantErr: neterr.MultipleContentLength},
 		{name: "non-numeric length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: five", wantErr: neterr.InvalidHTTPResponse},
 		{name: "negative length", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: -1", wantErr: neterr.InvalidHTTPResponse},
-		{name: "HTTP/1.1 Connection: close", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close", want: framing{length: 1, keepAlive: false}},
-		{name: "HTTP/1.1 Connection: CLOSE among other tokens", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: x-foo, CLOSE", want: framing{length: 1, keepAlive: false}},
-		{name: "HTTP/1.0 closes by default", method: "GET", head: "HTTP/1.0 200 OK\r\nContent-Length: 1", want: framing{length: 1, keepAlive: false}},
-		{name: "HTTP/1.0 keep-alive", method: "GET", head: "HTTP/1.0 200 OK\r\nContent-Length: 1\r\nConnection: Keep-Alive", want: framing{length: 1, keepAlive: true}},
-		{name: "HTTP/1.0 keep-alive without a length runs to EOF", method: "GET", head: "HTTP/1.0 200 OK\r\nConnection: keep-alive", want: framing{length: -1, keepAlive: false}},
+		{name: "HTTP/1.1 Connection: close", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close", want: Framing{Length: 1, KeepAlive: false}},
+		{name: "HTTP/1.1 Connection: CLOSE among other tokens", method: "GET", head: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: x-foo, CLOSE", want: Framing{Length: 1, KeepAlive: false}},
+		{name: "HTTP/1.0 closes by default", method: "GET", head: "HTTP/1.0 200 OK\r\nContent-Length: 1", want: Framing{Length: 1, KeepAlive: false}},
+		{name: "HTTP/1.0 keep-alive", method: "GET", head: "HTTP/1.0 200 OK\r\nContent-Length: 1\r\nConnection: Keep-Alive", want: Framing{Length: 1, KeepAlive: true}},
+		{name: "HTTP/1.0 keep-alive without a length runs to EOF", method: "GET", head: "HTTP/1.0 200 OK\r\nConnection: keep-alive", want: Framing{Length: -1, KeepAlive: false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			head, err := readResponseHead(bufio.NewReader(strings.NewReader(tt.head + "\r\n\r\n")))
+			head, err := ReadResponseHead(bufio.NewReader(strings.NewReader(tt.head + "\r\n\r\n")))
 			require.NoError(t, err)
-			f, ferr := frameResponse(tt.method, head)
+			f, ferr := FrameResponse(tt.method, head)
 			if tt.wantErr != "" {
 				require.NotNil(t, ferr)
 				assert.Equal(t, tt.wantErr, ferr.Name)
@@ -273,7 +254,7 @@ func TestChunkedReader(t *testing.T) {
 				assert.Equal(t, tt.want, string(got))
 				if tt.wantErr != "" {
 					require.Error(t, err)
-					assert.Equal(t, tt.wantErr, netErrorName(err), "error %v", err)
+					assert.Equal(t, tt.wantErr, neterr.NameOf(err), "error %v", err)
 					return
 				}
 				require.NoError(t, err)
@@ -314,7 +295,7 @@ func TestLengthReader(t *testing.T) {
 			got, err := io.ReadAll(iotest.HalfReader(&lengthReader{r: br, left: tt.length}))
 			assert.Equal(t, tt.want, string(got))
 			if tt.wantErr != "" {
-				assert.Equal(t, tt.wantErr, netErrorName(err), "error %v", err)
+				assert.Equal(t, tt.wantErr, neterr.NameOf(err), "error %v", err)
 				return
 			}
 			require.NoError(t, err)
@@ -326,7 +307,7 @@ func TestLengthReader(t *testing.T) {
 
 func TestBodyReaderRunsToEOFWithoutFraming(t *testing.T) {
 	br := bufio.NewReader(strings.NewReader("all of it until the close"))
-	got, err := io.ReadAll(bodyReader(br, framing{length: -1}))
+	got, err := io.ReadAll(BodyReader(br, Framing{Length: -1}))
 	require.NoError(t, err)
 	assert.Equal(t, "all of it until the close", string(got))
 }
@@ -357,7 +338,7 @@ func TestWriteRequestHead(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			w := bufio.NewWriter(&buf)
-			require.NoError(t, writeRequestHead(w, tt.method, tt.target, tt.headers))
+			require.NoError(t, WriteRequestHead(w, tt.method, tt.target, tt.headers))
 			require.NoError(t, w.Flush())
 			assert.Equal(t, tt.want, buf.String())
 		})
@@ -367,11 +348,11 @@ func TestWriteRequestHead(t *testing.T) {
 func TestChunkWriterFramesAndRoundTrips(t *testing.T) {
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
-	cw := chunkWriter{w}
-	cw.write([]byte("hello"))
-	cw.write(nil) // must not end the body early
-	cw.write(bytes.Repeat([]byte("x"), 300))
-	cw.close()
+	cw := ChunkWriter{W: w}
+	cw.WriteChunk([]byte("hello"))
+	cw.WriteChunk(nil) // must not end the body early
+	cw.WriteChunk(bytes.Repeat([]byte("x"), 300))
+	cw.Close()
 	require.NoError(t, w.Flush())
 	assert.True(t, strings.HasPrefix(buf.String(), "5\r\nhello\r\n12c\r\n"), "got %q", buf.String()[:20])
 	assert.True(t, strings.HasSuffix(buf.String(), "\r\n0\r\n\r\n"))

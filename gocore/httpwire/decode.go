@@ -1,4 +1,4 @@
-package gocore
+package httpwire
 
 import (
 	"bufio"
@@ -19,7 +19,7 @@ import (
 const DefaultAcceptEncoding = "gzip, deflate, br, zstd"
 
 // transportError marks an error that came from the framed body (socket or
-// framing), so it is not mistaken for a decoding failure.
+// Framing), so it is not mistaken for a decoding failure.
 type transportError struct{ err error }
 
 func (t transportError) Error() string { return t.err.Error() }
@@ -36,17 +36,17 @@ func (m markedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// decodedBody undoes Content-Encoding (the codings listed, last applied
+// DecodedBody undoes Content-Encoding (the codings listed, last applied
 // first). Unknown codings are passed through untouched, as Chromium does.
-type decodedBody struct {
+type DecodedBody struct {
 	r       io.Reader
 	raw     io.Reader // the framed body under the decoders
 	coded   bool      // whether any decoder is applied
 	closers []func()
 }
 
-func newDecodedBody(raw io.Reader, hs []Header) *decodedBody {
-	d := &decodedBody{r: markedReader{raw}, raw: raw}
+func NewDecodedBody(raw io.Reader, hs []Header) *DecodedBody {
+	d := &DecodedBody{r: markedReader{raw}, raw: raw}
 	var codings []string
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, "Content-Encoding") {
@@ -68,10 +68,10 @@ func newDecodedBody(raw io.Reader, hs []Header) *decodedBody {
 // coded stream is skipped to keep the connection; beyond it we close.
 const maxIgnoredTail = 64 << 10
 
-// finishFraming reads what the framed body still holds after the decoded
-// stream ended (bytes Chromium ignores) and reports whether the framing
+// FinishFraming reads what the framed body still holds after the decoded
+// stream ended (bytes Chromium ignores) and reports whether the Framing
 // reached its end, so the connection can serve another request.
-func (d *decodedBody) finishFraming() bool {
+func (d *DecodedBody) FinishFraming() bool {
 	if !d.coded {
 		return true
 	}
@@ -79,7 +79,7 @@ func (d *decodedBody) finishFraming() bool {
 	return err == nil && n <= maxIgnoredTail
 }
 
-func (d *decodedBody) wrap(coding string, src io.Reader) io.Reader {
+func (d *DecodedBody) wrap(coding string, src io.Reader) io.Reader {
 	switch coding {
 	case "gzip", "x-gzip":
 		return &lazyDecoder{src: src, open: func(r io.Reader) (io.Reader, error) {
@@ -153,9 +153,13 @@ func (l *lazyDecoder) Read(p []byte) (int, error) {
 	return l.dec.Read(p)
 }
 
+// Coded reports whether any content coding is undone (the decoded length
+// then says nothing about the framed one).
+func (d *DecodedBody) Coded() bool { return d.coded }
+
 // Read returns decoded bytes; a failure of the decoder itself is
 // ERR_CONTENT_DECODING_FAILED, a failure underneath keeps its own name.
-func (d *decodedBody) Read(p []byte) (int, error) {
+func (d *DecodedBody) Read(p []byte) (int, error) {
 	n, err := d.r.Read(p)
 	if err == nil || err == io.EOF {
 		return n, err
@@ -168,7 +172,7 @@ func (d *decodedBody) Read(p []byte) (int, error) {
 }
 
 // Close releases decoder resources (zstd keeps buffers until closed).
-func (d *decodedBody) Close() {
+func (d *DecodedBody) Close() {
 	for _, c := range d.closers {
 		c()
 	}
