@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/cookies"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
@@ -30,7 +31,7 @@ type session struct {
 	partition  string
 	persistent bool
 	client     *gocore.Client
-	jar        *gocore.CookieJar
+	jar        *cookies.Jar
 	cache      *gocore.HTTPCache
 
 	mu        sync.Mutex
@@ -62,7 +63,7 @@ var defaultSession = newMemorySession("")
 
 func newMemorySession(partition string) *session {
 	s := &session{partition: partition, listeners: map[listener]struct{}{}}
-	s.jar, _ = gocore.NewCookieJar("", s.cookieChanged)
+	s.jar, _ = cookies.NewJar("", s.cookieChanged)
 	s.cache, _ = gocore.NewHTTPCache("", memoryCacheBytes)
 	s.client = gocore.NewClient(gocore.Options{Jar: s.jar, Cache: s.cache})
 	return s
@@ -103,12 +104,12 @@ func createSession(id uint64, opts sessionOptions) (warning string) {
 		s = newMemorySession(opts.Partition)
 	} else {
 		s = &session{partition: opts.Partition, persistent: true, listeners: map[listener]struct{}{}}
-		jar, err := gocore.NewCookieJar(filepath.Join(opts.Path, "Cookies"), s.cookieChanged)
+		jar, err := cookies.NewJar(filepath.Join(opts.Path, "Cookies"), s.cookieChanged)
 		if err != nil {
 			warning = fmt.Sprintf("cookie store of partition %q: %v", opts.Partition, err)
 		}
 		if jar == nil {
-			jar, _ = gocore.NewCookieJar("", s.cookieChanged)
+			jar, _ = cookies.NewJar("", s.cookieChanged)
 		}
 		s.jar = jar
 		cache, err := gocore.NewHTTPCache(filepath.Join(opts.Path, "Cache"), diskCacheBytes)
@@ -138,7 +139,7 @@ func joinWarnings(a, b string) string {
 }
 
 // cookieChanged forwards a jar change to every JS listener of the session.
-func (s *session) cookieChanged(change gocore.CookieChange) {
+func (s *session) cookieChanged(change cookies.Change) {
 	s.mu.Lock()
 	targets := make([]listener, 0, len(s.listeners))
 	for l := range s.listeners {
@@ -202,7 +203,7 @@ type cookieJSON struct {
 	SameSite       string   `json:"sameSite"`
 }
 
-func toCookieJSON(c gocore.Cookie) cookieJSON {
+func toCookieJSON(c cookies.Cookie) cookieJSON {
 	j := cookieJSON{Name: c.Name, Value: c.Value, Domain: c.Domain, HostOnly: c.HostOnly, Path: c.Path,
 		Secure: c.Secure, HTTPOnly: c.HTTPOnly, Session: c.Session, SameSite: c.SameSite}
 	if !c.Session {
@@ -321,9 +322,9 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 		}
 		return map[string]any{"endpoints": endpoints}, nil
 	case "cookies.get":
-		f := gocore.CookieFilter{}
+		f := cookies.Filter{}
 		if req.Filter != nil {
-			f = gocore.CookieFilter{URL: req.Filter.URL, Name: req.Filter.Name, Domain: req.Filter.Domain,
+			f = cookies.Filter{URL: req.Filter.URL, Name: req.Filter.Name, Domain: req.Filter.Domain,
 				Path: req.Filter.Path, Secure: req.Filter.Secure, Session: req.Filter.Session, HTTPOnly: req.Filter.HTTPOnly}
 		}
 		cookies := s.jar.Get(f)
@@ -337,7 +338,7 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 			return nil, errors.New("cookies.set needs details")
 		}
 		d := req.Details
-		details := gocore.CookieDetails{URL: d.URL, Name: d.Name, Value: d.Value, Domain: d.Domain, Path: d.Path,
+		details := cookies.Details{URL: d.URL, Name: d.Name, Value: d.Value, Domain: d.Domain, Path: d.Path,
 			Secure: d.Secure, HTTPOnly: d.HTTPOnly, SameSite: d.SameSite}
 		if d.ExpirationDate != nil && !math.IsNaN(*d.ExpirationDate) {
 			details.ExpirationDate = *d.ExpirationDate

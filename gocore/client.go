@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/cookies"
 	"golang.org/x/net/http2"
 )
 
@@ -38,7 +39,7 @@ type Options struct {
 	// DisableHTTP2 keeps every connection on HTTP/1.1 (no "h2" in ALPN).
 	DisableHTTP2 bool
 	// Jar is the session's cookie jar; nil sends and stores no cookies.
-	Jar *CookieJar
+	Jar *cookies.Jar
 	// Cache is the session's HTTP cache; nil caches nothing.
 	Cache *HTTPCache
 }
@@ -54,7 +55,7 @@ type Client struct {
 	auth         *authCache
 	pool         *pool
 	live         atomic.Int64 // exchanges started and not yet finished
-	jar          *CookieJar
+	jar          *cookies.Jar
 	cache        *HTTPCache
 	cacheOff     atomic.Bool // the session was made with {cache: false}
 	dns          dnsCache

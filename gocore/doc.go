@@ -24,12 +24,13 @@
 // Around the exchange, by file: client.go (connections, pool, dialing),
 // proxy.go, pac.go, proxy_dial.go and proxy_route.go (Chromium's proxy
 // configuration, PAC on goja, HTTP/CONNECT/SOCKS, proxy logins),
-// tls_verify.go (the host's certificate verdicts, extra CAs), cookies.go and
-// cookies_store.go (the session's jar), cache.go and cache_disk.go (RFC 9111
-// cache) with session_io.go (how an exchange uses both), referrer.go,
-// resolve.go (resolveHost), timing.go, auth.go.
+// tls_verify.go (the host's certificate verdicts, extra CAs), cache.go and
+// cache_disk.go (RFC 9111 cache) with session_io.go (how an exchange uses
+// the cache and the cookie jar), site.go (sites and the SameSite context),
+// referrer.go, resolve.go (resolveHost), timing.go, auth.go.
 //
 // Packages beside it: neterr (the one error table: Chromium's error names
 // and Classify), httpwire (headers, the HTTP/1.1 head writer and parser,
-// body framing, chunked coding, content decoding, origins).
+// body framing, chunked coding, content decoding, origins), cookies (the
+// session's cookie jar and its file).
 package gocore

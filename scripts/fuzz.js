@@ -24,7 +24,7 @@ const TARGETS = [
   ['./gocore/httpwire', 'FuzzChunkedReader'],
   ['./gocore', 'FuzzParseChallenge'],
   ['./gocore', 'FuzzValidateRequest'],
-  ['./gocore', 'FuzzSetCookie'],
+  ['./gocore/cookies', 'FuzzSetCookie'],
   ['./bridge', 'FuzzParseSpec']
 ]
 

@@ -1,4 +1,13 @@
-package gocore
+// Package cookies is a session's cookie jar: Chromium's cookie monster
+// semantics (RFC 6265bis: parsing, domain and path matching, SameSite,
+// prefixes, limits and eviction) with Electron's Cookies API on top, and
+// the file the jar persists to (store.go).
+//
+// The jar knows nothing of requests: the engine asks it for a Cookie
+// header and hands it Set-Cookie lines, telling it whether the request is
+// cross-site (the SameSite context is a property of the request's chain,
+// which only the engine sees).
+package cookies
 
 import (
 	"math"
@@ -44,9 +53,9 @@ const (
 	SameSiteStrict        = "strict"
 )
 
-// CookieFilter is Electron's cookies.get filter. Empty strings and nil
+// Filter is Electron's cookies.get filter. Empty strings and nil
 // pointers match everything.
-type CookieFilter struct {
+type Filter struct {
 	URL                       string // cookies that would be sent to this URL (HttpOnly ones included)
 	Name                      string // exact
 	Domain                    string // the cookie's domain equals this domain or is a subdomain of it (Electron's MatchesDomain)
@@ -54,23 +63,23 @@ type CookieFilter struct {
 	Secure, Session, HTTPOnly *bool
 }
 
-// CookieDetails is Electron's cookies.set details.
+// Details is Electron's cookies.set details.
 //
 // The zero values stand for Electron's absent fields: SameSite "" is
 // Electron's default "lax"; ExpirationDate 0 makes a session cookie. Secure
 // is taken as given: Electron's default for an absent secure (true when
 // sameSite is "no_restriction") is applied by the caller, which alone can
 // tell absent from false.
-type CookieDetails struct {
+type Details struct {
 	URL, Name, Value, Domain, Path string
 	Secure, HTTPOnly               bool
 	ExpirationDate                 float64
 	SameSite                       string
 }
 
-// CookieChange is one change to the jar, as Electron's `changed` event
+// Change is one change to the jar, as Electron's `changed` event
 // reports it.
-type CookieChange struct {
+type Change struct {
 	Cookie  Cookie
 	Cause   string // one of the CookieCause constants
 	Removed bool
@@ -81,14 +90,14 @@ type CookieChange struct {
 // replaces an equivalent cookie (which is first reported removed with
 // "overwrite"); removals keep their names.
 const (
-	CookieCauseInserted              = "inserted"                           // a cookie was stored
-	CookieCauseInsertedNoChange      = "inserted-no-change-overwrite"       // the same cookie was stored again
-	CookieCauseInsertedNoValueChange = "inserted-no-value-change-overwrite" // same value, other attributes changed
-	CookieCauseExplicit              = "explicit"                           // removed by Remove or Clear
-	CookieCauseOverwrite             = "overwrite"                          // removed because a new cookie replaced it
-	CookieCauseExpired               = "expired"                            // removed because it expired
-	CookieCauseEvicted               = "evicted"                            // removed to keep the jar within its limits
-	CookieCauseExpiredOverwrite      = "expired-overwrite"                  // removed by a cookie set already expired
+	CauseInserted              = "inserted"                           // a cookie was stored
+	CauseInsertedNoChange      = "inserted-no-change-overwrite"       // the same cookie was stored again
+	CauseInsertedNoValueChange = "inserted-no-value-change-overwrite" // same value, other attributes changed
+	CauseExplicit              = "explicit"                           // removed by Remove or Clear
+	CauseOverwrite             = "overwrite"                          // removed because a new cookie replaced it
+	CauseExpired               = "expired"                            // removed because it expired
+	CauseEvicted               = "evicted"                            // removed to keep the jar within its limits
+	CauseExpiredOverwrite      = "expired-overwrite"                  // removed by a cookie set already expired
 )
 
 // Chromium's limits and timings.
@@ -113,31 +122,32 @@ const cookieDefaultFlushDelay = 100 * time.Millisecond
 // cookieExpiredTime is the expiry given to a cookie set with Max-Age <= 0.
 var cookieExpiredTime = time.Unix(0, 0)
 
-// A CookieJar is one session's cookie store: Chromium's cookie monster
+// A Jar is one session's cookie store: Chromium's cookie monster
 // semantics (RFC 6265bis) with Electron's Cookies API on top.
 //
-//	NewCookieJar (file loaded, or empty) ──> changes ──> Close
+//	NewJar (file loaded, or empty) ──> changes ──> Close
 //	                        every change to a persistent cookie:
 //	                        clean ─mark dirty─> dirty ─flush (timer ~1 s, Flush, Close)─> clean
 //
 // Every change is reported to onChange, in order, outside the jar's lock.
-// SameSite is enforced by the *For methods, whose caller tells whether the
-// request is cross-site (see crossSiteForCookies); the API methods act in
+// SameSite is enforced by CookieHeader and SetFromResponse, whose caller
+// tells whether the request is cross-site (gocore's crossSiteForCookies,
+// site.go); the API methods act in
 // Chromium's inclusive (same-site) context. Secure cookies are set and sent
 // over https and, as Chromium allows, over http to loopback hosts (which
 // are potentially trustworthy).
-// A CookieJar is safe for concurrent use.
-type CookieJar struct {
-	path       string             // the store's file; "" keeps the jar in memory
-	onChange   func(CookieChange) // may be nil; called only by deliver
-	now        func() time.Time   // set before first use (tests replace it)
-	flushDelay time.Duration      // set before first use
+// A Jar is safe for concurrent use.
+type Jar struct {
+	path       string           // the store's file; "" keeps the jar in memory
+	onChange   func(Change)     // may be nil; called only by deliver
+	now        func() time.Time // set before first use (tests replace it)
+	flushDelay time.Duration    // set before first use
 
 	mu           sync.Mutex
 	byKey        map[string][]*jarCookie // guarded by mu; eTLD+1 (or host) of the domain -> its cookies
 	count        int                     // guarded by mu; cookies in byKey
 	lastCreation time.Time               // guarded by mu; creation times are unique and increasing
-	queue        []CookieChange          // guarded by mu; changes not yet delivered
+	queue        []Change                // guarded by mu; changes not yet delivered
 	delivering   bool                    // guarded by mu; a goroutine is draining queue
 	dirty        bool                    // guarded by mu; persistent cookies differ from the file
 	timer        *time.Timer             // guarded by mu; the pending debounced flush
@@ -157,17 +167,17 @@ func (c *jarCookie) expiredAt(now time.Time) bool {
 	return !c.expires.IsZero() && !c.expires.After(now)
 }
 
-// NewCookieJar opens a jar. With path "" it lives in memory; otherwise the
+// NewJar opens a jar. With path "" it lives in memory; otherwise the
 // persistent (non-session, unexpired) cookies are loaded from the file at
 // path, if there is one, and written back there.
 //
 // A store that cannot be read or is corrupt never fails the jar: the jar is
-// returned empty and usable, with a *CookieStoreError for the caller to
+// returned empty and usable, with a *StoreError for the caller to
 // report. A corrupt file is moved aside to path + ".corrupt" and the jar
 // writes a fresh store; a file that could not be read (or moved) stays
 // where it is and the jar keeps to memory, so it is never overwritten.
-func NewCookieJar(path string, onChange func(CookieChange)) (*CookieJar, error) {
-	j := &CookieJar{
+func NewJar(path string, onChange func(Change)) (*Jar, error) {
+	j := &Jar{
 		path:       path,
 		onChange:   onChange,
 		now:        time.Now,
@@ -216,7 +226,7 @@ func NewCookieJar(path string, onChange func(CookieChange)) (*CookieJar, error) 
 // oldest first. Their LastAccess is updated; expired cookies met on the way
 // are removed. A cookie that could not make a valid header line (a control
 // character or ';', from wherever it came) is never sent.
-func (j *CookieJar) CookieHeader(u *url.URL, crossSite bool) string {
+func (j *Jar) CookieHeader(u *url.URL, crossSite bool) string {
 	host, ok := cookieHost(u)
 	if !ok || !cookieableScheme(u) {
 		return ""
@@ -224,7 +234,7 @@ func (j *CookieJar) CookieHeader(u *url.URL, crossSite bool) string {
 	now := j.clock()
 	j.mu.Lock()
 	key := cookieDomainKey(host)
-	j.deleteWhereLocked(key, func(c *jarCookie) bool { return c.expiredAt(now) }, CookieCauseExpired)
+	j.deleteWhereLocked(key, func(c *jarCookie) bool { return c.expiredAt(now) }, CauseExpired)
 	list := j.matchLocked(key, host, cookieRequestPath(u), cookieSecureAccess(u), crossSite)
 	var b strings.Builder
 	for _, c := range list {
@@ -252,7 +262,7 @@ func (j *CookieJar) CookieHeader(u *url.URL, crossSite bool) string {
 // SetFromResponse stores the Set-Cookie lines of a response from u to a
 // request that is crossSite or not. Lines that are malformed or not allowed
 // for u in that context are ignored, as Chromium does.
-func (j *CookieJar) SetFromResponse(u *url.URL, setCookies []string, crossSite bool) {
+func (j *Jar) SetFromResponse(u *url.URL, setCookies []string, crossSite bool) {
 	if len(setCookies) == 0 {
 		return
 	}
@@ -276,7 +286,7 @@ func (j *CookieJar) SetFromResponse(u *url.URL, setCookies []string, crossSite b
 // Get returns the cookies matching f (Electron's cookies.get), longest path
 // first then oldest first. Expired cookies are removed, not returned;
 // LastAccess is not updated.
-func (j *CookieJar) Get(f CookieFilter) []Cookie {
+func (j *Jar) Get(f Filter) []Cookie {
 	now := j.clock()
 	j.mu.Lock()
 	var list []*jarCookie
@@ -285,12 +295,12 @@ func (j *CookieJar) Get(f CookieFilter) []Cookie {
 		if err == nil {
 			if host, ok := cookieHost(u); ok && cookieableScheme(u) {
 				key := cookieDomainKey(host)
-				j.deleteWhereLocked(key, func(c *jarCookie) bool { return c.expiredAt(now) }, CookieCauseExpired)
+				j.deleteWhereLocked(key, func(c *jarCookie) bool { return c.expiredAt(now) }, CauseExpired)
 				list = j.matchLocked(key, host, cookieRequestPath(u), cookieSecureAccess(u), false)
 			}
 		}
 	} else {
-		j.deleteAllWhereLocked(func(c *jarCookie) bool { return c.expiredAt(now) }, CookieCauseExpired)
+		j.deleteAllWhereLocked(func(c *jarCookie) bool { return c.expiredAt(now) }, CauseExpired)
 		for _, bucket := range j.byKey {
 			list = append(list, bucket...)
 		}
@@ -309,7 +319,7 @@ func (j *CookieJar) Get(f CookieFilter) []Cookie {
 
 // matches applies the filter's fields other than URL, as Electron's
 // MatchesCookie does.
-func (f *CookieFilter) matches(c *Cookie) bool {
+func (f *Filter) matches(c *Cookie) bool {
 	return (f.Name == "" || f.Name == c.Name) &&
 		(f.Path == "" || f.Path == c.Path) &&
 		(f.Domain == "" || cookieIsSubdomain(strings.TrimPrefix(strings.ToLower(c.Domain), "."),
@@ -320,19 +330,19 @@ func (f *CookieFilter) matches(c *Cookie) bool {
 }
 
 // Set stores a cookie given through the API (Electron's cookies.set). The
-// error, a *CookieSetError, carries Electron's message.
-func (j *CookieJar) Set(d CookieDetails) error {
+// error, a *SetError, carries Electron's message.
+func (j *Jar) Set(d Details) error {
 	sameSite := d.SameSite
 	switch sameSite {
 	case "":
 		sameSite = SameSiteLax
 	case SameSiteUnspecified, SameSiteNoRestriction, SameSiteLax, SameSiteStrict:
 	default:
-		return &CookieSetError{message: "Failed to convert '" + sameSite + "' to an appropriate cookie same site value"}
+		return &SetError{message: "Failed to convert '" + sameSite + "' to an appropriate cookie same site value"}
 	}
 	u, err := url.Parse(d.URL)
 	if err != nil || !u.IsAbs() {
-		return newCookieSetError(cookieExclInvalidDomain)
+		return newSetError(cookieExclInvalidDomain)
 	}
 	now := j.clock()
 	attrs := cookieAttrs{
@@ -351,14 +361,14 @@ func (j *CookieJar) Set(d CookieDetails) error {
 	}
 	c, excl := canonicalCookie(u, attrs, now, true, false)
 	if excl != 0 {
-		return newCookieSetError(excl)
+		return newSetError(excl)
 	}
 	j.mu.Lock()
 	excl = j.setLocked(c, cookieSecureAccess(u), d.HTTPOnly, now)
 	j.mu.Unlock()
 	j.deliver()
 	if excl != 0 {
-		return newCookieSetError(excl)
+		return newSetError(excl)
 	}
 	return nil
 }
@@ -366,7 +376,7 @@ func (j *CookieJar) Set(d CookieDetails) error {
 // Remove removes the cookies named name that would be sent to rawURL
 // (HttpOnly ones included), each with cause "explicit". As in Electron, a
 // URL that is not valid removes nothing and is not an error.
-func (j *CookieJar) Remove(rawURL, name string) error {
+func (j *Jar) Remove(rawURL, name string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil
@@ -379,23 +389,23 @@ func (j *CookieJar) Remove(rawURL, name string) error {
 	j.mu.Lock()
 	j.deleteWhereLocked(cookieDomainKey(host), func(c *jarCookie) bool {
 		return c.Name == name && cookieIncluded(&c.Cookie, host, path, secure)
-	}, CookieCauseExplicit)
+	}, CauseExplicit)
 	j.mu.Unlock()
 	j.deliver()
 	return nil
 }
 
 // Clear removes every cookie with cause "explicit" (clearStorageData).
-func (j *CookieJar) Clear() {
+func (j *Jar) Clear() {
 	j.mu.Lock()
-	j.deleteAllWhereLocked(func(*jarCookie) bool { return true }, CookieCauseExplicit)
+	j.deleteAllWhereLocked(func(*jarCookie) bool { return true }, CauseExplicit)
 	j.mu.Unlock()
 	j.deliver()
 }
 
 // Len returns the number of cookies stored, expired ones not yet removed
 // included.
-func (j *CookieJar) Len() int {
+func (j *Jar) Len() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.count
@@ -407,7 +417,7 @@ func (j *CookieJar) Len() int {
 // cookie (same name, domain, path) is replaced ("overwrite", or
 // "expired-overwrite" when c is already expired, and then c is not stored),
 // and the limits are enforced afterwards.
-func (j *CookieJar) setLocked(c *jarCookie, secureOrigin, httpOnlyAllowed bool, now time.Time) cookieExclusion {
+func (j *Jar) setLocked(c *jarCookie, secureOrigin, httpOnlyAllowed bool, now time.Time) cookieExclusion {
 	key := cookieDomainKey(c.Domain)
 	bucket := j.byKey[key]
 	if !secureOrigin {
@@ -422,21 +432,21 @@ func (j *CookieJar) setLocked(c *jarCookie, secureOrigin, httpOnlyAllowed bool, 
 		return cookieExclOverwriteHTTPOnly
 	}
 	expired := c.expiredAt(now)
-	cause := CookieCauseInserted
+	cause := CauseInserted
 	var inherited time.Time
 	if i >= 0 {
 		old := bucket[i]
-		removal := CookieCauseOverwrite
+		removal := CauseOverwrite
 		if expired {
-			removal = CookieCauseExpiredOverwrite
+			removal = CauseExpiredOverwrite
 		}
 		j.removeAtLocked(key, i, removal)
 		if old.Value == c.Value {
 			inherited = old.Creation
-			cause = CookieCauseInsertedNoValueChange
+			cause = CauseInsertedNoValueChange
 			if old.Secure == c.Secure && old.HTTPOnly == c.HTTPOnly && old.SameSite == c.SameSite &&
 				old.expires.Equal(c.expires) {
-				cause = CookieCauseInsertedNoChange
+				cause = CauseInsertedNoChange
 			}
 		}
 	}
@@ -458,16 +468,16 @@ func (j *CookieJar) setLocked(c *jarCookie, secureOrigin, httpOnlyAllowed bool, 
 // Chromium's limits: past the limit, expired cookies go first ("expired"),
 // then the least recently accessed, non-secure before secure ("evicted"),
 // down to the limit minus the purge count.
-func (j *CookieJar) enforceLimitsLocked(key string, now time.Time) {
+func (j *Jar) enforceLimitsLocked(key string, now time.Time) {
 	expired := func(c *jarCookie) bool { return c.expiredAt(now) }
 	if len(j.byKey[key]) > cookieMaxPerDomain {
-		j.deleteWhereLocked(key, expired, CookieCauseExpired)
+		j.deleteWhereLocked(key, expired, CauseExpired)
 		if n := len(j.byKey[key]); n > cookieMaxPerDomain {
 			j.evictLocked(append([]*jarCookie(nil), j.byKey[key]...), n-(cookieMaxPerDomain-cookiePurgePerDomain))
 		}
 	}
 	if j.count > cookieMaxTotal {
-		j.deleteAllWhereLocked(expired, CookieCauseExpired)
+		j.deleteAllWhereLocked(expired, CauseExpired)
 		if j.count > cookieMaxTotal {
 			all := make([]*jarCookie, 0, j.count)
 			for _, bucket := range j.byKey {
@@ -480,7 +490,7 @@ func (j *CookieJar) enforceLimitsLocked(key string, now time.Time) {
 
 // evictLocked removes n of candidates: non-secure before secure, least
 // recently accessed first.
-func (j *CookieJar) evictLocked(candidates []*jarCookie, n int) {
+func (j *Jar) evictLocked(candidates []*jarCookie, n int) {
 	sort.SliceStable(candidates, func(a, b int) bool {
 		ca, cb := candidates[a], candidates[b]
 		if ca.Secure != cb.Secure {
@@ -495,7 +505,7 @@ func (j *CookieJar) evictLocked(candidates []*jarCookie, n int) {
 		key := cookieDomainKey(victim.Domain)
 		for i, c := range j.byKey[key] {
 			if c == victim {
-				j.removeAtLocked(key, i, CookieCauseEvicted)
+				j.removeAtLocked(key, i, CauseEvicted)
 				break
 			}
 		}
@@ -506,7 +516,7 @@ func (j *CookieJar) evictLocked(candidates []*jarCookie, n int) {
 // path, in header order: Secure ones only with secure access, and only
 // SameSite=None ones in a crossSite context (Strict, Lax and unspecified,
 // which Chromium treats as Lax, stay home).
-func (j *CookieJar) matchLocked(key, host, path string, secure, crossSite bool) []*jarCookie {
+func (j *Jar) matchLocked(key, host, path string, secure, crossSite bool) []*jarCookie {
 	var list []*jarCookie
 	for _, c := range j.byKey[key] {
 		if crossSite && c.SameSite != SameSiteNoRestriction {
@@ -521,7 +531,7 @@ func (j *CookieJar) matchLocked(key, host, path string, secure, crossSite bool) 
 }
 
 // deleteWhereLocked removes the cookies of key for which del is true.
-func (j *CookieJar) deleteWhereLocked(key string, del func(*jarCookie) bool, cause string) {
+func (j *Jar) deleteWhereLocked(key string, del func(*jarCookie) bool, cause string) {
 	for i := 0; i < len(j.byKey[key]); {
 		if del(j.byKey[key][i]) {
 			j.removeAtLocked(key, i, cause)
@@ -533,7 +543,7 @@ func (j *CookieJar) deleteWhereLocked(key string, del func(*jarCookie) bool, cau
 
 // deleteAllWhereLocked removes every cookie for which del is true, in
 // header order, so the changes come out in a stable order.
-func (j *CookieJar) deleteAllWhereLocked(del func(*jarCookie) bool, cause string) {
+func (j *Jar) deleteAllWhereLocked(del func(*jarCookie) bool, cause string) {
 	var victims []*jarCookie
 	for _, bucket := range j.byKey {
 		for _, c := range bucket {
@@ -550,7 +560,7 @@ func (j *CookieJar) deleteAllWhereLocked(del func(*jarCookie) bool, cause string
 }
 
 // removeAtLocked removes the i-th cookie of key and records the change.
-func (j *CookieJar) removeAtLocked(key string, i int, cause string) {
+func (j *Jar) removeAtLocked(key string, i int, cause string) {
 	bucket := j.byKey[key]
 	c := bucket[i]
 	bucket = append(bucket[:i], bucket[i+1:]...)
@@ -565,12 +575,12 @@ func (j *CookieJar) removeAtLocked(key string, i int, cause string) {
 
 // recordLocked queues a change for deliver and marks the store dirty when
 // the change concerns a persistent cookie.
-func (j *CookieJar) recordLocked(c *jarCookie, cause string, removed bool) {
+func (j *Jar) recordLocked(c *jarCookie, cause string, removed bool) {
 	if !c.Session {
 		j.markDirtyLocked()
 	}
 	if j.onChange != nil {
-		j.queue = append(j.queue, CookieChange{Cookie: c.Cookie, Cause: cause, Removed: removed})
+		j.queue = append(j.queue, Change{Cookie: c.Cookie, Cause: cause, Removed: removed})
 	}
 }
 
@@ -578,7 +588,7 @@ func (j *CookieJar) recordLocked(c *jarCookie, cause string, removed bool) {
 // the order they were made. One goroutine delivers at a time; a goroutine
 // that finds another delivering leaves its changes to it, so onChange may
 // itself use the jar.
-func (j *CookieJar) deliver() {
+func (j *Jar) deliver() {
 	j.mu.Lock()
 	if j.delivering {
 		j.mu.Unlock()
@@ -598,7 +608,7 @@ func (j *CookieJar) deliver() {
 
 // emitUnlocked calls onChange for batch with mu released (it is held on
 // entry and on return, panics included).
-func (j *CookieJar) emitUnlocked(batch []CookieChange) {
+func (j *Jar) emitUnlocked(batch []Change) {
 	j.mu.Unlock()
 	defer j.mu.Lock()
 	for _, change := range batch {
@@ -608,7 +618,7 @@ func (j *CookieJar) emitUnlocked(batch []CookieChange) {
 
 // creationTimeLocked returns now, or just after the last creation time when
 // the clock has not moved, so creation times order cookies strictly.
-func (j *CookieJar) creationTimeLocked(now time.Time) time.Time {
+func (j *Jar) creationTimeLocked(now time.Time) time.Time {
 	if !now.After(j.lastCreation) {
 		now = j.lastCreation.Add(time.Nanosecond)
 	}
@@ -616,7 +626,7 @@ func (j *CookieJar) creationTimeLocked(now time.Time) time.Time {
 	return now
 }
 
-func (j *CookieJar) clock() time.Time { return j.now().Round(0) }
+func (j *Jar) clock() time.Time { return j.now().Round(0) }
 
 // cookieIndex returns the index of the cookie equivalent to (name, domain,
 // path) in bucket, or -1.
@@ -1265,19 +1275,19 @@ var cookieExclusionReasons = []struct {
 	{cookieExclNoCookieContent, "EXCLUDE_NO_COOKIE_CONTENT", "The cookie contains no content or only whitespace."},
 }
 
-// CookieSetError is why Set refused a cookie. Its message is Electron's:
+// SetError is why Set refused a cookie. Its message is Electron's:
 // "Failed to set cookie - " then the text of each reason, then Chromium's
 // debug string of the status (e.g. "EXCLUDE_INVALID_DOMAIN, DO_NOT_WARN,
 // NO_EXEMPTION"), or Electron's message for a bad sameSite value.
-type CookieSetError struct {
+type SetError struct {
 	Reasons []string // Chromium's exclusion reasons, e.g. "EXCLUDE_INVALID_DOMAIN"
 	message string
 }
 
-func (e *CookieSetError) Error() string { return e.message }
+func (e *SetError) Error() string { return e.message }
 
-func newCookieSetError(excl cookieExclusion) *CookieSetError {
-	e := &CookieSetError{}
+func newSetError(excl cookieExclusion) *SetError {
+	e := &SetError{}
 	var text strings.Builder
 	text.WriteString("Failed to set cookie - ")
 	for _, r := range cookieExclusionReasons {

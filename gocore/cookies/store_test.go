@@ -1,4 +1,4 @@
-package gocore
+package cookies
 
 import (
 	"bytes"
@@ -17,9 +17,9 @@ import (
 
 // newPersistentCookieJar opens a jar on path and closes it at the end of
 // the test.
-func newPersistentCookieJar(t *testing.T, path string) *CookieJar {
+func newPersistentCookieJar(t *testing.T, path string) *Jar {
 	t.Helper()
-	j, err := NewCookieJar(path, nil)
+	j, err := NewJar(path, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = j.Close() })
 	return j
@@ -30,7 +30,7 @@ func newPersistentCookieJar(t *testing.T, path string) *CookieJar {
 func writeTestCookieStore(t *testing.T, path string) []byte {
 	t.Helper()
 	j := newPersistentCookieJar(t, path)
-	require.NoError(t, j.Set(CookieDetails{URL: "https://example.com", Name: "a", Value: "1",
+	require.NoError(t, j.Set(Details{URL: "https://example.com", Name: "a", Value: "1",
 		ExpirationDate: float64(time.Now().Add(time.Hour).Unix())}))
 	require.NoError(t, j.Close())
 	data, err := os.ReadFile(path)
@@ -46,14 +46,14 @@ func TestCookieStoreRoundTripKeepsPersistentCookiesOnly(t *testing.T) {
 		"host=2; Max-Age=3600",
 		"session=3",
 	}, false)
-	require.NoError(t, first.Set(CookieDetails{URL: "http://127.0.0.1/", Name: "ip", Value: "4",
+	require.NoError(t, first.Set(Details{URL: "http://127.0.0.1/", Name: "ip", Value: "4",
 		ExpirationDate: float64(time.Now().Add(time.Hour).UnixMilli()) / 1000}))
-	before := first.Get(CookieFilter{Session: boolPtr(false)})
+	before := first.Get(Filter{Session: boolPtr(false)})
 	require.Len(t, before, 3)
 	require.NoError(t, first.Close())
 
 	second := newPersistentCookieJar(t, path)
-	after := second.Get(CookieFilter{})
+	after := second.Get(Filter{})
 	assert.Equal(t, 3, second.Len())
 	require.Len(t, after, 3)
 	for i := range before {
@@ -62,11 +62,11 @@ func TestCookieStoreRoundTripKeepsPersistentCookiesOnly(t *testing.T) {
 		assert.Equal(t, cookieWithoutTimes(before[i]), cookieWithoutTimes(after[i]))
 	}
 	assert.Equal(t, "persist=1; host=2", second.CookieHeader(cookieURL(t, "https://www.example.com/app/x"), false))
-	assert.Empty(t, second.Get(CookieFilter{Name: "session"}), "session cookies are not persisted")
+	assert.Empty(t, second.Get(Filter{Name: "session"}), "session cookies are not persisted")
 
 	// A new cookie in the second jar is newer than everything loaded.
 	second.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"later=5; Max-Age=60"}, false)
-	got := second.Get(CookieFilter{Name: "later"})
+	got := second.Get(Filter{Name: "later"})
 	require.Len(t, got, 1)
 	for _, c := range before {
 		assert.True(t, got[0].Creation.After(c.Creation))
@@ -98,7 +98,7 @@ func TestCookieStoreExpiredCookiesAreNotLoaded(t *testing.T) {
 			Expires: now.Add(time.Hour).UnixNano(), Creation: now.Add(-time.Hour).UnixNano(), LastAccess: now.Add(-time.Hour).UnixNano()},
 	}))
 	j := newPersistentCookieJar(t, path)
-	got := j.Get(CookieFilter{})
+	got := j.Get(Filter{})
 	require.Len(t, got, 1)
 	assert.Equal(t, "new", got[0].Name)
 	assert.False(t, got[0].HostOnly)
@@ -106,7 +106,7 @@ func TestCookieStoreExpiredCookiesAreNotLoaded(t *testing.T) {
 
 func TestCookieStoreWritesAreDebounced(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "Cookies")
-	j, err := NewCookieJar(path, nil)
+	j, err := NewJar(path, nil)
 	require.NoError(t, err)
 	j.flushDelay = 20 * time.Millisecond
 	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"session=1"}, false)
@@ -153,7 +153,7 @@ func TestCookieStoreFlushWithoutChangesWritesNothing(t *testing.T) {
 	j := newPersistentCookieJar(t, path)
 	require.NoError(t, j.Flush())
 	assert.NoFileExists(t, path)
-	mem, err := NewCookieJar("", nil)
+	mem, err := NewJar("", nil)
 	require.NoError(t, err)
 	mem.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"}, false)
 	assert.NoError(t, mem.Flush(), "an in-memory jar has nothing to write")
@@ -167,7 +167,7 @@ func TestCookieStoreSaveFailureIsReportedAndRetried(t *testing.T) {
 	require.NoError(t, os.WriteFile(blocker, nil, 0o600)) // now the store's directory cannot be made
 	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"}, false)
 	err := j.Flush()
-	var storeErr *CookieStoreError
+	var storeErr *StoreError
 	require.ErrorAs(t, err, &storeErr)
 	assert.Equal(t, "save", storeErr.Op)
 	assert.Equal(t, path, storeErr.Path)
@@ -203,12 +203,12 @@ func TestCookieStoreCorruptFileGivesAnEmptyJarAndIsKeptAside(t *testing.T) {
 			bad := tt.corrupt(writeTestCookieStore(t, path))
 			require.NoError(t, os.WriteFile(path, bad, 0o600))
 
-			j, err := NewCookieJar(path, nil)
+			j, err := NewJar(path, nil)
 			require.NotNil(t, j)
 			t.Cleanup(func() { _ = j.Close() })
-			var storeErr *CookieStoreError
+			var storeErr *StoreError
 			require.ErrorAs(t, err, &storeErr)
-			assert.ErrorIs(t, err, ErrCookieStoreCorrupt)
+			assert.ErrorIs(t, err, ErrStoreCorrupt)
 			assert.Equal(t, "load", storeErr.Op)
 			assert.Equal(t, path+".corrupt", storeErr.Moved)
 			assert.Contains(t, err.Error(), tt.want)
@@ -219,7 +219,7 @@ func TestCookieStoreCorruptFileGivesAnEmptyJarAndIsKeptAside(t *testing.T) {
 			assert.NoFileExists(t, path)
 
 			assert.Zero(t, j.Len())
-			require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "b", Value: "2", ExpirationDate: float64(time.Now().Add(time.Hour).Unix())}))
+			require.NoError(t, j.Set(Details{URL: "http://example.com", Name: "b", Value: "2", ExpirationDate: float64(time.Now().Add(time.Hour).Unix())}))
 			require.NoError(t, j.Flush())
 			assert.Equal(t, 1, newPersistentCookieJar(t, path).Len(), "the jar writes a fresh store")
 		})
@@ -230,14 +230,14 @@ func TestCookieStoreUnreadableFileIsReportedWithoutMovingIt(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "Cookies")
 	require.NoError(t, os.Mkdir(path, 0o700)) // a directory cannot be read as a store
-	j, err := NewCookieJar(path, nil)
+	j, err := NewJar(path, nil)
 	require.NotNil(t, j)
 	t.Cleanup(func() { _ = j.Close() })
-	var storeErr *CookieStoreError
+	var storeErr *StoreError
 	require.ErrorAs(t, err, &storeErr)
 	assert.Empty(t, storeErr.Moved)
-	assert.False(t, errors.Is(err, ErrCookieStoreCorrupt))
-	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "1", ExpirationDate: float64(time.Now().Add(time.Hour).Unix())}))
+	assert.False(t, errors.Is(err, ErrStoreCorrupt))
+	require.NoError(t, j.Set(Details{URL: "http://example.com", Name: "a", Value: "1", ExpirationDate: float64(time.Now().Add(time.Hour).Unix())}))
 	assert.NoError(t, j.Flush(), "the jar keeps to memory")
 	assert.Equal(t, 1, j.Len())
 	assert.DirExists(t, path, "what could not be read is left alone")
@@ -247,7 +247,7 @@ func TestCookieJarCloseLeavesNoTimerOrGoroutine(t *testing.T) {
 	before := runtime.NumGoroutine()
 	path := filepath.Join(t.TempDir(), "Cookies")
 	for range 20 {
-		j, err := NewCookieJar(path, func(CookieChange) {})
+		j, err := NewJar(path, func(Change) {})
 		require.NoError(t, err)
 		j.flushDelay = time.Millisecond // some timers fire during Close
 		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"}, false)
@@ -257,7 +257,7 @@ func TestCookieJarCloseLeavesNoTimerOrGoroutine(t *testing.T) {
 		j.mu.Unlock()
 	}
 
-	j, err := NewCookieJar(path, nil)
+	j, err := NewJar(path, nil)
 	require.NoError(t, err)
 	j.flushDelay = 20 * time.Millisecond
 	require.NoError(t, j.Close())
@@ -289,9 +289,9 @@ func TestCookieStoreWithAControlCharacterIsCorrupt(t *testing.T) {
 				c.Path = "/"
 			}
 			require.NoError(t, writeCookieStore(path, []storedCookie{c}))
-			j, err := NewCookieJar(path, nil)
+			j, err := NewJar(path, nil)
 			t.Cleanup(func() { _ = j.Close() })
-			assert.ErrorIs(t, err, ErrCookieStoreCorrupt)
+			assert.ErrorIs(t, err, ErrStoreCorrupt)
 			assert.Contains(t, err.Error(), "control character")
 			assert.Zero(t, j.Len())
 		})

@@ -1,4 +1,4 @@
-package gocore
+package cookies
 
 import (
 	"bytes"
@@ -33,20 +33,20 @@ const (
 	cookieStoreMaxSize = 64 << 20 // far above 3300 cookies of 4 KiB
 )
 
-// ErrCookieStoreCorrupt is wrapped by a CookieStoreError for a store file
+// ErrStoreCorrupt is wrapped by a StoreError for a store file
 // that is not a store this version can read.
-var ErrCookieStoreCorrupt = errors.New("corrupt cookie store")
+var ErrStoreCorrupt = errors.New("corrupt cookie store")
 
-// CookieStoreError is a failure to load or save a cookie store. It never
+// StoreError is a failure to load or save a cookie store. It never
 // makes the jar unusable: a jar that failed to load starts empty.
-type CookieStoreError struct {
+type StoreError struct {
 	Op    string // "load" or "save"
 	Path  string // the store's file
 	Moved string // on load, where a corrupt file was moved ("" when it was not)
 	Err   error
 }
 
-func (e *CookieStoreError) Error() string {
+func (e *StoreError) Error() string {
 	msg := "cookie store " + e.Path + ": " + e.Op + ": " + e.Err.Error()
 	if e.Moved != "" {
 		msg += " (moved aside to " + e.Moved + ")"
@@ -54,7 +54,7 @@ func (e *CookieStoreError) Error() string {
 	return msg
 }
 
-func (e *CookieStoreError) Unwrap() error { return e.Err }
+func (e *StoreError) Unwrap() error { return e.Err }
 
 // storedCookie is one cookie in the store file.
 type storedCookie struct {
@@ -77,7 +77,7 @@ type storedCookies struct {
 // Flush writes the persistent cookies to the store now if they changed
 // since the last write (Electron's flushStore). An in-memory jar has nothing
 // to write.
-func (j *CookieJar) Flush() error {
+func (j *Jar) Flush() error {
 	if j.path == "" {
 		return nil
 	}
@@ -95,7 +95,7 @@ func (j *CookieJar) Flush() error {
 		j.mu.Lock()
 		j.dirty = true // the next flush tries again
 		j.mu.Unlock()
-		return &CookieStoreError{Op: "save", Path: j.path, Err: err}
+		return &StoreError{Op: "save", Path: j.path, Err: err}
 	}
 	return nil
 }
@@ -103,7 +103,7 @@ func (j *CookieJar) Flush() error {
 // Close stops the debounced flush, waits for one already running and writes
 // what is left. The jar stays usable in memory; later changes are written
 // only by an explicit Flush.
-func (j *CookieJar) Close() error {
+func (j *Jar) Close() error {
 	j.mu.Lock()
 	j.closed = true
 	t := j.timer
@@ -117,7 +117,7 @@ func (j *CookieJar) Close() error {
 }
 
 // markDirtyLocked notes that the store is behind and schedules a flush.
-func (j *CookieJar) markDirtyLocked() {
+func (j *Jar) markDirtyLocked() {
 	if j.path == "" {
 		return
 	}
@@ -130,7 +130,7 @@ func (j *CookieJar) markDirtyLocked() {
 
 // flushOnTimer is the debounced flush. A failure leaves the jar dirty; the
 // next change, Flush or Close tries again and reports it.
-func (j *CookieJar) flushOnTimer() {
+func (j *Jar) flushOnTimer() {
 	defer j.timerWG.Done()
 	j.mu.Lock()
 	j.timer = nil
@@ -139,7 +139,7 @@ func (j *CookieJar) flushOnTimer() {
 }
 
 // snapshotLocked is the persistent, unexpired cookies in store form.
-func (j *CookieJar) snapshotLocked(now time.Time) []storedCookie {
+func (j *Jar) snapshotLocked(now time.Time) []storedCookie {
 	out := []storedCookie{}
 	for _, bucket := range j.byKey {
 		for _, c := range bucket {
@@ -204,19 +204,19 @@ func syncCookieStoreDir(dir string) {
 
 // loadCookieStore reads the store at path. A missing file is an empty
 // store; a corrupt one is moved to path + ".corrupt" and reported.
-func loadCookieStore(path string) ([]*jarCookie, *CookieStoreError) {
+func loadCookieStore(path string) ([]*jarCookie, *StoreError) {
 	data, err := readCookieStoreFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, &CookieStoreError{Op: "load", Path: path, Err: err}
+		return nil, &StoreError{Op: "load", Path: path, Err: err}
 	}
 	cookies, err := decodeCookieStore(data)
 	if err == nil {
 		return cookies, nil
 	}
-	storeErr := &CookieStoreError{Op: "load", Path: path, Err: err}
+	storeErr := &StoreError{Op: "load", Path: path, Err: err}
 	aside := path + ".corrupt"
 	if rerr := os.Rename(path, aside); rerr != nil {
 		storeErr.Err = fmt.Errorf("%w; not moved aside: %v", err, rerr)
@@ -238,10 +238,10 @@ func readCookieStoreFile(path string) ([]byte, error) {
 }
 
 // decodeCookieStore checks the header, length and checksum and decodes the
-// cookies. Every failure wraps ErrCookieStoreCorrupt.
+// cookies. Every failure wraps ErrStoreCorrupt.
 func decodeCookieStore(data []byte) ([]*jarCookie, error) {
 	corrupt := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s", ErrCookieStoreCorrupt, fmt.Sprintf(format, args...))
+		return fmt.Errorf("%w: %s", ErrStoreCorrupt, fmt.Sprintf(format, args...))
 	}
 	if len(data) > cookieStoreMaxSize {
 		return nil, corrupt("larger than %d bytes", cookieStoreMaxSize)

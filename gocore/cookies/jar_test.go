@@ -1,4 +1,4 @@
-package gocore
+package cookies
 
 import (
 	"fmt"
@@ -34,10 +34,10 @@ func (c *cookieClock) advance(d time.Duration) {
 // a removal).
 type cookieLog struct {
 	mu      sync.Mutex
-	changes []CookieChange
+	changes []Change
 }
 
-func (l *cookieLog) record(c CookieChange) {
+func (l *cookieLog) record(c Change) {
 	l.mu.Lock()
 	l.changes = append(l.changes, c)
 	l.mu.Unlock()
@@ -58,11 +58,11 @@ func (l *cookieLog) take() []string {
 	return out
 }
 
-// newTestCookieJar is an in-memory jar on a fake clock, recording changes.
-func newTestCookieJar(t *testing.T) (*CookieJar, *cookieLog, *cookieClock) {
+// newTestJar is an in-memory jar on a fake clock, recording changes.
+func newTestJar(t *testing.T) (*Jar, *cookieLog, *cookieClock) {
 	t.Helper()
 	log := &cookieLog{}
-	j, err := NewCookieJar("", log.record)
+	j, err := NewJar("", log.record)
 	require.NoError(t, err)
 	clock := &cookieClock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
 	j.now = clock.now
@@ -233,9 +233,9 @@ func TestCookieSetFromResponseRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j, _, _ := newTestCookieJar(t)
+			j, _, _ := newTestJar(t)
 			j.SetFromResponse(cookieURL(t, tt.url), []string{tt.line}, false)
-			got := j.Get(CookieFilter{})
+			got := j.Get(Filter{})
 			if !tt.wantStored {
 				assert.Empty(t, got)
 				return
@@ -249,12 +249,12 @@ func TestCookieSetFromResponseRules(t *testing.T) {
 }
 
 func TestCookieSetFromResponseKeepsTheAttributes(t *testing.T) {
-	j, _, clock := newTestCookieJar(t)
+	j, _, clock := newTestJar(t)
 	j.SetFromResponse(cookieURL(t, "https://example.com/"), []string{
 		"a=1; Secure; HttpOnly; SameSite=Strict; Max-Age=60",
 		"b=2",
 	}, false)
-	got := j.Get(CookieFilter{})
+	got := j.Get(Filter{})
 	require.Len(t, got, 2)
 	byName := map[string]Cookie{got[0].Name: got[0], got[1].Name: got[1]}
 	a := byName["a"]
@@ -307,7 +307,7 @@ func TestCookieMatching(t *testing.T) {
 }
 
 func TestCookieHeader(t *testing.T) {
-	j, _, clock := newTestCookieJar(t)
+	j, _, clock := newTestJar(t)
 	set := func(rawURL string, lines ...string) {
 		j.SetFromResponse(cookieURL(t, rawURL), lines, false)
 		clock.advance(time.Second)
@@ -340,15 +340,15 @@ func TestCookieHeader(t *testing.T) {
 }
 
 func TestCookieHeaderUpdatesLastAccessButGetDoesNot(t *testing.T) {
-	j, _, clock := newTestCookieJar(t)
+	j, _, clock := newTestJar(t)
 	u := cookieURL(t, "http://example.com/")
 	j.SetFromResponse(u, []string{"a=1"}, false)
 	created := clock.now()
 	clock.advance(time.Hour)
-	j.Get(CookieFilter{URL: u.String()})
-	assert.True(t, j.Get(CookieFilter{})[0].LastAccess.Equal(created))
+	j.Get(Filter{URL: u.String()})
+	assert.True(t, j.Get(Filter{})[0].LastAccess.Equal(created))
 	j.CookieHeader(u, false)
-	got := j.Get(CookieFilter{})[0]
+	got := j.Get(Filter{})[0]
 	assert.True(t, got.LastAccess.Equal(clock.now()))
 	assert.True(t, got.Creation.Equal(created))
 }
@@ -371,9 +371,9 @@ func TestCookieExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j, _, clock := newTestCookieJar(t)
+			j, _, clock := newTestJar(t)
 			j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{tt.line}, false)
-			got := j.Get(CookieFilter{})
+			got := j.Get(Filter{})
 			require.Len(t, got, 1)
 			assert.Equal(t, tt.wantSession, got[0].Session)
 			if !tt.wantSession {
@@ -384,7 +384,7 @@ func TestCookieExpiry(t *testing.T) {
 }
 
 func TestCookieExpiredCookiesAreRemovedWithCauseExpired(t *testing.T) {
-	j, log, clock := newTestCookieJar(t)
+	j, log, clock := newTestJar(t)
 	u := cookieURL(t, "http://example.com/")
 	j.SetFromResponse(u, []string{"short=1; Max-Age=10", "long=2; Max-Age=100", "session=3"}, false)
 	assert.Equal(t, []string{"+inserted short=1", "+inserted long=2", "+inserted session=3"}, log.take())
@@ -394,7 +394,7 @@ func TestCookieExpiredCookiesAreRemovedWithCauseExpired(t *testing.T) {
 	assert.Equal(t, []string{"-expired short=1"}, log.take())
 
 	clock.advance(90 * time.Second)
-	assert.Len(t, j.Get(CookieFilter{}), 1)
+	assert.Len(t, j.Get(Filter{}), 1)
 	assert.Equal(t, []string{"-expired long=2"}, log.take())
 	assert.Equal(t, 1, j.Len())
 }
@@ -425,7 +425,7 @@ func TestCookieOverwriteCauses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j, log, _ := newTestCookieJar(t)
+			j, log, _ := newTestJar(t)
 			u := cookieURL(t, "http://example.com/")
 			j.SetFromResponse(u, []string{tt.first}, false)
 			j.SetFromResponse(u, []string{tt.second}, false)
@@ -435,14 +435,14 @@ func TestCookieOverwriteCauses(t *testing.T) {
 }
 
 func TestCookieOverwriteWithTheSameValueKeepsTheCreationTime(t *testing.T) {
-	j, _, clock := newTestCookieJar(t)
+	j, _, clock := newTestJar(t)
 	u := cookieURL(t, "http://example.com/")
 	j.SetFromResponse(u, []string{"a=1", "b=1"}, false)
 	created := clock.now()
 	clock.advance(time.Hour)
 	j.SetFromResponse(u, []string{"a=1; Max-Age=60", "b=2"}, false)
 	got := map[string]Cookie{}
-	for _, c := range j.Get(CookieFilter{}) {
+	for _, c := range j.Get(Filter{}) {
 		got[c.Name] = c
 	}
 	assert.True(t, got["a"].Creation.Equal(created), "same value inherits the creation time")
@@ -450,7 +450,7 @@ func TestCookieOverwriteWithTheSameValueKeepsTheCreationTime(t *testing.T) {
 }
 
 func TestCookieInsecureOriginLeavesSecureCookiesAlone(t *testing.T) {
-	j, log, _ := newTestCookieJar(t)
+	j, log, _ := newTestJar(t)
 	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{"a=secure; Secure; Domain=example.com; Path=/"}, false)
 	log.take()
 	j.SetFromResponse(cookieURL(t, "http://www.example.com/"), []string{
@@ -466,7 +466,7 @@ func TestCookieInsecureOriginLeavesSecureCookiesAlone(t *testing.T) {
 }
 
 func TestCookieEvictionPerDomain(t *testing.T) {
-	j, log, clock := newTestCookieJar(t)
+	j, log, clock := newTestJar(t)
 	u := cookieURL(t, "https://example.com/")
 	for i := range cookieMaxPerDomain {
 		secure := ""
@@ -489,11 +489,11 @@ func TestCookieEvictionPerDomain(t *testing.T) {
 	}
 	assert.Equal(t, want, changes[1:], "non-secure first, least recently accessed first")
 	assert.Equal(t, cookieMaxPerDomain-cookiePurgePerDomain, j.Len())
-	assert.Len(t, j.Get(CookieFilter{Secure: boolPtr(true)}), 10, "secure cookies survive")
+	assert.Len(t, j.Get(Filter{Secure: boolPtr(true)}), 10, "secure cookies survive")
 }
 
 func TestCookieEvictionSparesRecentlyAccessedCookies(t *testing.T) {
-	j, log, clock := newTestCookieJar(t)
+	j, log, clock := newTestJar(t)
 	for i := range cookieMaxPerDomain {
 		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{fmt.Sprintf("c%03d=v; Path=/p%03d", i, i)}, false)
 		clock.advance(time.Second)
@@ -510,7 +510,7 @@ func TestCookieEvictionSparesRecentlyAccessedCookies(t *testing.T) {
 }
 
 func TestCookieEvictionDropsExpiredCookiesFirst(t *testing.T) {
-	j, log, clock := newTestCookieJar(t)
+	j, log, clock := newTestJar(t)
 	u := cookieURL(t, "http://example.com/")
 	j.SetFromResponse(u, []string{"dying=1; Max-Age=5"}, false)
 	for i := range cookieMaxPerDomain - 1 {
@@ -524,7 +524,7 @@ func TestCookieEvictionDropsExpiredCookiesFirst(t *testing.T) {
 }
 
 func TestCookieEvictionInTheWholeJar(t *testing.T) {
-	j, log, clock := newTestCookieJar(t)
+	j, log, clock := newTestJar(t)
 	perDomain := 150
 	for i := range cookieMaxTotal {
 		u := cookieURL(t, fmt.Sprintf("http://d%02d.example/", i/perDomain))
@@ -543,7 +543,7 @@ func TestCookieEvictionInTheWholeJar(t *testing.T) {
 }
 
 func TestCookieGetFilters(t *testing.T) {
-	j, _, clock := newTestCookieJar(t)
+	j, _, clock := newTestJar(t)
 	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{
 		"host=1",
 		"dom=2; Domain=example.com; Secure",
@@ -563,25 +563,25 @@ func TestCookieGetFilters(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		filter CookieFilter
+		filter Filter
 		want   []string
 	}{
-		{name: "no filter returns all, longest path first then oldest", filter: CookieFilter{}, want: []string{"http", "host", "dom", "persist", "other", "deep"}},
-		{name: "url returns what would be sent, HttpOnly included", filter: CookieFilter{URL: "https://www.example.com/app/x"}, want: []string{"http", "host", "dom", "persist"}},
-		{name: "url over http leaves secure cookies out", filter: CookieFilter{URL: "http://www.example.com/"}, want: []string{"host", "persist"}},
-		{name: "url of the parent domain gets the domain cookie", filter: CookieFilter{URL: "https://example.com/"}, want: []string{"dom"}},
-		{name: "invalid url returns nothing", filter: CookieFilter{URL: "::nonsense"}, want: []string{}},
-		{name: "name", filter: CookieFilter{Name: "persist"}, want: []string{"persist"}},
-		{name: "path", filter: CookieFilter{Path: "/app"}, want: []string{"http"}},
-		{name: "domain matches cookies of that domain and its subdomains", filter: CookieFilter{Domain: "example.com"}, want: []string{"http", "host", "dom", "persist", "deep"}},
-		{name: "domain matches host-only cookies of that host, not domain cookies above it", filter: CookieFilter{Domain: "www.example.com"}, want: []string{"http", "host", "persist"}},
-		{name: "domain of a deep host matches only that host's cookies", filter: CookieFilter{Domain: "a.b.example.com"}, want: []string{"deep"}},
-		{name: "domain with a leading dot is the same filter", filter: CookieFilter{Domain: ".example.com"}, want: []string{"http", "host", "dom", "persist", "deep"}},
-		{name: "domain does not match an unrelated look-alike", filter: CookieFilter{Domain: "otherexample.com"}, want: []string{}},
-		{name: "secure", filter: CookieFilter{Secure: boolPtr(true)}, want: []string{"dom"}},
-		{name: "not httpOnly", filter: CookieFilter{HTTPOnly: boolPtr(false), Domain: "www.example.com"}, want: []string{"host", "persist"}},
-		{name: "session false", filter: CookieFilter{Session: boolPtr(false)}, want: []string{"persist"}},
-		{name: "fields combine", filter: CookieFilter{URL: "https://www.example.com/", Session: boolPtr(true), Secure: boolPtr(false)}, want: []string{"host"}},
+		{name: "no filter returns all, longest path first then oldest", filter: Filter{}, want: []string{"http", "host", "dom", "persist", "other", "deep"}},
+		{name: "url returns what would be sent, HttpOnly included", filter: Filter{URL: "https://www.example.com/app/x"}, want: []string{"http", "host", "dom", "persist"}},
+		{name: "url over http leaves secure cookies out", filter: Filter{URL: "http://www.example.com/"}, want: []string{"host", "persist"}},
+		{name: "url of the parent domain gets the domain cookie", filter: Filter{URL: "https://example.com/"}, want: []string{"dom"}},
+		{name: "invalid url returns nothing", filter: Filter{URL: "::nonsense"}, want: []string{}},
+		{name: "name", filter: Filter{Name: "persist"}, want: []string{"persist"}},
+		{name: "path", filter: Filter{Path: "/app"}, want: []string{"http"}},
+		{name: "domain matches cookies of that domain and its subdomains", filter: Filter{Domain: "example.com"}, want: []string{"http", "host", "dom", "persist", "deep"}},
+		{name: "domain matches host-only cookies of that host, not domain cookies above it", filter: Filter{Domain: "www.example.com"}, want: []string{"http", "host", "persist"}},
+		{name: "domain of a deep host matches only that host's cookies", filter: Filter{Domain: "a.b.example.com"}, want: []string{"deep"}},
+		{name: "domain with a leading dot is the same filter", filter: Filter{Domain: ".example.com"}, want: []string{"http", "host", "dom", "persist", "deep"}},
+		{name: "domain does not match an unrelated look-alike", filter: Filter{Domain: "otherexample.com"}, want: []string{}},
+		{name: "secure", filter: Filter{Secure: boolPtr(true)}, want: []string{"dom"}},
+		{name: "not httpOnly", filter: Filter{HTTPOnly: boolPtr(false), Domain: "www.example.com"}, want: []string{"host", "persist"}},
+		{name: "session false", filter: Filter{Session: boolPtr(false)}, want: []string{"persist"}},
+		{name: "fields combine", filter: Filter{URL: "https://www.example.com/", Session: boolPtr(true), Secure: boolPtr(false)}, want: []string{"host"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -595,66 +595,66 @@ func TestCookieSet(t *testing.T) {
 		"EXCLUDE_INVALID_DOMAIN, DO_NOT_WARN, NO_EXEMPTION"
 	tests := []struct {
 		name    string
-		details CookieDetails
+		details Details
 		wantErr string
 		check   func(t *testing.T, c Cookie)
 	}{
-		{name: "empty url", details: CookieDetails{URL: "", Name: "a", Value: "b"}, wantErr: invalidDomain},
-		{name: "relative url", details: CookieDetails{URL: "asdf", Name: "a", Value: "b"}, wantErr: invalidDomain},
-		{name: "url without a host", details: CookieDetails{URL: "file:///tmp/x", Name: "a", Value: "b"}, wantErr: invalidDomain},
-		{name: "scheme without cookies", details: CookieDetails{URL: "ftp://example.com/", Name: "a", Value: "b"},
+		{name: "empty url", details: Details{URL: "", Name: "a", Value: "b"}, wantErr: invalidDomain},
+		{name: "relative url", details: Details{URL: "asdf", Name: "a", Value: "b"}, wantErr: invalidDomain},
+		{name: "url without a host", details: Details{URL: "file:///tmp/x", Name: "a", Value: "b"}, wantErr: invalidDomain},
+		{name: "scheme without cookies", details: Details{URL: "ftp://example.com/", Name: "a", Value: "b"},
 			wantErr: "Failed to set cookie - Attempted to set a cookie from a scheme that does not support cookies.EXCLUDE_NONCOOKIEABLE_SCHEME, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "semicolon in the value", details: CookieDetails{URL: "http://example.com", Name: "BadCookie", Value: "test;test"},
+		{name: "semicolon in the value", details: Details{URL: "http://example.com", Name: "BadCookie", Value: "test;test"},
 			wantErr: "Failed to set cookie - The cookie contains ASCII control charactersEXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "equals sign in the name", details: CookieDetails{URL: "http://example.com", Name: "a=b", Value: "c"},
+		{name: "equals sign in the name", details: Details{URL: "http://example.com", Name: "a=b", Value: "c"},
 			wantErr: "Failed to set cookie - The cookie contains ASCII control charactersEXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "unrelated domain", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Domain: "other.com"}, wantErr: invalidDomain},
-		{name: "public suffix domain", details: CookieDetails{URL: "http://a.co.uk", Name: "a", Value: "b", Domain: "co.uk"}, wantErr: invalidDomain},
-		{name: "relative path", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Path: "x"},
+		{name: "unrelated domain", details: Details{URL: "http://example.com", Name: "a", Value: "b", Domain: "other.com"}, wantErr: invalidDomain},
+		{name: "public suffix domain", details: Details{URL: "http://a.co.uk", Name: "a", Value: "b", Domain: "co.uk"}, wantErr: invalidDomain},
+		{name: "relative path", details: Details{URL: "http://example.com", Name: "a", Value: "b", Path: "x"},
 			wantErr: "Failed to set cookie - The cookie was malformed and could not be storedEXCLUDE_FAILURE_TO_STORE, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "secure from http", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Secure: true},
+		{name: "secure from http", details: Details{URL: "http://example.com", Name: "a", Value: "b", Secure: true},
 			wantErr: "Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "secure no_restriction from http", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Secure: true, SameSite: "no_restriction"},
+		{name: "secure no_restriction from http", details: Details{URL: "http://example.com", Name: "a", Value: "b", Secure: true, SameSite: "no_restriction"},
 			wantErr: "Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "no_restriction without secure", details: CookieDetails{URL: "https://example.com", Name: "a", Value: "b", SameSite: "no_restriction"},
+		{name: "no_restriction without secure", details: Details{URL: "https://example.com", Name: "a", Value: "b", SameSite: "no_restriction"},
 			wantErr: "Failed to set cookie - The cookie specified SameSite=None, but it was not Secure.EXCLUDE_SAMESITE_NONE_INSECURE, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "no_restriction without secure from loopback", details: CookieDetails{URL: "http://127.0.0.1:8080", Name: "a", Value: "b", SameSite: "no_restriction"},
+		{name: "no_restriction without secure from loopback", details: Details{URL: "http://127.0.0.1:8080", Name: "a", Value: "b", SameSite: "no_restriction"},
 			wantErr: "Failed to set cookie - The cookie specified SameSite=None, but it was not Secure.EXCLUDE_SAMESITE_NONE_INSECURE, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "secure from http to a name that merely ends in localhost", details: CookieDetails{URL: "http://notlocalhost", Name: "a", Value: "b", Secure: true},
+		{name: "secure from http to a name that merely ends in localhost", details: Details{URL: "http://notlocalhost", Name: "a", Value: "b", Secure: true},
 			wantErr: "Failed to set cookie - The cookie was Secure, but the URL was not allowed to access Secure cookies.EXCLUDE_SECURE_ONLY, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "__Secure- from http loopback (prefixes need https)", details: CookieDetails{URL: "http://localhost", Name: "__Secure-a", Value: "b", Secure: true},
+		{name: "__Secure- from http loopback (prefixes need https)", details: Details{URL: "http://localhost", Name: "__Secure-a", Value: "b", Secure: true},
 			wantErr: "Failed to set cookie - The cookie was set with an invalid __Host- or __Secure- prefix.EXCLUDE_INVALID_PREFIX, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "CR LF in the value", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b\r\nX-Injected: 1"},
+		{name: "CR LF in the value", details: Details{URL: "http://example.com", Name: "a", Value: "b\r\nX-Injected: 1"},
 			wantErr: "Failed to set cookie - The cookie contains ASCII control charactersEXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "NUL in the name", details: CookieDetails{URL: "http://example.com", Name: "a\x00", Value: "b"},
+		{name: "NUL in the name", details: Details{URL: "http://example.com", Name: "a\x00", Value: "b"},
 			wantErr: "Failed to set cookie - The cookie contains ASCII control charactersEXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "LF in the domain", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Domain: "example.com\nX: 1"}, wantErr: invalidDomain},
-		{name: "CR in the path", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Path: "/\r\nX: 1"},
+		{name: "LF in the domain", details: Details{URL: "http://example.com", Name: "a", Value: "b", Domain: "example.com\nX: 1"}, wantErr: invalidDomain},
+		{name: "CR in the path", details: Details{URL: "http://example.com", Name: "a", Value: "b", Path: "/\r\nX: 1"},
 			wantErr: "Failed to set cookie - The cookie was malformed and could not be storedEXCLUDE_FAILURE_TO_STORE, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "__Host- with a domain", details: CookieDetails{URL: "https://example.com", Name: "__Host-a", Value: "b", Secure: true, Domain: "example.com"},
+		{name: "__Host- with a domain", details: Details{URL: "https://example.com", Name: "__Host-a", Value: "b", Secure: true, Domain: "example.com"},
 			wantErr: "Failed to set cookie - The cookie was set with an invalid __Host- or __Secure- prefix.EXCLUDE_INVALID_PREFIX, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "several reasons are listed in Chromium's order", details: CookieDetails{URL: "http://example.com", Name: "__Secure-a", Value: "b\x01", Domain: "other.com"},
+		{name: "several reasons are listed in Chromium's order", details: Details{URL: "http://example.com", Name: "__Secure-a", Value: "b\x01", Domain: "other.com"},
 			wantErr: "Failed to set cookie - The cookie was set with an invalid Domain attribute.The cookie was set with an invalid __Host- or __Secure- prefix.The cookie contains ASCII control characters" +
 				"EXCLUDE_INVALID_DOMAIN, EXCLUDE_INVALID_PREFIX, EXCLUDE_DISALLOWED_CHARACTER, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "no name and no value", details: CookieDetails{URL: "http://example.com"},
+		{name: "no name and no value", details: Details{URL: "http://example.com"},
 			wantErr: "Failed to set cookie - The cookie contains no content or only whitespace.EXCLUDE_NO_COOKIE_CONTENT, DO_NOT_WARN, NO_EXEMPTION"},
-		{name: "bad sameSite", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", SameSite: "garbage"},
+		{name: "bad sameSite", details: Details{URL: "http://example.com", Name: "a", Value: "b", SameSite: "garbage"},
 			wantErr: "Failed to convert 'garbage' to an appropriate cookie same site value"},
-		{name: "defaults: host-only session cookie, path from the url, sameSite lax", details: CookieDetails{URL: "http://Example.com/a/b", Name: "a", Value: "b"},
+		{name: "defaults: host-only session cookie, path from the url, sameSite lax", details: Details{URL: "http://Example.com/a/b", Name: "a", Value: "b"},
 			check: func(t *testing.T, c Cookie) {
 				assert.Equal(t, Cookie{Name: "a", Value: "b", Domain: "example.com", Path: "/a", HostOnly: true, Session: true, SameSite: SameSiteLax}, cookieWithoutTimes(c))
 			}},
-		{name: "a domain makes a domain cookie", details: CookieDetails{URL: "http://example.com", Name: "a", Value: "b", Domain: "example.com"},
+		{name: "a domain makes a domain cookie", details: Details{URL: "http://example.com", Name: "a", Value: "b", Domain: "example.com"},
 			check: func(t *testing.T, c Cookie) {
 				assert.Equal(t, ".example.com", c.Domain)
 				assert.False(t, c.HostOnly)
 			}},
-		{name: "an IP domain stays host-only", details: CookieDetails{URL: "http://127.0.0.1", Name: "a", Value: "b", Domain: "127.0.0.1"},
+		{name: "an IP domain stays host-only", details: Details{URL: "http://127.0.0.1", Name: "a", Value: "b", Domain: "127.0.0.1"},
 			check: func(t *testing.T, c Cookie) {
 				assert.Equal(t, "127.0.0.1", c.Domain)
 				assert.True(t, c.HostOnly)
 			}},
-		{name: "expiration date makes a persistent cookie", details: CookieDetails{URL: "https://example.com", Name: "a", Value: "b", ExpirationDate: 1893553445.5, Secure: true, HTTPOnly: true, SameSite: "strict"},
+		{name: "expiration date makes a persistent cookie", details: Details{URL: "https://example.com", Name: "a", Value: "b", ExpirationDate: 1893553445.5, Secure: true, HTTPOnly: true, SameSite: "strict"},
 			check: func(t *testing.T, c Cookie) {
 				assert.False(t, c.Session)
 				assert.InDelta(t, 1893553445.5, c.ExpirationDate, 1e-6)
@@ -662,38 +662,38 @@ func TestCookieSet(t *testing.T) {
 				assert.True(t, c.HTTPOnly)
 				assert.Equal(t, SameSiteStrict, c.SameSite)
 			}},
-		{name: "nameless cookie", details: CookieDetails{URL: "http://example.com", Value: "v"},
+		{name: "nameless cookie", details: Details{URL: "http://example.com", Value: "v"},
 			check: func(t *testing.T, c Cookie) { assert.Equal(t, "", c.Name) }},
-		{name: "sameSite unspecified is kept", details: CookieDetails{URL: "http://example.com", Name: "a", SameSite: "unspecified"},
+		{name: "sameSite unspecified is kept", details: Details{URL: "http://example.com", Name: "a", SameSite: "unspecified"},
 			check: func(t *testing.T, c Cookie) { assert.Equal(t, SameSiteUnspecified, c.SameSite) }},
-		{name: "secure no_restriction from https", details: CookieDetails{URL: "https://example.com", Name: "a", Secure: true, SameSite: "no_restriction"},
+		{name: "secure no_restriction from https", details: Details{URL: "https://example.com", Name: "a", Secure: true, SameSite: "no_restriction"},
 			check: func(t *testing.T, c Cookie) {
 				assert.True(t, c.Secure)
 				assert.Equal(t, SameSiteNoRestriction, c.SameSite)
 			}},
-		{name: "secure no_restriction from http loopback (potentially trustworthy)", details: CookieDetails{URL: "http://127.0.0.1:8080/", Name: "a", Secure: true, SameSite: "no_restriction"},
+		{name: "secure no_restriction from http loopback (potentially trustworthy)", details: Details{URL: "http://127.0.0.1:8080/", Name: "a", Secure: true, SameSite: "no_restriction"},
 			check: func(t *testing.T, c Cookie) {
 				assert.Equal(t, Cookie{Name: "a", Domain: "127.0.0.1", Path: "/", HostOnly: true, Secure: true, Session: true, SameSite: SameSiteNoRestriction}, cookieWithoutTimes(c))
 			}},
-		{name: "secure from http *.localhost", details: CookieDetails{URL: "http://app.localhost/", Name: "a", Value: "b", Secure: true},
+		{name: "secure from http *.localhost", details: Details{URL: "http://app.localhost/", Name: "a", Value: "b", Secure: true},
 			check: func(t *testing.T, c Cookie) { assert.True(t, c.Secure) }},
-		{name: "secure from http [::1]", details: CookieDetails{URL: "http://[::1]:8080/", Name: "a", Value: "b", Secure: true},
+		{name: "secure from http [::1]", details: Details{URL: "http://[::1]:8080/", Name: "a", Value: "b", Secure: true},
 			check: func(t *testing.T, c Cookie) { assert.Equal(t, "[::1]", c.Domain) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			j, _, _ := newTestCookieJar(t)
+			j, _, _ := newTestJar(t)
 			err := j.Set(tt.details)
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Equal(t, tt.wantErr, err.Error())
-				var setErr *CookieSetError
+				var setErr *SetError
 				assert.ErrorAs(t, err, &setErr)
 				assert.Zero(t, j.Len())
 				return
 			}
 			require.NoError(t, err)
-			got := j.Get(CookieFilter{})
+			got := j.Get(Filter{})
 			require.Len(t, got, 1)
 			tt.check(t, got[0])
 		})
@@ -706,21 +706,21 @@ func cookieWithoutTimes(c Cookie) Cookie {
 }
 
 func TestCookieSetOverwrites(t *testing.T) {
-	j, log, clock := newTestCookieJar(t)
-	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "1", HTTPOnly: true}))
-	err := j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "2"})
+	j, log, clock := newTestJar(t)
+	require.NoError(t, j.Set(Details{URL: "http://example.com", Name: "a", Value: "1", HTTPOnly: true}))
+	err := j.Set(Details{URL: "http://example.com", Name: "a", Value: "2"})
 	require.Error(t, err, "only an httpOnly setter may replace an HttpOnly cookie")
 	assert.Equal(t, "Failed to set cookie - The cookie would have overwritten an HttpOnly cookie, and was not allowed to do so."+
 		"EXCLUDE_OVERWRITE_HTTP_ONLY, DO_NOT_WARN, NO_EXEMPTION", err.Error())
-	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "2", HTTPOnly: true}))
+	require.NoError(t, j.Set(Details{URL: "http://example.com", Name: "a", Value: "2", HTTPOnly: true}))
 	past := cookieSeconds(clock.now().Add(-time.Hour))
-	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "3", HTTPOnly: true, ExpirationDate: past}))
+	require.NoError(t, j.Set(Details{URL: "http://example.com", Name: "a", Value: "3", HTTPOnly: true, ExpirationDate: past}))
 	assert.Equal(t, []string{"+inserted a=1", "-overwrite a=1", "+inserted a=2", "-expired-overwrite a=2"}, log.take())
 	assert.Zero(t, j.Len())
 }
 
 func TestCookieRemove(t *testing.T) {
-	j, log, _ := newTestCookieJar(t)
+	j, log, _ := newTestJar(t)
 	j.SetFromResponse(cookieURL(t, "https://www.example.com/"), []string{
 		"a=host", "a=dom; Domain=example.com", "a=sec; Secure; Path=/s", "a=path; Path=/other", "b=keep",
 	}, false)
@@ -739,7 +739,7 @@ func TestCookieRemove(t *testing.T) {
 }
 
 func TestCookieClear(t *testing.T) {
-	j, log, _ := newTestCookieJar(t)
+	j, log, _ := newTestJar(t)
 	j.SetFromResponse(cookieURL(t, "http://a.com/"), []string{"a=1"}, false)
 	j.SetFromResponse(cookieURL(t, "http://b.com/"), []string{"b=2; Max-Age=60"}, false)
 	log.take()
@@ -749,17 +749,17 @@ func TestCookieClear(t *testing.T) {
 }
 
 func TestCookieChangesAreDeliveredOutsideTheLock(t *testing.T) {
-	var j *CookieJar
+	var j *Jar
 	var seen []string
-	j, err := NewCookieJar("", func(c CookieChange) {
+	j, err := NewJar("", func(c Change) {
 		// Using the jar from the callback would deadlock if the lock were held.
 		seen = append(seen, fmt.Sprintf("%s %s len=%d", c.Cause, c.Cookie.Name, j.Len()))
 		if c.Cookie.Name == "a" && !c.Removed {
-			require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "b", Value: "from callback"}))
+			require.NoError(t, j.Set(Details{URL: "http://example.com", Name: "b", Value: "from callback"}))
 		}
 	})
 	require.NoError(t, err)
-	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com", Name: "a", Value: "1"}))
+	require.NoError(t, j.Set(Details{URL: "http://example.com", Name: "a", Value: "1"}))
 	assert.Equal(t, []string{"inserted a len=1", "inserted b len=2"}, seen)
 	require.NoError(t, j.Close())
 }
@@ -768,7 +768,7 @@ func TestCookieChangesArriveInOrderUnderConcurrency(t *testing.T) {
 	var mu sync.Mutex
 	last := map[string]int{} // per cookie name, the last value seen
 	var outOfOrder []string
-	j, err := NewCookieJar("", func(c CookieChange) {
+	j, err := NewJar("", func(c Change) {
 		if c.Removed {
 			return
 		}
@@ -792,7 +792,7 @@ func TestCookieChangesArriveInOrderUnderConcurrency(t *testing.T) {
 			for i := 1; i <= 200; i++ {
 				j.SetFromResponse(u, []string{fmt.Sprintf("%s=%d", name, i)}, false)
 				_ = j.CookieHeader(u, false)
-				_ = j.Get(CookieFilter{Name: name})
+				_ = j.Get(Filter{Name: name})
 				if i%50 == 0 {
 					_ = j.Remove(u.String(), "nothing")
 				}
@@ -810,35 +810,35 @@ func TestCookieChangesArriveInOrderUnderConcurrency(t *testing.T) {
 }
 
 func TestCookieSecureOnLoopbackOverHTTP(t *testing.T) {
-	j, _, _ := newTestCookieJar(t)
+	j, _, _ := newTestJar(t)
 	for _, host := range []string{"127.0.0.1:8080", "localhost:8080", "app.localhost", "[::1]:8080"} {
-		require.NoError(t, j.Set(CookieDetails{URL: "http://" + host + "/", Name: "s", Value: "1", Secure: true, SameSite: SameSiteNoRestriction}), host)
+		require.NoError(t, j.Set(Details{URL: "http://" + host + "/", Name: "s", Value: "1", Secure: true, SameSite: SameSiteNoRestriction}), host)
 		j.SetFromResponse(cookieURL(t, "http://"+host+"/"), []string{"r=2; Secure; SameSite=None"}, false)
 		assert.Equal(t, "s=1; r=2", j.CookieHeader(cookieURL(t, "http://"+host+"/"), false), "a loopback host is potentially trustworthy: %s", host)
-		assert.Len(t, j.Get(CookieFilter{URL: "http://" + host + "/"}), 2, host)
+		assert.Len(t, j.Get(Filter{URL: "http://" + host + "/"}), 2, host)
 	}
 	assert.Equal(t, 8, j.Len())
 
 	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"r=2; Secure; SameSite=None"}, false)
 	assert.Equal(t, 8, j.Len(), "other http origins still may not set Secure cookies")
 
-	require.NoError(t, j.Set(CookieDetails{URL: "https://example.com/", Name: "s", Value: "1", Secure: true}))
+	require.NoError(t, j.Set(Details{URL: "https://example.com/", Name: "s", Value: "1", Secure: true}))
 	assert.Empty(t, j.CookieHeader(cookieURL(t, "http://example.com/"), false), "nor receive them")
-	err := j.Set(CookieDetails{URL: "http://example.com/", Name: "s", Value: "2"})
+	err := j.Set(Details{URL: "http://example.com/", Name: "s", Value: "2"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "EXCLUDE_OVERWRITE_SECURE")
-	require.NoError(t, j.Set(CookieDetails{URL: "http://127.0.0.1:8080/", Name: "s", Value: "3"}),
+	require.NoError(t, j.Set(Details{URL: "http://127.0.0.1:8080/", Name: "s", Value: "3"}),
 		"a loopback origin may overwrite its Secure cookie")
 }
 
 func TestCookieCrossSiteContextSendsAndStoresOnlySameSiteNone(t *testing.T) {
-	j, _, _ := newTestCookieJar(t)
+	j, _, _ := newTestJar(t)
 	u := cookieURL(t, "https://b.example.com/")
 	j.SetFromResponse(u, []string{
 		"strict=1; SameSite=Strict", "lax=2; SameSite=Lax", "unspecified=3", "none=4; SameSite=None; Secure",
 		"insecure=5; SameSite=None",
 	}, true)
-	assert.Equal(t, []string{"none"}, cookieNames(j.Get(CookieFilter{})), "a cross-site response sets only SameSite=None (and Secure)")
+	assert.Equal(t, []string{"none"}, cookieNames(j.Get(Filter{})), "a cross-site response sets only SameSite=None (and Secure)")
 
 	j.SetFromResponse(u, []string{"strict=1; SameSite=Strict", "lax=2; SameSite=Lax", "unspecified=3"}, false)
 	assert.Equal(t, "none=4; strict=1; lax=2; unspecified=3", j.CookieHeader(u, false))
@@ -847,8 +847,8 @@ func TestCookieCrossSiteContextSendsAndStoresOnlySameSiteNone(t *testing.T) {
 }
 
 func TestCookieHeaderNeverCarriesABrokenCookie(t *testing.T) {
-	j, _, _ := newTestCookieJar(t)
-	require.NoError(t, j.Set(CookieDetails{URL: "http://example.com/", Name: "a", Value: "1"}))
+	j, _, _ := newTestJar(t)
+	require.NoError(t, j.Set(Details{URL: "http://example.com/", Name: "a", Value: "1"}))
 	// Whatever put it there, a cookie that would break the line is left out.
 	for _, bad := range []Cookie{
 		{Name: "b", Value: "x\r\nX-Injected: 1"},
