@@ -14,7 +14,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -174,7 +174,7 @@ func handleCommand(cmd *C.gnr_command) (kept bool) {
 			return false
 		}
 		user, pass, _ := strings.Cut(commandText(cmd), "\x00")
-		x.Login(&gocore.Credentials{Username: user, Password: pass})
+		x.Login(&auth.Credentials{Username: user, Password: pass})
 	}
 	return false
 }

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
@@ -104,7 +105,7 @@ func (s *sink) Redirect(r *gocore.Redirect) {
 	s.emit(C.GNR_EV_REDIRECT, 0, int64(r.StatusCode), 0, joinFields([]string{r.Method, r.URL}, r.Headers), nil)
 }
 
-func (s *sink) Login(a *gocore.AuthInfo) {
+func (s *sink) Login(a *auth.Info) {
 	proxy := int64(0)
 	if a.IsProxy {
 		proxy = 1

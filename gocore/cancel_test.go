@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
@@ -158,7 +159,7 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 			x.EndBody()
 			x.Grant(1 << 20)
 			x.FollowRedirect(true)
-			x.Login(&Credentials{"late", "late"})
+			x.Login(&auth.Credentials{Username: "late", Password: "late"})
 			assert.Len(t, rec.snapshot(), len(evs), "nothing after the terminal event")
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/cookies"
 	"golang.org/x/net/http2"
 )
@@ -52,7 +53,7 @@ type Client struct {
 	tlsConfig    atomic.Pointer[tls.Config] // replaced whole by SetExtraRootCAs
 	userAgent    atomic.Pointer[string]
 	acceptLang   atomic.Pointer[string] // "" sends no Accept-Language
-	auth         *authCache
+	auth         *auth.Cache
 	pool         *pool
 	live         atomic.Int64 // exchanges started and not yet finished
 	jar          *cookies.Jar
@@ -82,7 +83,7 @@ func NewClient(opts Options) *Client {
 	c := &Client{
 		opts:   opts,
 		dialer: net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second},
-		auth:   newAuthCache(),
+		auth:   auth.NewCache(),
 		jar:    opts.Jar,
 		dns:    dnsCache{entries: map[string]dnsEntry{}},
 		cache:  opts.Cache,
@@ -133,7 +134,7 @@ func (c *Client) CloseIdleConnections() {
 }
 
 // ClearAuthCache forgets every credential that worked.
-func (c *Client) ClearAuthCache() { c.auth.clear() }
+func (c *Client) ClearAuthCache() { c.auth.Clear() }
 
 // Live returns how many exchanges are in flight.
 func (c *Client) Live() int64 { return c.live.Load() }

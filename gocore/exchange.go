@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"golang.org/x/net/http2"
@@ -31,7 +32,7 @@ type Sink interface {
 	// Redirect reports a hop; in manual mode the exchange then waits for FollowRedirect.
 	Redirect(r *Redirect)
 	// Login asks for credentials; the exchange waits for Login.
-	Login(a *AuthInfo)
+	Login(a *auth.Info)
 	// Response delivers the final head; the body follows as Data. When
 	// h.Complete, h.Body is the whole (small) body, valid only during the
 	// call, and no Data follows: End comes next.
@@ -98,7 +99,7 @@ type Exchange struct {
 
 type answer struct {
 	follow  bool
-	cred    *Credentials
+	cred    *auth.Credentials
 	verdict int
 }
 
@@ -217,7 +218,7 @@ func (x *Exchange) FollowRedirect(follow bool) {
 // ERR_INVALID_ARGUMENT: they would go into a request header (Digest
 // quotes them as they are), and the host's answer may come long after
 // the login event, where nothing could catch a thrown error.
-func (x *Exchange) Login(cred *Credentials) {
+func (x *Exchange) Login(cred *auth.Credentials) {
 	if cred != nil && (!httpwire.ValidHeaderValue(cred.Username) || !httpwire.ValidHeaderValue(cred.Password)) {
 		if x.asking.CompareAndSwap(askLogin, askNone) {
 			x.Cancel(neterr.New(neterr.InvalidArgument, errors.New("login credentials hold CR, LF or NUL")))
@@ -234,24 +235,17 @@ func (x *Exchange) Done() <-chan struct{} { return x.done }
 
 // hop is the per-hop state of the request: what redirects and logins change.
 type hop struct {
-	method             string
-	url                *url.URL
-	header             []httpwire.Header
-	body               []byte // buffered body, replayable
-	hasBody            bool
-	streaming          bool
-	auth               *authEntry // credentials sent with this hop, bound to url's origin
-	authKey            authKey    // the protection space auth answers
-	authPending        bool       // auth came from a login: cache it once the answer is not 401
-	triedURLCred       bool
-	triedCache         bool
-	triedProxyCache    bool
-	proxyAuth          *authEntry // credentials for the http proxy, from a proxy login
-	proxyAuthKey       authKey
-	proxyAuthFromCache bool            // the last request carried the session\'s cached proxy credentials
-	revalidating       *CachedResponse // the stored answer a conditional request revalidates
-	sentAt             time.Time       // when this hop's request went out (cache ages)
-	fetchSite          string          // Sec-Fetch-Site over the URL chain so far; "" before the first
+	method       string
+	url          *url.URL
+	header       []httpwire.Header
+	body         []byte // buffered body, replayable
+	hasBody      bool
+	streaming    bool
+	login        auth.Login      // with the server: 401s and Authorization
+	proxyLogin   auth.Login      // with a plain-http proxy: 407s and Proxy-Authorization
+	revalidating *CachedResponse // the stored answer a conditional request revalidates
+	sentAt       time.Time       // when this hop's request went out (cache ages)
+	fetchSite    string          // Sec-Fetch-Site over the URL chain so far; "" before the first
 }
 
 func (x *Exchange) run() {
@@ -347,14 +341,14 @@ func (x *Exchange) loop() error {
 			f.KeepAlive = false
 		}
 
-		if h.auth != nil {
+		if h.login.Sent != nil {
 			if head.StatusCode == 401 {
-				if !h.authPending {
-					x.client.auth.forget(h.authKey) // cached credentials stopped working
+				if !h.login.Pending {
+					x.client.auth.Forget(h.login.Key) // cached credentials stopped working
 				}
-			} else if h.authPending {
-				x.client.auth.store(h.authKey, h.auth)
-				h.authPending = false
+			} else if h.login.Pending {
+				x.client.auth.Store(h.login.Key, h.login.Sent)
+				h.login.Pending = false
 			}
 		}
 
@@ -488,8 +482,7 @@ func (x *Exchange) redirect(h *hop, c *conn, head *httpwire.ResponseHead, f http
 	}
 	if httpwire.Origin(next) != httpwire.Origin(h.url) {
 		h.header = httpwire.WithoutHeaders(h.header, "Authorization", "Proxy-Authorization")
-		h.auth, h.authPending = nil, false
-		h.triedCache, h.triedURLCred = false, false
+		h.login.Reset()
 	}
 	h.method = method
 	h.url = next
@@ -499,24 +492,24 @@ func (x *Exchange) redirect(h *hop, c *conn, head *httpwire.ResponseHead, f http
 // login answers a 401: from the URL's credentials, the session's cache, or
 // the host. It reports whether to retry; false delivers the 401.
 func (x *Exchange) login(h *hop, c *conn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
-	ch := pickChallenge(parseChallenges(head.Headers, "WWW-Authenticate"))
+	ch := auth.Pick(auth.ParseChallenges(head.Headers, "WWW-Authenticate"))
 	if ch == nil {
 		return false, nil
 	}
-	key := authKey{origin: httpwire.Origin(h.url), realm: ch.params["realm"]}
-	var cred *Credentials
+	key := auth.Key{Origin: httpwire.Origin(h.url), Realm: ch.Params["realm"]}
+	var cred *auth.Credentials
 	switch {
-	case !h.triedURLCred && h.url.User != nil:
-		h.triedURLCred = true
+	case !h.login.TriedURL && h.url.User != nil:
+		h.login.TriedURL = true
 		pass, _ := h.url.User.Password()
-		cred = &Credentials{Username: h.url.User.Username(), Password: pass}
-	case !h.triedCache && x.client.auth.lookup(key) != nil:
-		h.triedCache = true
-		cred = &x.client.auth.lookup(key).cred
+		cred = &auth.Credentials{Username: h.url.User.Username(), Password: pass}
+	case !h.login.TriedCache && x.client.auth.Lookup(key) != nil:
+		h.login.TriedCache = true
+		cred = &x.client.auth.Lookup(key).Cred
 	default:
 		port := 0
 		fmt.Sscanf(httpwire.Port(h.url), "%d", &port)
-		info := &AuthInfo{Scheme: ch.scheme, Host: h.url.Hostname(), Port: port, Realm: ch.params["realm"]}
+		info := &auth.Info{Scheme: ch.Scheme, Host: h.url.Hostname(), Port: port, Realm: ch.Params["realm"]}
 		var err error
 		if cred, err = x.askLoginFor(c, info); err != nil {
 			return false, err
@@ -528,15 +521,13 @@ func (x *Exchange) login(h *hop, c *conn, head *httpwire.ResponseHead, f httpwir
 	if err := x.readyToRetry(h, c, f); err != nil {
 		return false, err
 	}
-	h.auth = &authEntry{challenge: *ch, cred: *cred, pathBase: pathBase(h.url.Path)}
-	h.authKey = key
-	h.authPending = true
+	h.login.Answer(*ch, *cred, auth.PathBase(h.url.Path), key)
 	return true, nil
 }
 
 // askLoginFor emits a login for info and waits for the host's answer; nil
 // credentials cancel the login.
-func (x *Exchange) askLoginFor(c *conn, info *AuthInfo) (*Credentials, error) {
+func (x *Exchange) askLoginFor(c *conn, info *auth.Info) (*auth.Credentials, error) {
 	a, err := x.ask(askLogin, func() { x.sink.Login(info) })
 	if err != nil {
 		x.closeConn(c)
@@ -559,13 +550,13 @@ func (x *Exchange) readyToRetry(h *hop, c *conn, f httpwire.Framing) error {
 // applyPreemptiveAuth sends cached Basic credentials for a URL below a path
 // where they worked, saving the 401 round trip, as Chromium does.
 func (x *Exchange) applyPreemptiveAuth(h *hop) {
-	if h.auth != nil || httpwire.HeaderIndex(h.header, "Authorization") >= 0 || x.req.NoLogin {
+	if h.login.Sent != nil || httpwire.HeaderIndex(h.header, "Authorization") >= 0 || x.req.NoLogin {
 		return
 	}
-	if e := x.client.auth.preemptive(httpwire.Origin(h.url), h.url.Path, false); e != nil {
-		h.auth = e
-		h.authKey = authKey{origin: httpwire.Origin(h.url), realm: e.challenge.params["realm"]}
-		h.triedCache = true
+	if e := x.client.auth.Preemptive(httpwire.Origin(h.url), h.url.Path, false); e != nil {
+		h.login.Sent = e
+		h.login.Key = auth.Key{Origin: httpwire.Origin(h.url), Realm: e.Challenge.Params["realm"]}
+		h.login.TriedCache = true
 	}
 }
 
@@ -668,9 +659,9 @@ func (x *Exchange) requestHeaders(h *hop) []httpwire.Header {
 		hs = append(hs, httpwire.Header{Name: "Cookie", Value: cookie})
 	}
 	hs = append(hs, conditionalHeaders(h)...)
-	if h.auth != nil && httpwire.HeaderIndex(h.header, "Authorization") < 0 {
+	if sent := h.login.Sent; sent != nil && httpwire.HeaderIndex(h.header, "Authorization") < 0 {
 		// Computed per hop: a Digest answer covers one method and URI.
-		if value := authorization(&h.auth.challenge, h.auth.cred, h.method, requestTarget(h.url)); httpwire.ValidHeaderValue(value) {
+		if value := auth.Authorization(&sent.Challenge, sent.Cred, h.method, requestTarget(h.url)); httpwire.ValidHeaderValue(value) {
 			hs = append(hs, httpwire.Header{Name: "Authorization", Value: value})
 		}
 	}
@@ -955,13 +946,14 @@ func (x *Exchange) send(c *conn, h *hop) (*httpwire.ResponseHead, error) {
 	target, headers := requestTarget(h.url), x.requestHeaders(h)
 	if c.httpProxy != nil {
 		target = absoluteTarget(h.url)
-		auth := x.client.proxyAuthorization(*c.httpProxy, h.method, target)
-		h.proxyAuthFromCache = auth != "" && h.proxyAuth == nil
-		if h.proxyAuth != nil {
-			auth = authorization(&h.proxyAuth.challenge, h.proxyAuth.cred, h.method, target)
+		value := x.client.proxyAuthorization(*c.httpProxy, h.method, target)
+		sent := h.proxyLogin.Sent
+		h.proxyLogin.FromCache = value != "" && sent == nil
+		if sent != nil {
+			value = auth.Authorization(&sent.Challenge, sent.Cred, h.method, target)
 		}
-		if auth != "" && httpwire.ValidHeaderValue(auth) && httpwire.HeaderIndex(headers, "Proxy-Authorization") < 0 {
-			headers = append(headers, httpwire.Header{Name: "Proxy-Authorization", Value: auth})
+		if value != "" && httpwire.ValidHeaderValue(value) && httpwire.HeaderIndex(headers, "Proxy-Authorization") < 0 {
+			headers = append(headers, httpwire.Header{Name: "Proxy-Authorization", Value: value})
 		}
 	}
 	if err := httpwire.WriteRequestHead(c.bw, h.method, target, headers); err != nil {

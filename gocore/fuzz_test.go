@@ -16,44 +16,6 @@ import (
 	"github.com/go-net-request/go-net-request/internal/testkit"
 )
 
-// FuzzParseChallenge parses a WWW-Authenticate value, picks a challenge
-// and answers it. Nothing may panic; when the credentials, method and URI
-// hold no CR, LF or NUL, neither may the Authorization value (it goes on
-// the wire as a header).
-func FuzzParseChallenge(f *testing.F) {
-	f.Fuzz(func(t *testing.T, value, username, password, method, uri string) {
-		defer testkit.HangGuard("FuzzParseChallenge", value, username, password, method, uri)()
-		cs := parseChallengeValue(value)
-		for _, c := range cs {
-			if c.scheme == "" {
-				t.Fatalf("a challenge with an empty scheme from %q", value)
-			}
-			if c.scheme != strings.ToLower(c.scheme) {
-				t.Fatalf("scheme %q is not lower-case", c.scheme)
-			}
-		}
-		ch := pickChallenge(cs)
-		if ch == nil {
-			return
-		}
-		if ch.scheme != "basic" && ch.scheme != "digest" {
-			t.Fatalf("picked a challenge we cannot answer: %q", ch.scheme)
-		}
-		got := authorization(ch, Credentials{Username: username, Password: password}, method, uri)
-		inputsClean := httpwire.ValidHeaderValue(username) && httpwire.ValidHeaderValue(password) &&
-			httpwire.ValidHeaderValue(method) && httpwire.ValidHeaderValue(uri) && httpwire.ValidHeaderValue(value)
-		if inputsClean && !httpwire.ValidHeaderValue(got) {
-			t.Fatalf("Authorization holds CR, LF or NUL: %q (challenge %q)", got, value)
-		}
-		if ch.scheme == "basic" && !strings.HasPrefix(got, "Basic ") {
-			t.Fatalf("Basic answer %q", got)
-		}
-		if ch.scheme == "digest" && !strings.HasPrefix(got, "Digest ") {
-			t.Fatalf("Digest answer %q", got)
-		}
-	})
-}
-
 // FuzzValidateRequest validates requests with arbitrary methods, URLs and
 // headers. Nothing may panic; a request that passes is written as a head
 // that parses back as exactly its request line and headers, with no line

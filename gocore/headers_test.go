@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
@@ -148,13 +149,13 @@ func TestRequestHeaders(t *testing.T) {
 		{
 			name: "engine Authorization after the app headers",
 			url:  "http://example.test/",
-			hop:  hop{method: "GET", header: []httpwire.Header{{Name: "X-A", Value: "1"}}, auth: &authEntry{challenge: challenge{scheme: "basic"}, cred: Credentials{"u", "p"}}},
+			hop:  hop{method: "GET", header: []httpwire.Header{{Name: "X-A", Value: "1"}}, login: auth.Login{Sent: &auth.Entry{Challenge: auth.Challenge{Scheme: "basic"}, Cred: auth.Credentials{Username: "u", Password: "p"}}}},
 			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "X-A", Value: "1"}, {Name: "Authorization", Value: "Basic dTpw"}, ua, ae},
 		},
 		{
 			name: "app Authorization wins over the engine's",
 			url:  "http://example.test/",
-			hop:  hop{method: "GET", header: []httpwire.Header{{Name: "authorization", Value: "Bearer t"}}, auth: &authEntry{challenge: challenge{scheme: "basic"}, cred: Credentials{"u", "p"}}},
+			hop:  hop{method: "GET", header: []httpwire.Header{{Name: "authorization", Value: "Bearer t"}}, login: auth.Login{Sent: &auth.Entry{Challenge: auth.Challenge{Scheme: "basic"}, Cred: auth.Credentials{Username: "u", Password: "p"}}}},
 			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "authorization", Value: "Bearer t"}, ua, ae},
 		},
 	}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/require"
@@ -43,7 +44,7 @@ const (
 type event struct {
 	kind     string
 	redirect *Redirect
-	login    *AuthInfo
+	login    *auth.Info
 	head     *httpwire.ResponseHead
 	data     []byte // a copy; nil when the recorder only counts
 	err      *neterr.Error
@@ -59,8 +60,8 @@ type event struct {
 // terminal event and no callback running concurrently with it.
 type recorder struct {
 	// Set before start; read-only afterwards.
-	onRedirect func(x *Exchange, r *Redirect) // answers manual redirects, cancels, ...
-	onLogin    func(x *Exchange, a *AuthInfo) // answers logins
+	onRedirect func(x *Exchange, r *Redirect)  // answers manual redirects, cancels, ...
+	onLogin    func(x *Exchange, a *auth.Info) // answers logins
 	onResponse func(x *Exchange, h *httpwire.ResponseHead)
 	onData     func(x *Exchange, p []byte)
 	autoGrant  bool // grant back every Data's length, as a host that reads does
@@ -139,7 +140,7 @@ func (r *recorder) Redirect(rd *Redirect) {
 	}
 }
 
-func (r *recorder) Login(a *AuthInfo) {
+func (r *recorder) Login(a *auth.Info) {
 	r.enter(evLogin)
 	defer r.leave()
 	r.add(event{kind: evLogin, login: a})

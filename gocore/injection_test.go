@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
@@ -320,11 +321,11 @@ func TestLoginWithLineBreaksFailsTheRequest(t *testing.T) {
 			io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n")
 		}
 	})
-	for _, cred := range []Credentials{{Username: "u\r\nX-Injected: 1", Password: "p"}, {Username: "u", Password: "p\x00"}} {
+	for _, cred := range []auth.Credentials{{Username: "u\r\nX-Injected: 1", Password: "p"}, {Username: "u", Password: "p\x00"}} {
 		c := newClient(t, Options{})
 		rec := newRecorder()
 		rec.autoGrant = true
-		rec.onLogin = func(x *Exchange, _ *AuthInfo) { x.Login(&cred) }
+		rec.onLogin = func(x *Exchange, _ *auth.Info) { x.Login(&cred) }
 		evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
 		requireFail(t, evs, neterr.InvalidArgument)
 	}

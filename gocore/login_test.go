@@ -11,8 +11,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -116,12 +118,12 @@ func (s *authServer) check(r *http.Request) bool {
 		p["uri"] != r.URL.RequestURI() || p["qop"] != "auth" {
 		return false
 	}
-	want := digestExpected(s.algorithm, s.user, s.realm, s.pass, r.Method, p["uri"], testNonce, p["nc"], p["cnonce"], "auth")
+	want := testkit.DigestExpected(s.algorithm, s.user, s.realm, s.pass, r.Method, p["uri"], testNonce, p["nc"], p["cnonce"], "auth")
 	return p["response"] == want
 }
 
-func answerLogin(cred *Credentials) func(x *Exchange, a *AuthInfo) {
-	return func(x *Exchange, a *AuthInfo) { x.Login(cred) }
+func answerLogin(cred *auth.Credentials) func(x *Exchange, a *auth.Info) {
+	return func(x *Exchange, a *auth.Info) { x.Login(cred) }
 }
 
 func TestExchangeLogin(t *testing.T) {
@@ -138,7 +140,7 @@ func TestExchangeLogin(t *testing.T) {
 			srv := newAuthServer(t, tt.scheme, tt.algorithm)
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+			rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/private")}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, 200, head.StatusCode)
@@ -147,7 +149,7 @@ func TestExchangeLogin(t *testing.T) {
 			assert.Equal(t, "welcome to /private", body)
 
 			info := ofKind(evs, evLogin)[0].login
-			assert.Equal(t, &AuthInfo{IsProxy: false, Scheme: tt.scheme, Host: srv.host, Port: atoi(t, srv.port), Realm: "test realm"}, info)
+			assert.Equal(t, &auth.Info{IsProxy: false, Scheme: tt.scheme, Host: srv.host, Port: atoi(t, srv.port), Realm: "test realm"}, info)
 			challenges, passed := srv.counts()
 			assert.Equal(t, 1, challenges)
 			assert.Equal(t, 1, passed)
@@ -169,7 +171,7 @@ func TestExchangeLoginAnsweredLater(t *testing.T) {
 	rec := newRecorder()
 	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/later")}, rec)
 	rec.waitKind(t, evLogin)
-	x.Login(&Credentials{"alice", "s3cret"})
+	x.Login(&auth.Credentials{Username: "alice", Password: "s3cret"})
 	x.Login(nil) // a second answer is ignored
 	requireEnd(t, waitDone(t, x, rec))
 	body, _ := rec.received()
@@ -214,9 +216,9 @@ func TestExchangeLoginWrongCredentialsAskAgain(t *testing.T) {
 	srv := newAuthServer(t, "basic", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	answers := []*Credentials{{"alice", "wrong"}, {"alice", "s3cret"}}
+	answers := []*auth.Credentials{{Username: "alice", Password: "wrong"}, {Username: "alice", Password: "s3cret"}}
 	var n int
-	rec.onLogin = func(x *Exchange, a *AuthInfo) {
+	rec.onLogin = func(x *Exchange, a *auth.Info) {
 		x.Login(answers[n])
 		n++
 	}
@@ -242,7 +244,7 @@ func TestExchangeLoginCredentialsAreCachedPerSession(t *testing.T) {
 			login := func(path string) []event {
 				rec := newRecorder()
 				rec.autoGrant = true
-				rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+				rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 				evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+path)}, rec)
 				assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 				return evs
@@ -273,9 +275,9 @@ func TestExchangeLoginRejectedCredentialsAreNotCached(t *testing.T) {
 	srv := newAuthServer(t, "basic", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	answers := []*Credentials{{"alice", "wrong"}, nil}
+	answers := []*auth.Credentials{{Username: "alice", Password: "wrong"}, nil}
 	var n int
-	rec.onLogin = func(x *Exchange, a *AuthInfo) {
+	rec.onLogin = func(x *Exchange, a *auth.Info) {
 		x.Login(answers[n])
 		n++
 	}
@@ -293,7 +295,7 @@ func TestExchangeLoginCachedCredentialsThatStopWorking(t *testing.T) {
 	c := newClient(t, Options{})
 	login := func(pass string) []event {
 		rec := newRecorder()
-		rec.onLogin = answerLogin(&Credentials{"alice", pass})
+		rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: pass})
 		evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/x")}, rec)
 		assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 		return evs
@@ -318,7 +320,7 @@ func TestExchangeLoginUsesURLCredentials(t *testing.T) {
 			srv := newAuthServer(t, "digest", "MD5")
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+			rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 			u := fmt.Sprintf("http://%s@%s:%s/with-userinfo", tt.userinfo, srv.host, srv.port)
 			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, u)}, rec)
 			head := requireEnd(t, evs)
@@ -333,7 +335,7 @@ func TestExchangeLoginResendsTheBufferedBody(t *testing.T) {
 	srv := newAuthServer(t, "digest", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 	evs := run(t, c, &Request{Method: "POST", URL: mustURL(t, srv.URL+"/form"), BodyMode: BodyBuffered, Body: []byte("a=1&b=2")}, rec)
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 	srv.mu.Lock()
@@ -345,7 +347,7 @@ func TestExchangeLoginWithAStreamedBodyFails(t *testing.T) {
 	srv := newAuthServer(t, "basic", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.URL), BodyMode: BodyStreaming}, rec)
 	x.WriteBody([]byte("cannot be replayed"))
 	x.EndBody()
@@ -359,7 +361,7 @@ func TestExchangeLoginCredentialsStayWithTheirOrigin(t *testing.T) {
 	a.next = b.URL + "/echo"
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, a.URL+"/redirect")}, rec)
 	requireEnd(t, evs)
 	assert.Equal(t, []string{evLogin, evRedirect, evResponse, evData + "*", evEnd}, kinds(evs))
@@ -375,7 +377,7 @@ func TestExchangeLoginCachedWhenTheAnswerIsARedirect(t *testing.T) {
 	a.next = b.URL + "/echo"
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, a.URL+"/redirect")}, rec)
 	requireEnd(t, evs)
 	require.Equal(t, 1, count(evs, evLogin))
@@ -394,7 +396,7 @@ func TestExchangeLoginDigestAcrossASameOriginRedirect(t *testing.T) {
 	srv.next = srv.URL + "/landing"
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/redirect")}, rec)
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 	assert.Equal(t, 1, count(evs, evLogin), "one login serves the whole origin: %v", kinds(evs))
@@ -406,7 +408,7 @@ func TestExchangeNoLoginSendsNoCachedCredentials(t *testing.T) {
 	srv := newAuthServer(t, "basic", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 	requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/a")}, rec))
 
 	rec = newRecorder()

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
@@ -57,29 +58,29 @@ type ConnectRefusal struct {
 	Status     int
 	StatusText string
 	Headers    []httpwire.Header // the 407's headers, as received
-	Challenges []challenge       // parsed from Proxy-Authenticate
+	Challenges []auth.Challenge  // parsed from Proxy-Authenticate
 }
 
 // AuthInfo is the login event for this refusal's strongest answerable
 // challenge (Digest before Basic); false when none can be answered.
-func (r *ConnectRefusal) AuthInfo(proxy ProxyServer) (AuthInfo, bool) {
-	ch := pickChallenge(r.Challenges)
+func (r *ConnectRefusal) AuthInfo(proxy ProxyServer) (auth.Info, bool) {
+	ch := auth.Pick(r.Challenges)
 	if ch == nil {
-		return AuthInfo{}, false
+		return auth.Info{}, false
 	}
 	port, _ := strconv.Atoi(proxy.Port)
-	return AuthInfo{IsProxy: true, Scheme: ch.scheme, Host: proxy.Host, Port: port, Realm: ch.params["realm"]}, true
+	return auth.Info{IsProxy: true, Scheme: ch.Scheme, Host: proxy.Host, Port: port, Realm: ch.Params["realm"]}, true
 }
 
 // Authorization is the Proxy-Authorization value answering the strongest
 // challenge with cred for a CONNECT to authority ("host:port"); "" when
 // no challenge can be answered.
-func (r *ConnectRefusal) Authorization(cred Credentials, authority string) string {
-	ch := pickChallenge(r.Challenges)
+func (r *ConnectRefusal) Authorization(cred auth.Credentials, authority string) string {
+	ch := auth.Pick(r.Challenges)
 	if ch == nil {
 		return ""
 	}
-	return authorization(ch, cred, "CONNECT", authority)
+	return auth.Authorization(ch, cred, "CONNECT", authority)
 }
 
 func (d *ProxyDialer) handshakeTimeout() time.Duration {
@@ -260,7 +261,7 @@ func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, target
 			Status:     head.StatusCode,
 			StatusText: head.StatusText,
 			Headers:    head.Headers,
-			Challenges: parseChallenges(head.Headers, "Proxy-Authenticate"),
+			Challenges: auth.ParseChallenges(head.Headers, "Proxy-Authenticate"),
 		}, nil
 	}
 	nc.Close()
@@ -309,7 +310,7 @@ var socks5Replies = map[byte]string{
 // 1928). Names go to the proxy unresolved (ATYP 3, the proxy resolves
 // them); IP literals as addresses. With cred, username/password
 // authentication (RFC 1929) is offered besides none.
-func (d *ProxyDialer) DialSOCKS5(ctx context.Context, proxy ProxyServer, targetHost, targetPort string, cred *Credentials) (net.Conn, error) {
+func (d *ProxyDialer) DialSOCKS5(ctx context.Context, proxy ProxyServer, targetHost, targetPort string, cred *auth.Credentials) (net.Conn, error) {
 	host, port, err := validTarget(targetHost, targetPort)
 	if err != nil {
 		return nil, err
@@ -362,7 +363,7 @@ func (d *ProxyDialer) DialSOCKS5(ctx context.Context, proxy ProxyServer, targetH
 // socks5Handshake negotiates a method, authenticates and sends the
 // CONNECT request req, reading exactly the bytes the protocol defines so
 // that none of the tunnel's is consumed.
-func socks5Handshake(nc net.Conn, req []byte, cred *Credentials) error {
+func socks5Handshake(nc net.Conn, req []byte, cred *auth.Credentials) error {
 	greeting := []byte{5, 1, 0}
 	if cred != nil {
 		greeting = []byte{5, 2, 0, 2}

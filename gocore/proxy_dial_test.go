@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
@@ -236,7 +238,7 @@ func TestDialSOCKS5(t *testing.T) {
 	tests := []struct {
 		name     string
 		cfg      socks5Config
-		cred     *Credentials
+		cred     *auth.Credentials
 		host     string
 		wantErr  string // the neterr.Error name; "" tunnels
 		wantAtyp byte
@@ -245,10 +247,10 @@ func TestDialSOCKS5(t *testing.T) {
 		{name: "a name goes to the proxy unresolved", host: "target.test", wantAtyp: 3, wantHost: "target.test"},
 		{name: "an IPv4 literal as an address", host: "192.0.2.1", wantAtyp: 1, wantHost: "192.0.2.1"},
 		{name: "an IPv6 literal as an address", host: "[2001:db8::1]", wantAtyp: 4, wantHost: "2001:db8::1"},
-		{name: "user and password", cfg: socks5Config{user: "u", pass: "p"}, cred: &Credentials{Username: "u", Password: "p"},
+		{name: "user and password", cfg: socks5Config{user: "u", pass: "p"}, cred: &auth.Credentials{Username: "u", Password: "p"},
 			host: "target.test", wantAtyp: 3, wantHost: "target.test"},
-		{name: "credentials not needed", cred: &Credentials{Username: "u", Password: "p"}, host: "target.test", wantAtyp: 3, wantHost: "target.test"},
-		{name: "wrong password", cfg: socks5Config{user: "u", pass: "p"}, cred: &Credentials{Username: "u", Password: "x"},
+		{name: "credentials not needed", cred: &auth.Credentials{Username: "u", Password: "p"}, host: "target.test", wantAtyp: 3, wantHost: "target.test"},
+		{name: "wrong password", cfg: socks5Config{user: "u", pass: "p"}, cred: &auth.Credentials{Username: "u", Password: "x"},
 			host: "target.test", wantErr: neterr.SOCKSConnectionFailed},
 		{name: "credentials required but none given", cfg: socks5Config{user: "u", pass: "p"}, host: "target.test", wantErr: neterr.SOCKSConnectionFailed},
 		{name: "host unreachable", cfg: socks5Config{reply: 4}, host: "target.test", wantErr: neterr.SOCKSConnectionHostUnreachable},
@@ -538,18 +540,18 @@ func TestDialConnectLogin(t *testing.T) {
 	info, ok := refusal.AuthInfo(proxy)
 	require.True(t, ok)
 	port, _ := strconv.Atoi(proxy.Port)
-	require.Equal(t, AuthInfo{IsProxy: true, Scheme: "basic", Host: "127.0.0.1", Port: port, Realm: "corp proxy"}, info)
+	require.Equal(t, auth.Info{IsProxy: true, Scheme: "basic", Host: "127.0.0.1", Port: port, Realm: "corp proxy"}, info)
 	recv(t, seen, "the first CONNECT")
 
 	// Wrong credentials: refused again (the caller gives up with
 	// ERR_TUNNEL_CONNECTION_FAILED when the login is declined).
 	_, refusal, err = d.DialConnect(context.Background(), proxy, "target.test", "443",
-		refusal.Authorization(Credentials{Username: "user", Password: "wrong"}, "target.test:443"))
+		refusal.Authorization(auth.Credentials{Username: "user", Password: "wrong"}, "target.test:443"))
 	require.NoError(t, err)
 	require.NotNil(t, refusal)
 	recv(t, seen, "the second CONNECT")
 
-	auth := refusal.Authorization(Credentials{Username: "user", Password: "pass"}, "target.test:443")
+	auth := refusal.Authorization(auth.Credentials{Username: "user", Password: "pass"}, "target.test:443")
 	require.Equal(t, "Basic dXNlcjpwYXNz", auth)
 	c, refusal, err = d.DialConnect(context.Background(), proxy, "target.test", "443", auth)
 	require.NoError(t, err)
@@ -573,9 +575,9 @@ func TestDialConnectDigestLogin(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "digest", info.Scheme, "Digest before Basic")
 	require.Equal(t, "strong", info.Realm)
-	params, _ := parseDigestAuthorization(t, refusal.Authorization(Credentials{Username: "u", Password: "p"}, "target.test:443"))
+	params, _ := testkit.ParseDigestAuthorization(t, refusal.Authorization(auth.Credentials{Username: "u", Password: "p"}, "target.test:443"))
 	require.Equal(t, "target.test:443", params["uri"])
-	require.Equal(t, digestExpected("", "u", "strong", "p", "CONNECT", "target.test:443", "abc", params["nc"], params["cnonce"], "auth"), params["response"])
+	require.Equal(t, testkit.DigestExpected("", "u", "strong", "p", "CONNECT", "target.test:443", "abc", params["nc"], params["cnonce"], "auth"), params["response"])
 }
 
 func TestDialConnectWithoutAnAnswerableChallenge(t *testing.T) {
@@ -587,7 +589,7 @@ func TestDialConnectWithoutAnAnswerableChallenge(t *testing.T) {
 	require.NoError(t, err)
 	_, ok := refusal.AuthInfo(proxy)
 	require.False(t, ok)
-	require.Empty(t, refusal.Authorization(Credentials{Username: "u"}, "target.test:443"))
+	require.Empty(t, refusal.Authorization(auth.Credentials{Username: "u"}, "target.test:443"))
 }
 
 func TestDialConnectFailures(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
@@ -65,15 +66,15 @@ func connKey(scheme, host, port string, via ProxyServer) string {
 }
 
 // proxyAuthKey is the auth-cache key of a proxy's credentials.
-func proxyAuthKey(p ProxyServer, realm string) authKey {
-	return authKey{origin: p.Scheme + "://" + p.Addr(), realm: realm, proxy: true}
+func proxyAuthKey(p ProxyServer, realm string) auth.Key {
+	return auth.Key{Origin: p.Scheme + "://" + p.Addr(), Realm: realm, Proxy: true}
 }
 
 // proxyAuthorization is the Proxy-Authorization the session sends to p
 // unasked: Basic credentials that worked with it before.
 func (c *Client) proxyAuthorization(p ProxyServer, method, target string) string {
-	if e := c.auth.preemptive(p.Scheme+"://"+p.Addr(), "/", true); e != nil {
-		return authorization(&e.challenge, e.cred, method, target)
+	if e := c.auth.Preemptive(p.Scheme+"://"+p.Addr(), "/", true); e != nil {
+		return auth.Authorization(&e.Challenge, e.Cred, method, target)
 	}
 	return ""
 }
@@ -125,17 +126,15 @@ func (x *Exchange) dialVia(via ProxyServer, scheme, host, port string) (*conn, e
 func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (net.Conn, error) {
 	authority := net.JoinHostPort(host, port)
 	proxyAuth := x.client.proxyAuthorization(via, "CONNECT", authority)
-	var pending *authEntry
-	var key authKey
-	triedCache := proxyAuth != ""
+	login := auth.Login{FromCache: proxyAuth != "", TriedCache: proxyAuth != ""}
 	for attempt := 0; attempt < maxRedirects; attempt++ {
 		nc, refusal, err := d.DialConnect(x.ctx, via, host, port, proxyAuth)
 		if err != nil {
 			return nil, err
 		}
 		if refusal == nil {
-			if pending != nil {
-				x.client.auth.store(key, pending)
+			if login.Pending {
+				x.client.auth.Store(login.Key, login.Sent)
 			}
 			return nc, nil
 		}
@@ -143,15 +142,15 @@ func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (n
 		if !ok {
 			return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy asked for credentials it gave no way to send"))
 		}
-		ch := pickChallenge(refusal.Challenges)
-		key = proxyAuthKey(via, info.Realm)
-		var cred *Credentials
-		if e := x.client.auth.lookup(key); e != nil && !triedCache {
-			triedCache = true
-			cred = &e.cred
+		ch := auth.Pick(refusal.Challenges)
+		key := proxyAuthKey(via, info.Realm)
+		var cred *auth.Credentials
+		if e := x.client.auth.Lookup(key); e != nil && !login.TriedCache {
+			login.TriedCache = true
+			cred = &e.Cred
 		} else {
-			if proxyAuth != "" && pending == nil {
-				x.client.auth.forget(key) // cached credentials stopped working
+			if login.FromCache && login.Sent == nil {
+				x.client.auth.Forget(key) // cached credentials stopped working
 			}
 			if x.req.NoLogin {
 				return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy login not allowed (credentials: omit)"))
@@ -165,8 +164,8 @@ func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (n
 		if cred == nil {
 			return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy login declined"))
 		}
-		pending = &authEntry{challenge: *ch, cred: *cred, pathBase: "/"}
-		proxyAuth = authorization(ch, *cred, "CONNECT", authority)
+		login.Answer(*ch, *cred, "/", key)
+		proxyAuth = auth.Authorization(ch, *cred, "CONNECT", authority)
 	}
 	return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy kept refusing the tunnel"))
 }
@@ -174,26 +173,26 @@ func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (n
 // proxyLogin answers a plain-http proxy's 407 like login answers a 401: it
 // reports whether to retry; false delivers the 407 as a response.
 func (x *Exchange) proxyLogin(h *hop, c *conn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
-	ch := pickChallenge(parseChallenges(head.Headers, "Proxy-Authenticate"))
+	ch := auth.Pick(auth.ParseChallenges(head.Headers, "Proxy-Authenticate"))
 	if ch == nil || c.httpProxy == nil {
 		return false, nil
 	}
 	via := *c.httpProxy
-	key := proxyAuthKey(via, ch.params["realm"])
-	if h.proxyAuth != nil || h.proxyAuthFromCache {
-		x.client.auth.forget(key) // what was just sent was refused: it is not kept
+	key := proxyAuthKey(via, ch.Params["realm"])
+	if h.proxyLogin.Sent != nil || h.proxyLogin.FromCache {
+		x.client.auth.Forget(key) // what was just sent was refused: it is not kept
 	}
-	var cred *Credentials
-	if e := x.client.auth.lookup(key); e != nil && !h.triedProxyCache {
-		h.triedProxyCache = true
-		cred = &e.cred
+	var cred *auth.Credentials
+	if e := x.client.auth.Lookup(key); e != nil && !h.proxyLogin.TriedCache {
+		h.proxyLogin.TriedCache = true
+		cred = &e.Cred
 	} else {
 		if x.req.NoLogin {
 			return false, nil
 		}
-		h.triedProxyCache = true
+		h.proxyLogin.TriedCache = true
 		port, _ := strconv.Atoi(via.Port)
-		info := &AuthInfo{IsProxy: true, Scheme: ch.scheme, Host: via.Host, Port: port, Realm: ch.params["realm"]}
+		info := &auth.Info{IsProxy: true, Scheme: ch.Scheme, Host: via.Host, Port: port, Realm: ch.Params["realm"]}
 		var err error
 		if cred, err = x.askLoginFor(c, info); err != nil {
 			return false, err
@@ -206,16 +205,17 @@ func (x *Exchange) proxyLogin(h *hop, c *conn, head *httpwire.ResponseHead, f ht
 		return false, err
 	}
 	// Kept by the session once the proxy accepts them (storeProxyAuth).
-	h.proxyAuth = &authEntry{challenge: *ch, cred: *cred, pathBase: "/"}
-	h.proxyAuthKey = key
+	h.proxyLogin.Answer(*ch, *cred, "/", key)
 	return true, nil
 }
 
 // storeProxyAuth keeps the proxy credentials of the hop once an answer
-// other than 407 shows the proxy took them.
+// other than 407 shows the proxy took them. Unlike the server's, they stay
+// pending: every accepted answer stores them again, so credentials another
+// request forgot meanwhile come back.
 func (x *Exchange) storeProxyAuth(h *hop, head *httpwire.ResponseHead) {
-	if h.proxyAuth != nil && head.StatusCode != 407 {
-		x.client.auth.store(h.proxyAuthKey, h.proxyAuth)
+	if h.proxyLogin.Pending && head.StatusCode != 407 {
+		x.client.auth.Store(h.proxyLogin.Key, h.proxyLogin.Sent)
 	}
 }
 

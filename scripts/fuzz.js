@@ -22,7 +22,7 @@ const root = path.resolve(__dirname, '..')
 const TARGETS = [
   ['./gocore/httpwire', 'FuzzReadResponseHead'],
   ['./gocore/httpwire', 'FuzzChunkedReader'],
-  ['./gocore', 'FuzzParseChallenge'],
+  ['./gocore/auth', 'FuzzParseChallenge'],
   ['./gocore', 'FuzzValidateRequest'],
   ['./gocore/cookies', 'FuzzSetCookie'],
   ['./bridge', 'FuzzParseSpec']

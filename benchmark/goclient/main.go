@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
@@ -69,7 +70,7 @@ func newSink() *sink {
 }
 
 func (s *sink) Redirect(*gocore.Redirect) {}
-func (s *sink) Login(*gocore.AuthInfo) {
+func (s *sink) Login(*auth.Info) {
 	<-s.started
 	s.x.Load().Login(nil)
 }

@@ -1,16 +1,12 @@
-package gocore
+package auth
 
 import (
-	"crypto/md5"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
-	"hash"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,27 +15,27 @@ func TestParseChallengeValue(t *testing.T) {
 	tests := []struct {
 		name  string
 		value string
-		want  []challenge
+		want  []Challenge
 	}{
 		{
 			name:  "basic",
 			value: `Basic realm="Secure Area"`,
-			want:  []challenge{{"basic", map[string]string{"realm": "Secure Area"}}},
+			want:  []Challenge{{"basic", map[string]string{"realm": "Secure Area"}}},
 		},
 		{
 			name:  "scheme and parameter names are case-insensitive",
 			value: `BASIC Realm="R"`,
-			want:  []challenge{{"basic", map[string]string{"realm": "R"}}},
+			want:  []Challenge{{"basic", map[string]string{"realm": "R"}}},
 		},
 		{
 			name:  "scheme without parameters",
 			value: `Basic`,
-			want:  []challenge{{"basic", map[string]string{}}},
+			want:  []Challenge{{"basic", map[string]string{}}},
 		},
 		{
 			name:  "digest and basic in one header",
 			value: `Digest realm="r", qop="auth,auth-int", nonce="abc", opaque="xyz", algorithm=MD5, Basic realm="b"`,
-			want: []challenge{
+			want: []Challenge{
 				{"digest", map[string]string{"realm": "r", "qop": "auth,auth-int", "nonce": "abc", "opaque": "xyz", "algorithm": "MD5"}},
 				{"basic", map[string]string{"realm": "b"}},
 			},
@@ -47,22 +43,22 @@ func TestParseChallengeValue(t *testing.T) {
 		{
 			name:  "no space after commas",
 			value: `Digest realm="r",nonce="n",qop=auth`,
-			want:  []challenge{{"digest", map[string]string{"realm": "r", "nonce": "n", "qop": "auth"}}},
+			want:  []Challenge{{"digest", map[string]string{"realm": "r", "nonce": "n", "qop": "auth"}}},
 		},
 		{
 			name:  "quoted escapes",
 			value: `Basic realm="a \"quoted\" \\ back\slash"`,
-			want:  []challenge{{"basic", map[string]string{"realm": `a "quoted" \ backslash`}}},
+			want:  []Challenge{{"basic", map[string]string{"realm": `a "quoted" \ backslash`}}},
 		},
 		{
 			name:  "comma inside a quoted string",
 			value: `Basic realm="a, b", charset="UTF-8"`,
-			want:  []challenge{{"basic", map[string]string{"realm": "a, b", "charset": "UTF-8"}}},
+			want:  []Challenge{{"basic", map[string]string{"realm": "a, b", "charset": "UTF-8"}}},
 		},
 		{
 			name:  "RFC 7235 example with an unknown scheme first",
 			value: `Newauth realm="apps", type=1, title="Login to \"apps\"", Basic realm="simple"`,
-			want: []challenge{
+			want: []Challenge{
 				{"newauth", map[string]string{"realm": "apps", "type": "1", "title": `Login to "apps"`}},
 				{"basic", map[string]string{"realm": "simple"}},
 			},
@@ -70,7 +66,7 @@ func TestParseChallengeValue(t *testing.T) {
 		{
 			name:  "whitespace around the equals sign (RFC 7235 BWS)",
 			value: `Basic realm = "x"`,
-			want:  []challenge{{"basic", map[string]string{"realm": "x"}}},
+			want:  []Challenge{{"basic", map[string]string{"realm": "x"}}},
 		},
 		{
 			name:  "empty",
@@ -91,10 +87,10 @@ func TestParseChallengesReadsEveryNamedHeader(t *testing.T) {
 		{Name: "Proxy-Authenticate", Value: `Basic realm="proxy"`},
 		{Name: "www-authenticate", Value: `Digest realm="two", nonce="n"`},
 	}
-	got := parseChallenges(hs, "WWW-Authenticate")
+	got := ParseChallenges(hs, "WWW-Authenticate")
 	require.Len(t, got, 2)
-	assert.Equal(t, "one", got[0].params["realm"])
-	assert.Equal(t, "two", got[1].params["realm"])
+	assert.Equal(t, "one", got[0].Params["realm"])
+	assert.Equal(t, "two", got[1].Params["realm"])
 }
 
 func TestPickChallenge(t *testing.T) {
@@ -115,91 +111,22 @@ func TestPickChallenge(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := pickChallenge(parseChallengeValue(tt.value))
+			got := Pick(parseChallengeValue(tt.value))
 			if tt.wantScheme == "" {
 				assert.Nil(t, got)
 				return
 			}
 			require.NotNil(t, got)
-			assert.Equal(t, tt.wantScheme, got.scheme)
-			assert.Equal(t, tt.wantRealm, got.params["realm"])
+			assert.Equal(t, tt.wantScheme, got.Scheme)
+			assert.Equal(t, tt.wantRealm, got.Params["realm"])
 		})
 	}
-}
-
-// digestExpected computes an RFC 2617 / RFC 7616 response independently of
-// the engine: H(A1) with A1 = user:realm:pass (and :nonce:cnonce for -sess),
-// H(A2) with A2 = method:uri, then the qop=auth or legacy combination.
-func digestExpected(algorithm, user, realm, pass, method, uri, nonce, nc, cnonce, qop string) string {
-	var newHash func() hash.Hash
-	switch strings.ToUpper(strings.TrimSuffix(strings.ToUpper(algorithm), "-SESS")) {
-	case "", "MD5":
-		newHash = md5.New
-	case "SHA-256":
-		newHash = sha256.New
-	default:
-		panic("unsupported algorithm " + algorithm)
-	}
-	h := func(parts ...string) string {
-		d := newHash()
-		d.Write([]byte(strings.Join(parts, ":")))
-		return hex.EncodeToString(d.Sum(nil))
-	}
-	ha1 := h(user, realm, pass)
-	if strings.HasSuffix(strings.ToUpper(algorithm), "-SESS") {
-		ha1 = h(ha1, nonce, cnonce)
-	}
-	ha2 := h(method, uri)
-	if qop == "" {
-		return h(ha1, nonce, ha2)
-	}
-	return h(ha1, nonce, nc, cnonce, qop, ha2)
-}
-
-// The RFCs' own examples check the independent computation itself.
-func TestDigestExpectedMatchesRFCExamples(t *testing.T) {
-	tests := []struct {
-		name                                        string
-		algorithm, user, realm, pass, nonce, cnonce string
-		want                                        string
-	}{
-		{"RFC 2617 3.5", "MD5", "Mufasa", "testrealm@host.com", "Circle Of Life", "dcd98b7102dd2f0e8b11d0f600bfb0c093", "0a4f113b", "6629fae49393a05397450978507c4ef1"},
-		{"RFC 7616 3.9.1 MD5", "MD5", "Mufasa", "http-auth@example.org", "Circle of Life", "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "8ca523f5e9506fed4657c9700eebdbec"},
-		{"RFC 7616 3.9.1 SHA-256", "SHA-256", "Mufasa", "http-auth@example.org", "Circle of Life", "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := digestExpected(tt.algorithm, tt.user, tt.realm, tt.pass, "GET", "/dir/index.html", tt.nonce, "00000001", tt.cnonce, "auth")
-			assert.Equal(t, tt.want, got)
-		})
-	}
-}
-
-var digestParam = regexp.MustCompile(`([A-Za-z0-9_-]+)=(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))`)
-
-// parseDigestAuthorization reads an Authorization: Digest value without
-// the engine's parser; quoted values are returned unescaped, and which
-// values were quoted is reported.
-func parseDigestAuthorization(t *testing.T, v string) (params map[string]string, quoted map[string]bool) {
-	t.Helper()
-	require.True(t, strings.HasPrefix(v, "Digest "), "not a Digest answer: %q", v)
-	params, quoted = map[string]string{}, map[string]bool{}
-	for _, m := range digestParam.FindAllStringSubmatch(v[len("Digest "):], -1) {
-		key := strings.ToLower(m[1])
-		if strings.HasPrefix(m[0][len(m[1])+1:], `"`) {
-			params[key] = regexp.MustCompile(`\\(.)`).ReplaceAllString(m[2], "$1")
-			quoted[key] = true
-		} else {
-			params[key] = m[3]
-		}
-	}
-	return params, quoted
 }
 
 func TestAuthorizationDigest(t *testing.T) {
 	tests := []struct {
 		name      string
-		challenge string
+		Challenge string
 		cred      Credentials
 		method    string
 		uri       string
@@ -215,22 +142,22 @@ func TestAuthorizationDigest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ch := pickChallenge(parseChallengeValue(tt.challenge))
+			ch := Pick(parseChallengeValue(tt.Challenge))
 			require.NotNil(t, ch)
-			got := authorization(ch, tt.cred, tt.method, tt.uri)
-			p, quoted := parseDigestAuthorization(t, got)
+			got := Authorization(ch, tt.cred, tt.method, tt.uri)
+			p, quoted := testkit.ParseDigestAuthorization(t, got)
 
 			assert.Equal(t, tt.cred.Username, p["username"])
-			assert.Equal(t, ch.params["realm"], p["realm"])
-			assert.Equal(t, ch.params["nonce"], p["nonce"])
+			assert.Equal(t, ch.Params["realm"], p["realm"])
+			assert.Equal(t, ch.Params["nonce"], p["nonce"])
 			assert.Equal(t, tt.uri, p["uri"])
 			for _, k := range []string{"username", "realm", "nonce", "uri", "response"} {
 				assert.True(t, quoted[k], "%s must be a quoted string", k)
 			}
-			if alg := ch.params["algorithm"]; alg != "" {
+			if alg := ch.Params["algorithm"]; alg != "" {
 				assert.Equal(t, alg, p["algorithm"], "the algorithm is echoed")
 			}
-			if opaque, ok := ch.params["opaque"]; ok {
+			if opaque, ok := ch.Params["opaque"]; ok {
 				assert.Equal(t, opaque, p["opaque"], "opaque is echoed")
 			}
 			if tt.wantQop != "" {
@@ -242,23 +169,23 @@ func TestAuthorizationDigest(t *testing.T) {
 				assert.NotContains(t, p, "qop")
 				assert.NotContains(t, p, "nc")
 			}
-			want := digestExpected(ch.params["algorithm"], tt.cred.Username, ch.params["realm"], tt.cred.Password,
-				tt.method, tt.uri, ch.params["nonce"], p["nc"], p["cnonce"], p["qop"])
+			want := testkit.DigestExpected(ch.Params["algorithm"], tt.cred.Username, ch.Params["realm"], tt.cred.Password,
+				tt.method, tt.uri, ch.Params["nonce"], p["nc"], p["cnonce"], p["qop"])
 			assert.Equal(t, want, p["response"])
 		})
 	}
 }
 
 func TestAuthorizationDigestUsesAFreshCnonce(t *testing.T) {
-	ch := pickChallenge(parseChallengeValue(`Digest realm="r", qop="auth", nonce="n"`))
-	a, _ := parseDigestAuthorization(t, authorization(ch, Credentials{"u", "p"}, "GET", "/"))
-	b, _ := parseDigestAuthorization(t, authorization(ch, Credentials{"u", "p"}, "GET", "/"))
+	ch := Pick(parseChallengeValue(`Digest realm="r", qop="auth", nonce="n"`))
+	a, _ := testkit.ParseDigestAuthorization(t, Authorization(ch, Credentials{"u", "p"}, "GET", "/"))
+	b, _ := testkit.ParseDigestAuthorization(t, Authorization(ch, Credentials{"u", "p"}, "GET", "/"))
 	assert.NotEqual(t, a["cnonce"], b["cnonce"])
 }
 
 func TestAuthorizationBasic(t *testing.T) {
-	ch := pickChallenge(parseChallengeValue(`Basic realm="r"`))
-	got := authorization(ch, Credentials{"Aladdin", "open sesame"}, "GET", "/")
+	ch := Pick(parseChallengeValue(`Basic realm="r"`))
+	got := Authorization(ch, Credentials{"Aladdin", "open sesame"}, "GET", "/")
 	assert.Equal(t, "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", got)
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(got, "Basic "))
 	require.NoError(t, err)
@@ -275,19 +202,19 @@ func TestPathBase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			assert.Equal(t, tt.want, pathBase(tt.path))
+			assert.Equal(t, tt.want, PathBase(tt.path))
 		})
 	}
 }
 
 func TestAuthCachePreemptive(t *testing.T) {
 	const origin = "http://127.0.0.1:8080"
-	basic := challenge{scheme: "basic", params: map[string]string{"realm": "r"}}
-	digest := challenge{scheme: "digest", params: map[string]string{"realm": "d", "nonce": "n"}}
-	a := newAuthCache()
-	a.store(authKey{origin: origin, realm: "r"}, &authEntry{challenge: basic, cred: Credentials{"u", "p"}, pathBase: pathBase("/a/b/login")})
-	a.store(authKey{origin: origin, realm: "d"}, &authEntry{challenge: digest, cred: Credentials{"u", "p"}, pathBase: "/"})
-	a.store(authKey{origin: "http://proxy:3128", realm: "p", proxy: true}, &authEntry{challenge: basic, cred: Credentials{"pu", "pp"}, pathBase: "/"})
+	basic := Challenge{Scheme: "basic", Params: map[string]string{"realm": "r"}}
+	digest := Challenge{Scheme: "digest", Params: map[string]string{"realm": "d", "nonce": "n"}}
+	a := NewCache()
+	a.Store(Key{Origin: origin, Realm: "r"}, &Entry{Challenge: basic, Cred: Credentials{"u", "p"}, PathBase: PathBase("/a/b/login")})
+	a.Store(Key{Origin: origin, Realm: "d"}, &Entry{Challenge: digest, Cred: Credentials{"u", "p"}, PathBase: "/"})
+	a.Store(Key{Origin: "http://proxy:3128", Realm: "p", Proxy: true}, &Entry{Challenge: basic, Cred: Credentials{"pu", "pp"}, PathBase: "/"})
 
 	tests := []struct {
 		name   string
@@ -309,30 +236,30 @@ func TestAuthCachePreemptive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := a.preemptive(tt.origin, tt.path, tt.proxy)
+			e := a.Preemptive(tt.origin, tt.path, tt.proxy)
 			if !tt.want {
 				assert.Nil(t, e)
 				return
 			}
 			require.NotNil(t, e)
-			assert.Equal(t, "basic", e.challenge.scheme, "only Basic is sent preemptively")
+			assert.Equal(t, "basic", e.Challenge.Scheme, "only Basic is sent preemptively")
 		})
 	}
 }
 
 func TestAuthCacheLookupForgetClear(t *testing.T) {
-	a := newAuthCache()
-	k1 := authKey{origin: "http://h:80", realm: "one"}
-	k2 := authKey{origin: "http://h:80", realm: "two"}
-	e := &authEntry{challenge: challenge{scheme: "basic", params: map[string]string{}}, cred: Credentials{"u", "p"}, pathBase: "/"}
-	a.store(k1, e)
-	a.store(k2, e)
-	assert.Same(t, e, a.lookup(k1))
-	assert.Nil(t, a.lookup(authKey{origin: "http://h:80", realm: "three"}))
-	a.forget(k1)
-	assert.Nil(t, a.lookup(k1))
-	assert.Same(t, e, a.lookup(k2))
-	a.clear()
-	assert.Nil(t, a.lookup(k2))
-	assert.Nil(t, a.preemptive("http://h:80", "/", false))
+	a := NewCache()
+	k1 := Key{Origin: "http://h:80", Realm: "one"}
+	k2 := Key{Origin: "http://h:80", Realm: "two"}
+	e := &Entry{Challenge: Challenge{Scheme: "basic", Params: map[string]string{}}, Cred: Credentials{"u", "p"}, PathBase: "/"}
+	a.Store(k1, e)
+	a.Store(k2, e)
+	assert.Same(t, e, a.Lookup(k1))
+	assert.Nil(t, a.Lookup(Key{Origin: "http://h:80", Realm: "three"}))
+	a.Forget(k1)
+	assert.Nil(t, a.Lookup(k1))
+	assert.Same(t, e, a.Lookup(k2))
+	a.Clear()
+	assert.Nil(t, a.Lookup(k2))
+	assert.Nil(t, a.Preemptive("http://h:80", "/", false))
 }

@@ -1,4 +1,13 @@
-package gocore
+// Package auth is HTTP authentication as the engine answers it: login
+// challenges (WWW-Authenticate, Proxy-Authenticate) parsed and picked as
+// Chromium picks them, Basic and Digest answers, the session's cache of
+// credentials that worked (Chromium's HttpAuthCache), and one hop's login
+// state (login.go), the same for servers and proxies.
+//
+// It is not internal: the host answers logins with Credentials and is told
+// about them with an Info (bridge/ names both), and the proxy dialer
+// answers a proxy's refusal with them too.
+package auth
 
 import (
 	"crypto/md5"
@@ -14,8 +23,8 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 )
 
-// AuthInfo is what a login event tells the host (Electron's AuthInfo).
-type AuthInfo struct {
+// Info is what a login event tells the host (Electron's AuthInfo).
+type Info struct {
 	IsProxy bool
 	Scheme  string // lower-case: "basic", "digest"
 	Host    string
@@ -29,17 +38,17 @@ type Credentials struct {
 	Password string
 }
 
-// challenge is one parsed WWW-Authenticate / Proxy-Authenticate challenge.
-type challenge struct {
-	scheme string // lower-case
-	params map[string]string
+// Challenge is one parsed WWW-Authenticate / Proxy-Authenticate challenge.
+type Challenge struct {
+	Scheme string // lower-case
+	Params map[string]string
 }
 
-// parseChallenges reads every challenge in the named headers. It handles
+// ParseChallenges reads every challenge in the named headers. It handles
 // the common forms (several challenges per header, quoted strings with
 // escapes); token68 credentials of other schemes are skipped.
-func parseChallenges(hs []httpwire.Header, name string) []challenge {
-	var out []challenge
+func ParseChallenges(hs []httpwire.Header, name string) []Challenge {
+	var out []Challenge
 	for _, h := range hs {
 		if !strings.EqualFold(h.Name, name) {
 			continue
@@ -49,8 +58,8 @@ func parseChallenges(hs []httpwire.Header, name string) []challenge {
 	return out
 }
 
-func parseChallengeValue(v string) []challenge {
-	var out []challenge
+func parseChallengeValue(v string) []Challenge {
+	var out []Challenge
 	s := v
 	for {
 		s = strings.TrimLeft(s, " \t,")
@@ -61,10 +70,10 @@ func parseChallengeValue(v string) []challenge {
 		if end < 0 {
 			end = len(s)
 		}
-		c := challenge{scheme: strings.ToLower(s[:end]), params: map[string]string{}}
+		c := Challenge{Scheme: strings.ToLower(s[:end]), Params: map[string]string{}}
 		s = s[end:]
 		// Parameters: name [ws] = [ws] value, until a token not followed by '='
-		// (the next challenge's scheme).
+		// (the next Challenge's scheme).
 		for {
 			rest := strings.TrimLeft(s, " \t,")
 			nameEnd := strings.IndexAny(rest, " \t,=")
@@ -101,21 +110,21 @@ func parseChallengeValue(v string) []challenge {
 				}
 				val, rest = rest[:e], rest[e:]
 			}
-			c.params[key] = val
+			c.Params[key] = val
 			s = rest
 		}
 		out = append(out, c)
 	}
 }
 
-// pickChallenge chooses the strongest challenge we can answer, as Chromium
+// Pick chooses the strongest challenge we can answer, as Chromium
 // does: Digest before Basic.
-func pickChallenge(cs []challenge) *challenge {
-	var basic *challenge
+func Pick(cs []Challenge) *Challenge {
+	var basic *Challenge
 	for i := range cs {
-		switch cs[i].scheme {
+		switch cs[i].Scheme {
 		case "digest":
-			if digestHash(cs[i].params["algorithm"]) != nil {
+			if digestHash(cs[i].Params["algorithm"]) != nil {
 				return &cs[i]
 			}
 		case "basic":
@@ -137,29 +146,29 @@ func digestHash(algorithm string) func() hash.Hash {
 	return nil
 }
 
-// authorization builds the header value answering ch for method and uri.
-func authorization(ch *challenge, cred Credentials, method, uri string) string {
-	if ch.scheme == "basic" {
+// Authorization builds the header value answering ch for method and uri.
+func Authorization(ch *Challenge, cred Credentials, method, uri string) string {
+	if ch.Scheme == "basic" {
 		return "Basic " + base64.StdEncoding.EncodeToString([]byte(cred.Username+":"+cred.Password))
 	}
-	newHash := digestHash(ch.params["algorithm"])
+	newHash := digestHash(ch.Params["algorithm"])
 	h := func(s string) string {
 		d := newHash()
 		d.Write([]byte(s))
 		return hex.EncodeToString(d.Sum(nil))
 	}
-	realm, nonce := ch.params["realm"], ch.params["nonce"]
+	realm, nonce := ch.Params["realm"], ch.Params["nonce"]
 	var cnonceBytes [8]byte
 	rand.Read(cnonceBytes[:])
 	cnonce := hex.EncodeToString(cnonceBytes[:])
 	const nc = "00000001"
 	ha1 := h(cred.Username + ":" + realm + ":" + cred.Password)
-	if strings.HasSuffix(strings.ToLower(ch.params["algorithm"]), "-sess") {
+	if strings.HasSuffix(strings.ToLower(ch.Params["algorithm"]), "-sess") {
 		ha1 = h(ha1 + ":" + nonce + ":" + cnonce)
 	}
 	ha2 := h(method + ":" + uri)
 	qop := ""
-	for _, q := range strings.Split(ch.params["qop"], ",") {
+	for _, q := range strings.Split(ch.Params["qop"], ",") {
 		if strings.TrimSpace(q) == "auth" {
 			qop = "auth"
 		}
@@ -171,7 +180,7 @@ func authorization(ch *challenge, cred Credentials, method, uri string) string {
 		response = h(ha1 + ":" + nonce + ":" + ha2)
 	}
 	// A quoted-string cannot carry CR, LF or NUL: they are dropped, so neither
-	// a server's challenge nor the app's credentials can split the header.
+	// a server's Challenge nor the app's credentials can split the header.
 	quote := func(s string) string {
 		s = strings.Map(func(r rune) rune {
 			if r == '\r' || r == '\n' || r == 0 {
@@ -184,10 +193,10 @@ func authorization(ch *challenge, cred Credentials, method, uri string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `Digest username="%s", realm="%s", nonce="%s", uri="%s", response="%s"`,
 		quote(cred.Username), quote(realm), quote(nonce), quote(uri), response)
-	if alg := ch.params["algorithm"]; alg != "" {
+	if alg := ch.Params["algorithm"]; alg != "" {
 		fmt.Fprintf(&b, ", algorithm=%s", alg)
 	}
-	if opaque, ok := ch.params["opaque"]; ok {
+	if opaque, ok := ch.Params["opaque"]; ok {
 		fmt.Fprintf(&b, `, opaque="%s"`, quote(opaque))
 	}
 	if qop != "" {
@@ -196,69 +205,77 @@ func authorization(ch *challenge, cred Credentials, method, uri string) string {
 	return b.String()
 }
 
-// authCache keeps credentials that worked, per origin and realm, so a
+// Cache keeps credentials that worked, per origin and realm, so a
 // session logs in once (Chromium's HttpAuthCache). Basic credentials are
 // also sent preemptively below the path where they first worked.
-type authCache struct {
+type Cache struct {
 	mu      sync.Mutex
-	entries map[authKey]*authEntry
+	entries map[Key]*Entry
 }
 
-type authKey struct {
-	origin string
-	realm  string
-	proxy  bool
+// Key is a protection space: the origin (a proxy's scheme://host:port for
+// proxy credentials) and the realm.
+type Key struct {
+	Origin string
+	Realm  string
+	Proxy  bool
 }
 
-type authEntry struct {
-	challenge challenge
-	cred      Credentials
-	pathBase  string // preemptive Basic below this path
+// Entry is credentials with the challenge they answer.
+type Entry struct {
+	Challenge Challenge
+	Cred      Credentials
+	PathBase  string // preemptive Basic below this path
 }
 
-func newAuthCache() *authCache { return &authCache{entries: map[authKey]*authEntry{}} }
+// NewCache returns an empty cache.
+func NewCache() *Cache { return &Cache{entries: map[Key]*Entry{}} }
 
-func (a *authCache) lookup(k authKey) *authEntry {
+// Lookup returns the entry of k, or nil.
+func (a *Cache) Lookup(k Key) *Entry {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.entries[k]
 }
 
-func (a *authCache) store(k authKey, e *authEntry) {
+// Store keeps e as the credentials of k.
+func (a *Cache) Store(k Key, e *Entry) {
 	a.mu.Lock()
 	a.entries[k] = e
 	a.mu.Unlock()
 }
 
-func (a *authCache) forget(k authKey) {
+// Forget drops the credentials of k.
+func (a *Cache) Forget(k Key) {
 	a.mu.Lock()
 	delete(a.entries, k)
 	a.mu.Unlock()
 }
 
-// preemptive returns the Basic entry for origin whose path covers path
+// Preemptive returns the Basic entry for origin whose path covers path
 // most specifically (the longest path base), as Chromium picks.
-func (a *authCache) preemptive(origin, path string, proxy bool) *authEntry {
+func (a *Cache) Preemptive(origin, path string, proxy bool) *Entry {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var best *authEntry
+	var best *Entry
 	for k, e := range a.entries {
-		if k.origin == origin && k.proxy == proxy && e.challenge.scheme == "basic" && strings.HasPrefix(path, e.pathBase) &&
-			(best == nil || len(e.pathBase) > len(best.pathBase)) {
+		if k.Origin == origin && k.Proxy == proxy && e.Challenge.Scheme == "basic" && strings.HasPrefix(path, e.PathBase) &&
+			(best == nil || len(e.PathBase) > len(best.PathBase)) {
 			best = e
 		}
 	}
 	return best
 }
 
-func (a *authCache) clear() {
+// Clear drops every entry (the session's clearAuthCache).
+func (a *Cache) Clear() {
 	a.mu.Lock()
-	a.entries = map[authKey]*authEntry{}
+	a.entries = map[Key]*Entry{}
 	a.mu.Unlock()
 }
 
-// pathBase is the directory of p, the protection space Chromium assumes.
-func pathBase(p string) string {
+// PathBase is the directory of p, the protection space Chromium assumes.
+func PathBase(p string) string {
 	if i := strings.LastIndexByte(p, '/'); i >= 0 {
 		return p[:i+1]
 	}
