@@ -20,6 +20,7 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/cookies"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
 )
 
 // A session is one partition's engine state: its client (connections, auth
@@ -226,7 +227,7 @@ type callRequest struct {
 	Listener uint64                 `json:"listener,omitempty"`
 	Host     string                 `json:"host,omitempty"`
 	Resolve  *gocore.ResolveOptions `json:"resolve,omitempty"`
-	Proxy    *gocore.ProxyConfig    `json:"proxy,omitempty"`
+	Proxy    *proxy.Config          `json:"proxy,omitempty"`
 
 	// AcceptLanguage is setUserAgent's Accept-Language value ("" for none).
 	AcceptLanguage string `json:"acceptLanguage,omitempty"`
@@ -297,7 +298,7 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 		if req.Proxy == nil {
 			return nil, errors.New("setProxy needs a config")
 		}
-		return nil, s.client.SetProxy(*req.Proxy, gocore.WithPACFetch(fetchPAC))
+		return nil, s.client.SetProxy(*req.Proxy, proxy.WithPACFetch(fetchPAC))
 	case "session.resolveProxy":
 		target, err := url.Parse(req.URL)
 		if err != nil || target.Host == "" {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -41,7 +42,7 @@ func TestCreditAwaitBlocksUntilGrant(t *testing.T) {
 	c.grant(0)  // ignored
 	c.grant(-5) // ignored
 	c.grant(300)
-	assert.EqualValues(t, 300, recv(t, got, "await after grant"))
+	assert.EqualValues(t, 300, testkit.Recv(t, got, "await after grant"))
 }
 
 func TestCreditAwaitEndsWithTheCancelCause(t *testing.T) {
@@ -53,7 +54,7 @@ func TestCreditAwaitEndsWithTheCancelCause(t *testing.T) {
 		errc <- err
 	}()
 	cancel(neterr.New(neterr.TimedOut, nil))
-	err := recv(t, errc, "await after cancel")
+	err := testkit.Recv(t, errc, "await after cancel")
 	assert.Equal(t, neterr.TimedOut, neterr.NameOf(err))
 }
 
@@ -127,7 +128,7 @@ func TestUploadPipeNextWaitsForAWrite(t *testing.T) {
 		got <- result{chunks, err}
 	}()
 	u.write(uploadChunk{p: []byte("x")})
-	r := recv(t, got, "next after a write")
+	r := testkit.Recv(t, got, "next after a write")
 	require.NoError(t, r.err)
 	require.Len(t, r.chunks, 1)
 	assert.Equal(t, []byte("x"), r.chunks[0].p)

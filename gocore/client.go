@@ -8,13 +8,14 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/cookies"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
 	"golang.org/x/net/http2"
 )
 
@@ -61,7 +62,7 @@ type Client struct {
 	cacheOff     atomic.Bool // the session was made with {cache: false}
 	dns          dnsCache
 	hostVerifies atomic.Bool // the host's verify procedure decides about certificates
-	proxy        atomic.Pointer[ProxyResolver]
+	proxy        atomic.Pointer[proxy.Resolver]
 	h2           h2Pool
 	gate         dialGate
 }
@@ -89,7 +90,7 @@ func NewClient(opts Options) *Client {
 		cache:  opts.Cache,
 		pool:   &pool{idle: map[string][]*conn{}, maxPerHost: opts.MaxIdlePerHost, idleTimeout: opts.IdleTimeout},
 	}
-	if r, err := NewProxyResolver(ProxyConfig{Mode: ProxyModeSystem}, os.Getenv); err == nil {
+	if r, err := proxy.NewResolver(proxy.Config{Mode: proxy.ModeSystem}, os.Getenv); err == nil {
 		c.proxy.Store(r) // Electron's default: the system's proxy settings
 	}
 	c.h2.conns = map[string]*http2.ClientConn{}
@@ -153,12 +154,12 @@ type conn struct {
 	tlsRaw    *bufferedConn // under TLS: the buffered socket the records come from
 	// earlyAnswer: the current answer began before the request body was all sent.
 	earlyAnswer bool
-	httpProxy   *ProxyServer // requests go to this http proxy in absolute form
-	h2          bool         // an HTTP/2 stream's body, not a connection
-	h2Conn      net.Conn     // for an HTTP/2 stream: the connection it rides on
-	dialed      dialTiming   // what opening the connection took (zero once reused)
-	sentAt      time.Time    // the current request went out
-	firstByteAt time.Time    // the first byte of its answer came
+	httpProxy   *proxy.Server // requests go to this http proxy in absolute form
+	h2          bool          // an HTTP/2 stream's body, not a connection
+	h2Conn      net.Conn      // for an HTTP/2 stream: the connection it rides on
+	dialed      dialTiming    // what opening the connection took (zero once reused)
+	sentAt      time.Time     // the current request went out
+	firstByteAt time.Time     // the first byte of its answer came
 	// Facts for Timing, read once per connection.
 	remoteHost, tlsVersion, cipher string
 	remotePort                     int
@@ -180,7 +181,7 @@ const tlsReadBuffer = 256 << 10
 // dial opens a connection to the origin of key ("scheme://host:port").
 func (c *Client) dial(ctx context.Context, scheme, host, port string, configure func(*tls.Config, string)) (*conn, error) {
 	addr := net.JoinHostPort(host, port)
-	dialAddr, err := localAnswer(host, port)
+	dialAddr, err := httpwire.LocalAnswer(host, port)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
@@ -191,7 +192,7 @@ func (c *Client) dial(ctx context.Context, scheme, host, port string, configure 
 	if tcp, ok := nc.(*net.TCPConn); ok {
 		tcp.SetNoDelay(true)
 	}
-	key := connKey(scheme, host, port, directServer)
+	key := connKey(scheme, host, port, proxy.Direct)
 	if scheme != "https" {
 		c1 := newConn(nc, key, nil)
 		c1.dialed = timing
@@ -289,18 +290,4 @@ func (p *pool) count() int {
 		n += len(list)
 	}
 	return n
-}
-
-// localAnswer is where to dial host without asking DNS when the name is
-// special (RFC 6761): *.localhost is this machine, *.invalid never exists.
-// Other names are returned as they are, for the resolver.
-func localAnswer(host, port string) (string, error) {
-	name := strings.TrimSuffix(strings.ToLower(host), ".")
-	switch {
-	case name == "invalid" || strings.HasSuffix(name, ".invalid"):
-		return "", &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	case strings.HasSuffix(name, ".localhost"):
-		return net.JoinHostPort("127.0.0.1", port), nil
-	}
-	return net.JoinHostPort(host, port), nil
 }

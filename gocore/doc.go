@@ -22,8 +22,8 @@
 // path.
 //
 // Around the exchange, by file: client.go (connections, pool, dialing),
-// proxy.go, pac.go, proxy_dial.go and proxy_route.go (Chromium's proxy
-// configuration, PAC on goja, HTTP/CONNECT/SOCKS, proxy logins),
+// proxy_route.go (the session's proxies per request, CONNECT tunnels,
+// proxy logins),
 // tls_verify.go (the host's certificate verdicts, extra CAs), cache.go and
 // cache_disk.go (RFC 9111 cache) with session_io.go (how an exchange uses
 // the cache and the cookie jar), site.go (sites and the SameSite context),
@@ -33,5 +33,7 @@
 // and Classify), httpwire (headers, the HTTP/1.1 head writer and parser,
 // body framing, chunked coding, content decoding, origins), cookies (the
 // session's cookie jar and its file), auth (login challenges, Basic and
-// Digest, the credentials cache, a hop's login state).
+// Digest, the credentials cache, a hop's login state), proxy (Chromium's
+// proxy configuration, PAC on goja, dialing through HTTP, HTTPS and SOCKS
+// proxies).
 package gocore

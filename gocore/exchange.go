@@ -21,6 +21,7 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
 	"golang.org/x/net/http2"
 )
 
@@ -750,7 +751,7 @@ func proxyUnreachable(err error) bool {
 // via and reads the final head. A reused keep-alive connection that the
 // server had already closed is retried on another, when the body can be
 // sent again.
-func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*conn, *httpwire.ResponseHead, error) {
+func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*conn, *httpwire.ResponseHead, error) {
 	key := connKey(h.url.Scheme, host, port, via)
 	var fresh *conn // the HTTP/2 connection this request opened, if it did
 	secure := h.url.Scheme == "https"

@@ -102,7 +102,7 @@ func TestExchangeNoBodyResponses(t *testing.T) {
 			})
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			evs := run(t, c, &Request{Method: tt.method, URL: mustURL(t, srv.URL)}, rec)
+			evs := run(t, c, &Request{Method: tt.method, URL: testkit.MustURL(t, srv.URL)}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, tt.status, head.StatusCode)
 			assert.Equal(t, []string{evResponse, evEnd}, kinds(evs))
@@ -118,12 +118,12 @@ func TestExchangeBufferedBodyIsSentWithContentLength(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	req := &Request{Method: "POST", URL: mustURL(t, srv.url+"/submit"), Header: []httpwire.Header{{Name: "Content-Type", Value: "text/plain"}},
+	req := &Request{Method: "POST", URL: testkit.MustURL(t, srv.url+"/submit"), Header: []httpwire.Header{{Name: "Content-Type", Value: "text/plain"}},
 		BodyMode: BodyBuffered, Body: []byte("hello body")}
 	evs := run(t, c, req, rec)
 	requireEnd(t, evs)
 
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	assert.Equal(t, "POST", got.method)
 	assert.Equal(t, "/submit", got.target)
 	assert.Equal(t, "10", got.header("Content-Length"))
@@ -146,9 +146,9 @@ func TestExchangeLargeBufferedBodyReportsProgress(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	evs := run(t, c, &Request{Method: "PUT", URL: mustURL(t, srv.URL), BodyMode: BodyBuffered, Body: body}, rec)
+	evs := run(t, c, &Request{Method: "PUT", URL: testkit.MustURL(t, srv.URL), BodyMode: BodyBuffered, Body: body}, rec)
 	requireEnd(t, evs)
-	assert.True(t, bytes.Equal(body, recv(t, got, "the body")), "the server got the body intact")
+	assert.True(t, bytes.Equal(body, testkit.Recv(t, got, "the body")), "the server got the body intact")
 
 	progress := ofKind(evs, evUploadProgress)
 	require.Greater(t, len(progress), 1, "a large body is reported as it goes")
@@ -165,7 +165,7 @@ func TestExchangeStreamedBodyIsChunked(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 	parts := []string{"first,", "", "second,", strings.Repeat("x", 100<<10), "last"}
 	for _, p := range parts {
 		assert.True(t, x.WriteBody([]byte(p)), "far below the window")
@@ -174,7 +174,7 @@ func TestExchangeStreamedBodyIsChunked(t *testing.T) {
 	evs := waitDone(t, x, rec)
 	requireEnd(t, evs)
 
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	assert.True(t, got.chunked)
 	assert.Equal(t, "chunked", got.header("Transfer-Encoding"))
 	assert.Empty(t, got.header("Content-Length"))
@@ -188,11 +188,11 @@ func TestExchangeStreamedBodyEndedBeforeStart(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 	x.EndBody()
 	assert.True(t, x.WriteBody([]byte("after the end")), "ignored, never blocks")
 	requireEnd(t, waitDone(t, x, rec))
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	assert.True(t, got.chunked)
 	assert.Empty(t, got.body)
 }
@@ -201,11 +201,11 @@ func TestExchangeWriteBodyWithoutStreamingIsIgnored(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
 	assert.True(t, x.WriteBody([]byte("nowhere")))
 	x.EndBody()
 	requireEnd(t, waitDone(t, x, rec))
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	assert.Empty(t, got.body)
 	assert.Empty(t, got.header("Transfer-Encoding"))
 }
@@ -224,7 +224,7 @@ func TestExchangeStreamsTheResponseBodyAsItArrives(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 	rec.waitBody(t, int64(len("part one;")))
 	body, _ := rec.received()
 	assert.Equal(t, "part one;", body, "the first part is delivered before the server sends the second")
@@ -264,7 +264,7 @@ func TestExchangeSmallResponseWindowPacesData(t *testing.T) {
 	srv := newRawServer(t, respondWith("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789"))
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), ResponseWindow: 3}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), ResponseWindow: 3}, rec)
 	rec.waitBody(t, 3)
 	body, _ := rec.received()
 	assert.Equal(t, "012", body, "no more than the window")
@@ -296,8 +296,8 @@ func TestExchangeRequestTarget(t *testing.T) {
 	c := newClient(t, Options{})
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url+tt.url)}, newRecorder()))
-			assert.Equal(t, tt.want, recv(t, reqs, "the request").target)
+			requireEnd(t, run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url+tt.url)}, newRecorder()))
+			assert.Equal(t, tt.want, testkit.Recv(t, reqs, "the request").target)
 		})
 	}
 }
@@ -314,7 +314,7 @@ func TestExchangeEarlyResponseToAStreamedUpload(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 	x.WriteBody([]byte("the start of a long upload"))
 	evs := waitDone(t, x, rec)
 	assert.Equal(t, 413, requireEnd(t, evs).StatusCode)

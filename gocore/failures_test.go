@@ -3,15 +3,10 @@ package gocore
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -119,30 +114,6 @@ func TestExchangeWireFailures(t *testing.T) {
 	}
 }
 
-// selfSignedCert makes a CA-less certificate for 127.0.0.1 valid from
-// notBefore to notAfter.
-func selfSignedCert(t *testing.T, notBefore, notAfter time.Time) (tls.Certificate, *x509.Certificate) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "gocore test"},
-		NotBefore:             notBefore,
-		NotAfter:              notAfter,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, cert
-}
-
 func TestExchangeTLSFailures(t *testing.T) {
 	ok := func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secret") }
 	tests := []struct {
@@ -170,7 +141,7 @@ func TestExchangeTLSFailures(t *testing.T) {
 		{
 			name: "expired certificate",
 			setup: func(t *testing.T) (string, Options) {
-				cert, parsed := selfSignedCert(t, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+				cert, parsed := testkit.SelfSignedCert(t, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
 				srv := httptest.NewUnstartedServer(http.HandlerFunc(ok))
 				srv.Config.ErrorLog = quietLog
 				srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
@@ -251,7 +222,7 @@ func TestExchangeTimeout(t *testing.T) {
 			srv := stallingServer(t, tt.prefix)
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Timeout: 100 * time.Millisecond}, rec)
+			evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), Timeout: 100 * time.Millisecond}, rec)
 			err := requireFail(t, evs, neterr.TimedOut)
 			assert.Equal(t, "net::ERR_TIMED_OUT", err.Error())
 			assert.Equal(t, tt.wantKinds, kinds(evs))
@@ -275,7 +246,7 @@ func TestExchangeTimeoutIsResetByProgress(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Timeout: 250 * time.Millisecond}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), Timeout: 250 * time.Millisecond}, rec)
 	requireEnd(t, evs)
 	body, _ := rec.received()
 	assert.Equal(t, strings.Repeat("x", parts), body)
@@ -344,7 +315,7 @@ func TestExchangeServerDropsUpload(t *testing.T) {
 			for i := 0; i < 30; i++ {
 				rec := newRecorder()
 				rec.autoGrant = true
-				req := &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyBuffered, Body: body}
+				req := &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyBuffered, Body: body}
 				if tt.streaming {
 					req.BodyMode, req.Body = BodyStreaming, nil
 				}
@@ -384,7 +355,7 @@ func TestExchangeServerDropsStreamedUploadWhileHostIsSilent(t *testing.T) {
 	c := newClient(t, Options{})
 	for i := 0; i < 10; i++ {
 		rec := newRecorder()
-		x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+		x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 		x.WriteBody([]byte("first chunk"))
 		evs := waitDone(t, x, rec)
 		requireFail(t, evs, neterr.ConnectionReset)

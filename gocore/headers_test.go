@@ -11,6 +11,7 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -164,7 +165,7 @@ func TestRequestHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			x := &Exchange{client: client, req: &Request{Initiator: tt.initiator}}
 			h := tt.hop
-			h.url = mustURL(t, tt.url)
+			h.url = testkit.MustURL(t, tt.url)
 			assert.Equal(t, tt.want, x.requestHeaders(&h))
 		})
 	}
@@ -192,7 +193,7 @@ func TestFetchSite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s to %s", tt.initiator, tt.target), func(t *testing.T) {
-			assert.Equal(t, tt.want, fetchSite(tt.initiator, mustURL(t, tt.target)))
+			assert.Equal(t, tt.want, fetchSite(tt.initiator, testkit.MustURL(t, tt.target)))
 		})
 	}
 }
@@ -206,7 +207,7 @@ func TestFetchSiteWalksTheRedirectChain(t *testing.T) {
 		{"http://evil.test/", ""}, // not potentially trustworthy: no header, but the URL counts
 		{"https://a.example.test/back", "cross-site"},
 	} {
-		h.url = mustURL(t, step.url)
+		h.url = testkit.MustURL(t, step.url)
 		assert.Equal(t, step.want, httpwire.HeaderValue(x.requestHeaders(h), "Sec-Fetch-Site"), step.url)
 	}
 }
@@ -220,8 +221,8 @@ func TestLeastSameFetchSite(t *testing.T) {
 }
 
 func TestDisplayURLDropsCredentials(t *testing.T) {
-	assert.Equal(t, "http://127.0.0.1:1/p?q#f", displayURL(mustURL(t, "http://user:pass@127.0.0.1:1/p?q#f")))
-	assert.Equal(t, "http://127.0.0.1:1/p", displayURL(mustURL(t, "http://127.0.0.1:1/p")))
+	assert.Equal(t, "http://127.0.0.1:1/p?q#f", displayURL(testkit.MustURL(t, "http://user:pass@127.0.0.1:1/p?q#f")))
+	assert.Equal(t, "http://127.0.0.1:1/p", displayURL(testkit.MustURL(t, "http://127.0.0.1:1/p")))
 }
 
 // captureServer answers every request with a small 200 and sends each
@@ -247,13 +248,13 @@ func captureServer(t *testing.T) (*rawServer, <-chan *rawRequest) {
 func TestExchangeSendsHeadersAsGivenOnTheWire(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
-	req := &Request{Method: "GET", URL: mustURL(t, srv.url+"/path?q=1"), Header: []httpwire.Header{
+	req := &Request{Method: "GET", URL: testkit.MustURL(t, srv.url+"/path?q=1"), Header: []httpwire.Header{
 		{Name: "x-lower", Value: "a"}, {Name: "X-UPPER", Value: "B"}, {Name: "X-Dup", Value: "1"}, {Name: "x-mIxEd-CaSe", Value: "c"}, {Name: "X-Dup", Value: "2"},
 	}}
 	evs := run(t, c, req, newRecorder())
 	requireEnd(t, evs)
 
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	want := "GET /path?q=1 HTTP/1.1\r\n" +
 		fmt.Sprintf("Host: 127.0.0.1:%d\r\n", srv.port) +
 		"Connection: keep-alive\r\n" +
@@ -326,8 +327,8 @@ func TestExchangeDefaultHeaders(t *testing.T) {
 				hs = append(hs, h)
 			}
 			initiator := strings.Replace(tt.initiator, "PORT", fmt.Sprint(srv.port), 1)
-			requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: hs, Initiator: initiator}, newRecorder()))
-			got := recv(t, reqs, "the request")
+			requireEnd(t, run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), Header: hs, Initiator: initiator}, newRecorder()))
+			got := testkit.Recv(t, reqs, "the request")
 			assert.Equal(t, fmt.Sprintf("127.0.0.1:%d", srv.port), got.header("Host"))
 			for name, value := range tt.want {
 				assert.Equal(t, value, got.header(name), name)
@@ -368,7 +369,7 @@ func TestExchangeRestrictedHeadersFailBeforeConnecting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, _ := captureServer(t)
 			c := newClient(t, Options{})
-			req := &Request{Method: "POST", URL: mustURL(t, srv.url), Header: []httpwire.Header{{Name: "X-Fine", Value: "1"}, tt.header}, BodyMode: BodyBuffered, Body: []byte("hello")}
+			req := &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), Header: []httpwire.Header{{Name: "X-Fine", Value: "1"}, tt.header}, BodyMode: BodyBuffered, Body: []byte("hello")}
 			evs := run(t, c, req, newRecorder())
 			err := requireFail(t, evs, neterr.InvalidArgument)
 			assert.Equal(t, tt.header.Name, err.Header, "the error names the culprit")

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,11 +21,9 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
-
-// waitTimeout bounds every wait for an event; reaching it fails the test.
-const waitTimeout = 10 * time.Second
 
 // The kinds of Sink events, as recorded.
 const (
@@ -222,7 +219,7 @@ func (r *recorder) received() (string, int64) {
 // after waitTimeout.
 func (r *recorder) waitFor(t *testing.T, what string, cond func(evs []event) bool) []event {
 	t.Helper()
-	deadline := time.NewTimer(waitTimeout)
+	deadline := time.NewTimer(testkit.WaitTimeout)
 	defer deadline.Stop()
 	for {
 		r.mu.Lock()
@@ -376,8 +373,8 @@ func start(t *testing.T, c *Client, req *Request, rec *recorder) *Exchange {
 		x.Cancel(nil)
 		select {
 		case <-x.Done():
-		case <-time.After(waitTimeout):
-			t.Errorf("exchange still running %v after Cancel", waitTimeout)
+		case <-time.After(testkit.WaitTimeout):
+			t.Errorf("exchange still running %v after Cancel", testkit.WaitTimeout)
 			return
 		}
 		rec.checkContract(t)
@@ -390,8 +387,8 @@ func waitDone(t *testing.T, x *Exchange, rec *recorder) []event {
 	t.Helper()
 	select {
 	case <-x.Done():
-	case <-time.After(waitTimeout):
-		t.Fatalf("exchange not done after %v; events: %v", waitTimeout, kinds(rec.snapshot()))
+	case <-time.After(testkit.WaitTimeout):
+		t.Fatalf("exchange not done after %v; events: %v", testkit.WaitTimeout, kinds(rec.snapshot()))
 	}
 	return rec.snapshot()
 }
@@ -407,7 +404,7 @@ func get(t *testing.T, c *Client, rawURL string) ([]event, *recorder) {
 	t.Helper()
 	rec := newRecorder()
 	rec.autoGrant = true
-	return run(t, c, &Request{Method: "GET", URL: mustURL(t, rawURL)}, rec), rec
+	return run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, rawURL)}, rec), rec
 }
 
 // requireEnd asserts a complete response and returns its head.
@@ -428,13 +425,6 @@ func requireFail(t *testing.T, evs []event, name string) *neterr.Error {
 	require.NotNil(t, last.err)
 	require.Equal(t, name, last.err.Name, "error %v (%v)", last.err, last.err.Err)
 	return last.err
-}
-
-func mustURL(t *testing.T, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	require.NoError(t, err)
-	return u
 }
 
 // quietLog drops a test server's log lines (TLS handshake errors we cause).
@@ -526,7 +516,7 @@ func newRawServer(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) *rawSe
 		go func() { s.wg.Wait(); close(done) }()
 		select {
 		case <-done:
-		case <-time.After(waitTimeout):
+		case <-time.After(testkit.WaitTimeout):
 			t.Errorf("raw server handlers still running at cleanup")
 		}
 	})
@@ -645,16 +635,4 @@ func (req *rawRequest) readBody(br *bufio.Reader) error {
 		return err
 	}
 	return nil
-}
-
-// recv waits for a value on ch, failing the test after waitTimeout.
-func recv[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(waitTimeout):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
 }

@@ -3,7 +3,6 @@ package gocore
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
@@ -127,7 +127,7 @@ func TestExchangeRefusesAnInjectedInitiatorBeforeTheWire(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	rec.autoGrant = true
-	evs := run(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), Initiator: "http://a.test\r\nX-Injected: 1"}, rec)
+	evs := run(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), Initiator: "http://a.test\r\nX-Injected: 1"}, rec)
 	requireFail(t, evs, neterr.InvalidArgument)
 	time.Sleep(50 * time.Millisecond)
 	assert.Zero(t, received.Load(), "no byte of the refused head reached the server")
@@ -149,44 +149,12 @@ func TestH2RefusesAnInjectedUserAgentBeforeTheWire(t *testing.T) {
 	assert.EqualValues(t, 1, requests.Load(), "the refused request reached the server")
 }
 
-func TestDialConnectRefusesAnInjectedHeadBeforeDialing(t *testing.T) {
-	tests := []struct {
-		name      string
-		userAgent string
-		auth      string
-	}{
-		{"user agent", "x\r\nX-Injected: 1", ""},
-		{"proxy authorization", "ua", "Basic abc\r\nX-Injected: 1"},
-		{"NUL in the authorization", "ua", "Basic a\x00b"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, received := byteCounter(t)
-			d := &ProxyDialer{UserAgent: tt.userAgent}
-			_, _, err := d.DialConnect(context.Background(), proxyAt(t, ProxyHTTP, srv.ln.Addr().String()), "target.test", "443", tt.auth)
-			require.Error(t, err)
-			assert.Equal(t, neterr.InvalidArgument, neterr.NameOf(err), "error %v", err)
-			assert.Zero(t, srv.conns.Load(), "the proxy was dialed")
-			assert.Zero(t, received.Load())
-		})
-	}
-}
-
-func TestDialConnectRefusesBareCRInTheProxyAnswer(t *testing.T) {
-	srv := newRawServer(t, respondWith("HTTP/1.1 200 Connection established\r\nX: a\rInjected: yes\r\n\r\n"))
-	_, _, err := (&ProxyDialer{}).DialConnect(context.Background(), proxyAt(t, ProxyHTTP, srv.ln.Addr().String()), "target.test", "443", "")
-	require.Error(t, err)
-	// CONNECT failures are tunnel failures, as Chromium reports a proxy's
-	// malformed answer to CONNECT.
-	assert.Equal(t, neterr.TunnelConnectionFailed, neterr.NameOf(err), "error %v", err)
-}
-
 // newRawH2Server answers every HTTP/2 stream with a HEADERS frame holding
 // fields, encoded as given (no validation): a server that sends what x/net's
 // own server would refuse to.
 func newRawH2Server(t *testing.T, fields []hpack.HeaderField) (string, *x509.CertPool) {
 	t.Helper()
-	cert, parsed := selfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	cert, parsed := testkit.SelfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}})
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
@@ -206,7 +174,7 @@ func newRawH2Server(t *testing.T, fields []hpack.HeaderField) (string, *x509.Cer
 
 func serveRawH2(c net.Conn, fields []hpack.HeaderField) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(waitTimeout))
+	c.SetDeadline(time.Now().Add(testkit.WaitTimeout))
 	preface := make([]byte, len(http2.ClientPreface))
 	if _, err := io.ReadFull(c, preface); err != nil {
 		return
@@ -251,27 +219,6 @@ func TestH2FailsAResponseWithBareCRInAHeader(t *testing.T) {
 	}
 }
 
-func TestPACResultElementsWithLineBreaksAreSkipped(t *testing.T) {
-	tests := []struct {
-		name   string
-		result string
-		want   []ProxyServer // nil: no valid element
-	}{
-		{"CR LF after the host", "PROXY 127.0.0.1:8080\r\nX-Injected: 1", nil},
-		{"bare CR inside the host", "PROXY 127.0.0.1\rX:8080", nil},
-		{"NUL inside the host", "PROXY 127.0.0.1\x00x:8080", nil},
-		{"a bad element beside a good one", "PROXY a.test:1\r\nX-Injected: 1; PROXY b.test:2",
-			[]ProxyServer{{Scheme: ProxyHTTP, Host: "b.test", Port: "2"}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			list, err := parsePACResult(tt.result)
-			require.Error(t, err, "the malformed element is reported")
-			assert.Equal(t, tt.want, list)
-		})
-	}
-}
-
 func TestAcceptLanguageIsSentUnlessTheRequestSetsIt(t *testing.T) {
 	heads := make(chan *rawRequest, 4)
 	srv := newRawServer(t, func(c net.Conn, br *bufio.Reader) {
@@ -286,14 +233,14 @@ func TestAcceptLanguageIsSentUnlessTheRequestSetsIt(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	get(t, c, srv.url)
-	assert.Empty(t, recv(t, heads, "a head").header("Accept-Language"), "none by default")
+	assert.Empty(t, testkit.Recv(t, heads, "a head").header("Accept-Language"), "none by default")
 	c.SetAcceptLanguage("en-US,fr;q=0.9")
 	get(t, c, srv.url)
-	assert.Equal(t, "en-US,fr;q=0.9", recv(t, heads, "a head").header("Accept-Language"))
+	assert.Equal(t, "en-US,fr;q=0.9", testkit.Recv(t, heads, "a head").header("Accept-Language"))
 	rec := newRecorder()
 	rec.autoGrant = true
-	run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: []httpwire.Header{{Name: "accept-language", Value: "ja"}}}, rec)
-	req := recv(t, heads, "a head")
+	run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), Header: []httpwire.Header{{Name: "accept-language", Value: "ja"}}}, rec)
+	req := testkit.Recv(t, heads, "a head")
 	assert.Equal(t, []httpwire.Header{{Name: "accept-language", Value: "ja"}}, headersNamed(req.headers, "Accept-Language"), "the request's own, once")
 }
 
@@ -326,7 +273,7 @@ func TestLoginWithLineBreaksFailsTheRequest(t *testing.T) {
 		rec := newRecorder()
 		rec.autoGrant = true
 		rec.onLogin = func(x *Exchange, _ *auth.Info) { x.Login(&cred) }
-		evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
+		evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
 		requireFail(t, evs, neterr.InvalidArgument)
 	}
 	assert.Zero(t, answers.Load(), "no request carried the credentials")

@@ -141,7 +141,7 @@ func TestExchangeLogin(t *testing.T) {
 			c := newClient(t, Options{})
 			rec := newRecorder()
 			rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
-			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/private")}, rec)
+			evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/private")}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, 200, head.StatusCode)
 			assert.Equal(t, []string{evLogin, evResponse, evData + "*", evEnd}, kinds(evs))
@@ -169,7 +169,7 @@ func TestExchangeLoginAnsweredLater(t *testing.T) {
 	srv := newAuthServer(t, "digest", "SHA-256")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/later")}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/later")}, rec)
 	rec.waitKind(t, evLogin)
 	x.Login(&auth.Credentials{Username: "alice", Password: "s3cret"})
 	x.Login(nil) // a second answer is ignored
@@ -193,7 +193,7 @@ func TestExchangeLoginDeclinedDeliversThe401(t *testing.T) {
 			c := newClient(t, Options{})
 			rec := newRecorder()
 			rec.onLogin = answerLogin(nil)
-			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL), NoLogin: tt.noLogin}, rec)
+			evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL), NoLogin: tt.noLogin}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, 401, head.StatusCode)
 			assert.Equal(t, `Basic realm="test realm"`, httpwire.HeaderValue(head.Headers, "WWW-Authenticate"))
@@ -222,7 +222,7 @@ func TestExchangeLoginWrongCredentialsAskAgain(t *testing.T) {
 		x.Login(answers[n])
 		n++
 	}
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 	assert.Equal(t, 2, count(evs, evLogin))
 }
@@ -245,7 +245,7 @@ func TestExchangeLoginCredentialsAreCachedPerSession(t *testing.T) {
 				rec := newRecorder()
 				rec.autoGrant = true
 				rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
-				evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+path)}, rec)
+				evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+path)}, rec)
 				assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 				return evs
 			}
@@ -261,7 +261,7 @@ func TestExchangeLoginCredentialsAreCachedPerSession(t *testing.T) {
 			other := NewClient(Options{})
 			rec := newRecorder()
 			rec.onLogin = answerLogin(nil)
-			evs := run(t, other, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/docs/a")}, rec)
+			evs := run(t, other, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/docs/a")}, rec)
 			assert.Equal(t, 1, count(evs, evLogin), "another session knows nothing")
 			other.CloseIdleConnections()
 
@@ -281,12 +281,12 @@ func TestExchangeLoginRejectedCredentialsAreNotCached(t *testing.T) {
 		x.Login(answers[n])
 		n++
 	}
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 	assert.Equal(t, 401, requireEnd(t, evs).StatusCode)
 
 	rec = newRecorder()
 	rec.onLogin = answerLogin(nil)
-	evs = run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+	evs = run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 	assert.Equal(t, 1, count(evs, evLogin), "nothing was cached, so the host is asked")
 }
 
@@ -296,7 +296,7 @@ func TestExchangeLoginCachedCredentialsThatStopWorking(t *testing.T) {
 	login := func(pass string) []event {
 		rec := newRecorder()
 		rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: pass})
-		evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/x")}, rec)
+		evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/x")}, rec)
 		assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 		return evs
 	}
@@ -322,7 +322,7 @@ func TestExchangeLoginUsesURLCredentials(t *testing.T) {
 			rec := newRecorder()
 			rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 			u := fmt.Sprintf("http://%s@%s:%s/with-userinfo", tt.userinfo, srv.host, srv.port)
-			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, u)}, rec)
+			evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, u)}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, 200, head.StatusCode)
 			assert.Equal(t, tt.wantLogins, count(evs, evLogin))
@@ -336,7 +336,7 @@ func TestExchangeLoginResendsTheBufferedBody(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
-	evs := run(t, c, &Request{Method: "POST", URL: mustURL(t, srv.URL+"/form"), BodyMode: BodyBuffered, Body: []byte("a=1&b=2")}, rec)
+	evs := run(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.URL+"/form"), BodyMode: BodyBuffered, Body: []byte("a=1&b=2")}, rec)
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
@@ -348,7 +348,7 @@ func TestExchangeLoginWithAStreamedBodyFails(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.URL), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.URL), BodyMode: BodyStreaming}, rec)
 	x.WriteBody([]byte("cannot be replayed"))
 	x.EndBody()
 	evs := waitDone(t, x, rec)
@@ -362,10 +362,10 @@ func TestExchangeLoginCredentialsStayWithTheirOrigin(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, a.URL+"/redirect")}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, a.URL+"/redirect")}, rec)
 	requireEnd(t, evs)
 	assert.Equal(t, []string{evLogin, evRedirect, evResponse, evData + "*", evEnd}, kinds(evs))
-	got := recv(t, seenB, "the request to the other origin")
+	got := testkit.Recv(t, seenB, "the request to the other origin")
 	assert.Empty(t, got.header.Get("Authorization"), "credentials are bound to the origin they were given for")
 }
 
@@ -378,13 +378,13 @@ func TestExchangeLoginCachedWhenTheAnswerIsARedirect(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, a.URL+"/redirect")}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, a.URL+"/redirect")}, rec)
 	requireEnd(t, evs)
 	require.Equal(t, 1, count(evs, evLogin))
 
 	rec = newRecorder()
 	rec.onLogin = answerLogin(nil)
-	evs = run(t, c, &Request{Method: "GET", URL: mustURL(t, a.URL+"/private")}, rec)
+	evs = run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, a.URL+"/private")}, rec)
 	assert.Zero(t, count(evs, evLogin), "credentials that worked are not asked for again")
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 }
@@ -397,7 +397,7 @@ func TestExchangeLoginDigestAcrossASameOriginRedirect(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/redirect")}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/redirect")}, rec)
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 	assert.Equal(t, 1, count(evs, evLogin), "one login serves the whole origin: %v", kinds(evs))
 	body, _ := rec.received()
@@ -409,10 +409,10 @@ func TestExchangeNoLoginSendsNoCachedCredentials(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
-	requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/a")}, rec))
+	requireEnd(t, run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/a")}, rec))
 
 	rec = newRecorder()
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/b"), NoLogin: true}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/b"), NoLogin: true}, rec)
 	assert.Equal(t, 401, requireEnd(t, evs).StatusCode, "credentials: 'omit' sends no auth data")
 	assert.Zero(t, count(evs, evLogin))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
 )
 
 // Routing requests through the session's proxies: the resolver picks the
@@ -24,8 +25,8 @@ import (
 
 // SetProxy replaces the session's proxy configuration (Electron's
 // setProxy); idle connections are closed so the next requests follow it.
-func (c *Client) SetProxy(cfg ProxyConfig, opts ...ProxyOption) error {
-	r, err := NewProxyResolver(cfg, os.Getenv, opts...)
+func (c *Client) SetProxy(cfg proxy.Config, opts ...proxy.Option) error {
+	r, err := proxy.NewResolver(cfg, os.Getenv, opts...)
 	if err != nil {
 		return err
 	}
@@ -38,26 +39,26 @@ func (c *Client) SetProxy(cfg ProxyConfig, opts ...ProxyOption) error {
 // "PROXY host:port", ...), as session.resolveProxy does.
 func (c *Client) ResolveProxy(ctx context.Context, target *url.URL) string {
 	list, _ := c.proxiesFor(ctx, target)
-	return FormatProxyList(list)
+	return proxy.FormatList(list)
 }
 
 // proxiesFor is the ordered list of ways to reach target. A PAC script
 // that cannot answer yields DIRECT, as Chromium falls back.
-func (c *Client) proxiesFor(ctx context.Context, target *url.URL) ([]ProxyServer, error) {
+func (c *Client) proxiesFor(ctx context.Context, target *url.URL) ([]proxy.Server, error) {
 	r := c.proxy.Load()
 	if r == nil {
-		return []ProxyServer{directServer}, nil
+		return []proxy.Server{proxy.Direct}, nil
 	}
 	list, err := r.Resolve(ctx, target)
-	var pacErr *PACError
+	var pacErr *proxy.PACError
 	if errors.As(err, &pacErr) || len(list) == 0 {
-		return []ProxyServer{directServer}, nil
+		return []proxy.Server{proxy.Direct}, nil
 	}
 	return list, err
 }
 
 // connKey names the connections of an origin reached one way.
-func connKey(scheme, host, port string, via ProxyServer) string {
+func connKey(scheme, host, port string, via proxy.Server) string {
 	key := scheme + "://" + net.JoinHostPort(host, port)
 	if !via.IsDirect() {
 		key += " via " + via.String()
@@ -66,13 +67,13 @@ func connKey(scheme, host, port string, via ProxyServer) string {
 }
 
 // proxyAuthKey is the auth-cache key of a proxy's credentials.
-func proxyAuthKey(p ProxyServer, realm string) auth.Key {
+func proxyAuthKey(p proxy.Server, realm string) auth.Key {
 	return auth.Key{Origin: p.Scheme + "://" + p.Addr(), Realm: realm, Proxy: true}
 }
 
 // proxyAuthorization is the Proxy-Authorization the session sends to p
 // unasked: Basic credentials that worked with it before.
-func (c *Client) proxyAuthorization(p ProxyServer, method, target string) string {
+func (c *Client) proxyAuthorization(p proxy.Server, method, target string) string {
 	if e := c.auth.Preemptive(p.Scheme+"://"+p.Addr(), "/", true); e != nil {
 		return auth.Authorization(&e.Challenge, e.Cred, method, target)
 	}
@@ -82,17 +83,17 @@ func (c *Client) proxyAuthorization(p ProxyServer, method, target string) string
 // dialVia opens a connection to host:port through via (or directly),
 // asking the host for proxy credentials when a CONNECT tunnel is refused
 // with a 407, then speaks TLS for https.
-func (x *Exchange) dialVia(via ProxyServer, scheme, host, port string) (*conn, error) {
+func (x *Exchange) dialVia(via proxy.Server, scheme, host, port string) (*conn, error) {
 	if via.IsDirect() {
 		return x.client.dial(x.ctx, scheme, host, port, x.hostVerification)
 	}
-	d := &ProxyDialer{Dial: x.client.dialer.DialContext, TLSConfig: x.client.tlsConfig.Load().Clone(), UserAgent: x.client.UserAgent()}
+	d := &proxy.Dialer{Dial: x.client.dialer.DialContext, TLSConfig: x.client.tlsConfig.Load().Clone(), UserAgent: x.client.UserAgent()}
 	var nc net.Conn
 	var err error
 	switch {
-	case via.Scheme == ProxySOCKS5:
+	case via.Scheme == proxy.SchemeSOCKS5:
 		nc, err = d.DialSOCKS5(x.ctx, via, host, port, nil)
-	case via.Scheme == ProxySOCKS4:
+	case via.Scheme == proxy.SchemeSOCKS4:
 		nc, err = d.DialSOCKS4(x.ctx, via, host, port)
 	case scheme == "http":
 		// Plain http goes to the proxy itself, in absolute form.
@@ -123,7 +124,7 @@ func (x *Exchange) dialVia(via ProxyServer, scheme, host, port string) (*conn, e
 // tunnel opens a CONNECT tunnel, answering 407s from the session's
 // credentials or a login the host answers; a tunnel that stays refused is
 // ERR_TUNNEL_CONNECTION_FAILED.
-func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (net.Conn, error) {
+func (x *Exchange) tunnel(d *proxy.Dialer, via proxy.Server, host, port string) (net.Conn, error) {
 	authority := net.JoinHostPort(host, port)
 	proxyAuth := x.client.proxyAuthorization(via, "CONNECT", authority)
 	login := auth.Login{FromCache: proxyAuth != "", TriedCache: proxyAuth != ""}

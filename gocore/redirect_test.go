@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -106,7 +107,7 @@ func TestExchangeFollowsRedirects(t *testing.T) {
 	assert.True(t, head.Reused, "short redirect bodies are drained and the connection reused")
 	body, _ := rec.received()
 	assert.Equal(t, "final", body)
-	assert.Equal(t, "/final", recv(t, seen, "the final request").path)
+	assert.Equal(t, "/final", testkit.Recv(t, seen, "the final request").path)
 	assert.EqualValues(t, 1, conns.Load())
 }
 
@@ -137,7 +138,7 @@ func TestExchangeRedirectMethodAndBody(t *testing.T) {
 			c := newClient(t, Options{})
 			req := &Request{
 				Method: tt.method,
-				URL:    mustURL(t, redirectURL(srv.URL, tt.status, "/echo")),
+				URL:    testkit.MustURL(t, redirectURL(srv.URL, tt.status, "/echo")),
 				Header: []httpwire.Header{{Name: "Content-Type", Value: "text/plain"}, {Name: "X-Keep", Value: "kept"}},
 			}
 			if tt.body != nil {
@@ -151,7 +152,7 @@ func TestExchangeRedirectMethodAndBody(t *testing.T) {
 			require.Len(t, rd, 1)
 			assert.Equal(t, tt.wantMethod, rd[0].redirect.Method, "the Redirect event names the next hop's method")
 
-			got := recv(t, seen, "the redirected request")
+			got := testkit.Recv(t, seen, "the redirected request")
 			assert.Equal(t, tt.wantMethod, got.method)
 			assert.Equal(t, "kept", got.header.Get("X-Keep"))
 			if tt.wantBody {
@@ -184,7 +185,7 @@ func TestExchangeRedirectOfAStreamedBody(t *testing.T) {
 			srv, seen := redirectServer(t)
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			x := start(t, c, &Request{Method: "POST", URL: mustURL(t, redirectURL(srv.URL, tt.status, "/echo")), BodyMode: BodyStreaming}, rec)
+			x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, redirectURL(srv.URL, tt.status, "/echo")), BodyMode: BodyStreaming}, rec)
 			x.WriteBody([]byte("streamed"))
 			x.EndBody()
 			evs := waitDone(t, x, rec)
@@ -194,7 +195,7 @@ func TestExchangeRedirectOfAStreamedBody(t *testing.T) {
 				return
 			}
 			requireEnd(t, evs)
-			got := recv(t, seen, "the redirected request")
+			got := testkit.Recv(t, seen, "the redirected request")
 			assert.Equal(t, "GET", got.method)
 			assert.Empty(t, got.body)
 		})
@@ -223,7 +224,7 @@ func TestExchangeRedirect303DoesNotWaitForTheStreamedBodyToEnd(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url+"/upload"), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url+"/upload"), BodyMode: BodyStreaming}, rec)
 	x.WriteBody([]byte("the first part of a body the host is still producing"))
 
 	rec.waitKind(t, evRedirect)
@@ -263,9 +264,9 @@ func TestExchangeRedirect303WhileALargeBodyIsStillBeingSent(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	body := bytes.Repeat([]byte("s"), 8<<20)
-	evs := run(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url+"/upload"), BodyMode: BodyBuffered, Body: body}, rec)
+	evs := run(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url+"/upload"), BodyMode: BodyBuffered, Body: body}, rec)
 	requireEnd(t, evs)
-	got := recv(t, seen, "the GET after the 303")
+	got := testkit.Recv(t, seen, "the GET after the 303")
 	assert.Equal(t, "GET", got.method)
 	assert.Empty(t, got.body)
 }
@@ -288,7 +289,7 @@ func TestExchangeFollowsARedirectWhoseBodyStalls(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url+"/start")}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url+"/start")}, rec)
 	select {
 	case <-x.Done():
 	case <-time.After(3 * time.Second):
@@ -302,7 +303,7 @@ func TestExchangeFollowsARedirectWhoseBodyStalls(t *testing.T) {
 func TestExchangeRedirectErrorMode(t *testing.T) {
 	srv, seen := redirectServer(t)
 	c := newClient(t, Options{})
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectError}, newRecorder())
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectError}, newRecorder())
 	err := requireFail(t, evs, neterr.RedirectPolicy)
 	assert.Equal(t, "Attempted to redirect, but redirect policy was 'error'", err.Error())
 	assert.Equal(t, []string{evFail}, kinds(evs), "no Redirect event in error mode")
@@ -334,7 +335,7 @@ func TestExchangeManualRedirect(t *testing.T) {
 				follow := *tt.sync
 				rec.onRedirect = func(x *Exchange, r *Redirect) { x.FollowRedirect(follow) }
 			}
-			x := start(t, c, &Request{Method: "GET", URL: mustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectManual}, rec)
+			x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectManual}, rec)
 			x.FollowRedirect(false) // before any redirect: ignored
 			rd := rec.waitKind(t, evRedirect)
 			assert.Equal(t, 302, rd.redirect.StatusCode)
@@ -346,7 +347,7 @@ func TestExchangeManualRedirect(t *testing.T) {
 			if tt.follow {
 				requireEnd(t, evs)
 				assert.Equal(t, []string{evRedirect, evResponse, evData + "*", evEnd}, kinds(evs))
-				assert.Equal(t, "/echo", recv(t, seen, "the followed request").path)
+				assert.Equal(t, "/echo", testkit.Recv(t, seen, "the followed request").path)
 				return
 			}
 			err := requireFail(t, evs, neterr.RedirectCancelled)
@@ -363,7 +364,7 @@ func TestExchangeManualRedirectWaitsForTheHost(t *testing.T) {
 	srv, seen := redirectServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/loop/0?stop=3"), Redirect: RedirectManual}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/loop/0?stop=3"), Redirect: RedirectManual}, rec)
 	for hop := 1; hop <= 3; hop++ {
 		rec.waitFor(t, fmt.Sprintf("redirect %d", hop), func(evs []event) bool { return count(evs, evRedirect) == hop })
 		assert.Equal(t, hop, count(rec.snapshot(), evRedirect), "no further hop before the answer")
@@ -451,12 +452,12 @@ func TestExchangeRedirectDropsAuthorizationAcrossOrigins(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClient(t, Options{})
-			req := &Request{Method: "GET", URL: mustURL(t, redirectURL(a.URL, 302, tt.to)), Header: []httpwire.Header{
+			req := &Request{Method: "GET", URL: testkit.MustURL(t, redirectURL(a.URL, 302, tt.to)), Header: []httpwire.Header{
 				{Name: "Authorization", Value: "Bearer secret"}, {Name: "Proxy-Authorization", Value: "Basic cHJveHk6cHc="}, {Name: "X-Custom", Value: "kept"},
 			}}
 			rec := newRecorder()
 			requireEnd(t, run(t, c, req, rec))
-			got := recv(t, tt.seen, "the redirected request")
+			got := testkit.Recv(t, tt.seen, "the redirected request")
 			assert.Equal(t, "kept", got.header.Get("X-Custom"))
 			if tt.wantAuth {
 				assert.Equal(t, "Bearer secret", got.header.Get("Authorization"))

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -60,7 +61,7 @@ func (c *Client) ResolveHost(ctx context.Context, host string, opts ResolveOptio
 		}
 		return []Endpoint{endpointOf(ip)}, nil
 	}
-	if _, err := localAnswer(host, "0"); err != nil {
+	if _, err := httpwire.LocalAnswer(host, "0"); err != nil {
 		return nil, notResolved(err) // *.invalid: never asked of DNS
 	}
 	if lower := strings.ToLower(host); lower == "localhost" || strings.HasSuffix(lower, ".localhost") {

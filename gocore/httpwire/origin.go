@@ -33,3 +33,17 @@ func IsLoopbackHost(host string) bool {
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
 }
+
+// LocalAnswer is where to dial host without asking DNS when the name is
+// special (RFC 6761): *.localhost is this machine, *.invalid never exists.
+// Other names are returned as they are, for the resolver.
+func LocalAnswer(host, port string) (string, error) {
+	name := strings.TrimSuffix(strings.ToLower(host), ".")
+	switch {
+	case name == "invalid" || strings.HasSuffix(name, ".invalid"):
+		return "", &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+	case strings.HasSuffix(name, ".localhost"):
+		return net.JoinHostPort("127.0.0.1", port), nil
+	}
+	return net.JoinHostPort(host, port), nil
+}

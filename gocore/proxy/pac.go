@@ -1,4 +1,4 @@
-package gocore
+package proxy
 
 import (
 	"context"
@@ -177,11 +177,11 @@ func shortURL(s string) string {
 	return s
 }
 
-// resolve runs FindProxyForURL for u. See ProxyResolver.Resolve for what
+// resolve runs FindProxyForURL for u. See Resolver.Resolve for what
 // it returns.
-func (p *pacSource) resolve(ctx context.Context, u *url.URL, t proxyTarget) ([]ProxyServer, error) {
-	direct := []ProxyServer{directServer}
-	fail := func(err error) ([]ProxyServer, error) {
+func (p *pacSource) resolve(ctx context.Context, u *url.URL, t proxyTarget) ([]Server, error) {
+	direct := []Server{Direct}
+	fail := func(err error) ([]Server, error) {
 		if ctx.Err() != nil {
 			return nil, neterr.Cause(ctx)
 		}
@@ -330,8 +330,8 @@ func pacURL(u *url.URL, t proxyTarget) string {
 // keywords in any case, ports defaulting by scheme. It returns the valid
 // elements, and an error naming the malformed ones (or saying the result
 // was empty).
-func parsePACResult(s string) ([]ProxyServer, error) {
-	var out []ProxyServer
+func parsePACResult(s string) ([]Server, error) {
+	var out []Server
 	var bad []string
 	for _, el := range strings.Split(s, ";") {
 		el = strings.TrimSpace(el)
@@ -354,39 +354,39 @@ func parsePACResult(s string) ([]ProxyServer, error) {
 	return out, nil
 }
 
-func parsePACElement(el string) (ProxyServer, error) {
+func parsePACElement(el string) (Server, error) {
 	fields := strings.Fields(el)
 	var scheme string
 	switch strings.ToUpper(fields[0]) {
 	case "DIRECT":
 		if len(fields) != 1 {
-			return ProxyServer{}, fmt.Errorf("%q: DIRECT takes no host", el)
+			return Server{}, fmt.Errorf("%q: DIRECT takes no host", el)
 		}
-		return directServer, nil
+		return Direct, nil
 	case "PROXY":
-		scheme = ProxyHTTP
+		scheme = SchemeHTTP
 	case "HTTPS":
-		scheme = ProxyHTTPS
+		scheme = SchemeHTTPS
 	case "SOCKS", "SOCKS4":
-		scheme = ProxySOCKS4
+		scheme = SchemeSOCKS4
 	case "SOCKS5":
-		scheme = ProxySOCKS5
+		scheme = SchemeSOCKS5
 	case "QUIC":
-		return ProxyServer{}, fmt.Errorf("%q: QUIC proxies are not supported", el)
+		return Server{}, fmt.Errorf("%q: QUIC proxies are not supported", el)
 	default:
-		return ProxyServer{}, fmt.Errorf("%q: unknown proxy type", el)
+		return Server{}, fmt.Errorf("%q: unknown proxy type", el)
 	}
 	if len(fields) != 2 {
-		return ProxyServer{}, fmt.Errorf("%q: want one host[:port]", el)
+		return Server{}, fmt.Errorf("%q: want one host[:port]", el)
 	}
 	host, port, err := splitProxyHostPort(fields[1])
 	if err != nil {
-		return ProxyServer{}, err
+		return Server{}, err
 	}
 	if port == "" {
 		port = defaultProxyPort(scheme)
 	}
-	return ProxyServer{Scheme: scheme, Host: host, Port: port}, nil
+	return Server{Scheme: scheme, Host: host, Port: port}, nil
 }
 
 // pacEngine is one compiled PAC script in its own JS runtime.

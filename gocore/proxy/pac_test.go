@@ -1,4 +1,4 @@
-package gocore
+package proxy
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/dop251/goja"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
@@ -24,12 +25,12 @@ import (
 var pacNow = time.Date(2025, time.March, 12, 10, 30, 15, 0, time.UTC)
 
 // withPACClock fixes the time the PAC date helpers see.
-func withPACClock(now time.Time) ProxyOption {
+func withPACClock(now time.Time) Option {
 	return func(o *proxyOptions) { o.now = func() time.Time { return now } }
 }
 
 // withPACLocalAddrs fixes the addresses myIpAddress chooses from.
-func withPACLocalAddrs(addrs ...string) ProxyOption {
+func withPACLocalAddrs(addrs ...string) Option {
 	return func(o *proxyOptions) {
 		o.localAddrs = func() []netip.Addr {
 			var out []netip.Addr
@@ -43,7 +44,7 @@ func withPACLocalAddrs(addrs ...string) ProxyOption {
 
 // noPACDNS is a lookup hook that fails the test: PAC tests use only names
 // answered without DNS (IP literals, localhost, *.invalid).
-func noPACDNS(t *testing.T) ProxyOption {
+func noPACDNS(t *testing.T) Option {
 	return WithPACLookup(func(ctx context.Context, host string) ([]netip.Addr, error) {
 		t.Errorf("unexpected DNS lookup of %q", host)
 		return nil, errors.New("no DNS in tests")
@@ -57,23 +58,23 @@ func pacDataURL(script string) string {
 
 // newPACResolver is a pac_script resolver for script with the test clock,
 // local addresses and no DNS.
-func newPACResolver(t *testing.T, script string, opts ...ProxyOption) *ProxyResolver {
+func newPACResolver(t *testing.T, script string, opts ...Option) *Resolver {
 	t.Helper()
-	all := append([]ProxyOption{withPACClock(pacNow), withPACLocalAddrs("192.0.2.7", "2001:db8::7"), noPACDNS(t)}, opts...)
-	r, err := NewProxyResolver(ProxyConfig{Mode: ProxyModePACScript, PACScript: pacDataURL(script)}, noEnv, all...)
+	all := append([]Option{withPACClock(pacNow), withPACLocalAddrs("192.0.2.7", "2001:db8::7"), noPACDNS(t)}, opts...)
+	r, err := NewResolver(Config{Mode: ModePACScript, PACScript: pacDataURL(script)}, noEnv, all...)
 	require.NoError(t, err)
 	return r
 }
 
 // requirePACError resolves rawURL, expects DIRECT with a PACError whose
 // message holds want, and returns the error.
-func requirePACError(t *testing.T, r *ProxyResolver, rawURL, want string) *PACError {
+func requirePACError(t *testing.T, r *Resolver, rawURL, want string) *PACError {
 	t.Helper()
-	list, err := r.Resolve(context.Background(), mustURL(t, rawURL))
+	list, err := r.Resolve(context.Background(), testkit.MustURL(t, rawURL))
 	var pe *PACError
 	require.ErrorAs(t, err, &pe)
 	require.Contains(t, pe.Error(), want)
-	require.Equal(t, "DIRECT", FormatProxyList(list), "Chromium falls back to DIRECT")
+	require.Equal(t, "DIRECT", FormatList(list), "Chromium falls back to DIRECT")
 	return pe
 }
 
@@ -130,7 +131,7 @@ func TestPACEveryHelper(t *testing.T) {
 }
 
 // pacEval evaluates a JS expression in r's PAC runtime and returns it as a string.
-func pacEval(t *testing.T, r *ProxyResolver, expr string) string {
+func pacEval(t *testing.T, r *Resolver, expr string) string {
 	t.Helper()
 	e, err := r.pac.get(context.Background())
 	require.NoError(t, err)
@@ -281,7 +282,7 @@ func TestPACCancelledResolveReportsTheCause(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
-	list, err := r.Resolve(ctx, mustURL(t, "http://example.com/"))
+	list, err := r.Resolve(ctx, testkit.MustURL(t, "http://example.com/"))
 	require.Nil(t, list)
 	require.Equal(t, neterr.Aborted, neterr.NameOf(err))
 	require.Less(t, time.Since(start), 2*time.Second)
@@ -323,7 +324,7 @@ func TestPACResultKeepsTheValidElements(t *testing.T) {
 func TestParsePACResult(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    string // FormatProxyList of the valid elements
+		want    string // FormatList of the valid elements
 		wantErr bool
 	}{
 		{"DIRECT", "DIRECT", false},
@@ -344,7 +345,7 @@ func TestParsePACResult(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			list, err := parsePACResult(tt.in)
 			require.Equal(t, tt.wantErr, err != nil, "%v", err)
-			require.Equal(t, tt.want, FormatProxyList(list))
+			require.Equal(t, tt.want, FormatList(list))
 		})
 	}
 }
@@ -367,7 +368,7 @@ func TestPACURLsGivenToTheScript(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			u := mustURL(t, tt.in)
+			u := testkit.MustURL(t, tt.in)
 			require.Equal(t, tt.want, pacURL(u, newProxyTarget(u)))
 		})
 	}
@@ -396,7 +397,7 @@ func TestPACLoopbackIsProxiedOnlyWithNoLoopback(t *testing.T) {
 	require.Equal(t, "DIRECT", resolveList(t, r, "http://127.0.0.1:8080/"))
 	require.Equal(t, "DIRECT", resolveList(t, r, "http://localhost/"))
 
-	r, err := NewProxyResolver(ProxyConfig{PACScript: pacDataURL(script), ProxyBypassRules: "<-loopback>"}, noEnv, noPACDNS(t))
+	r, err := NewResolver(Config{PACScript: pacDataURL(script), ProxyBypassRules: "<-loopback>"}, noEnv, noPACDNS(t))
 	require.NoError(t, err)
 	require.Equal(t, "PROXY p:1", resolveList(t, r, "http://127.0.0.1:8080/"))
 	require.Equal(t, "PROXY p:1", resolveList(t, r, "http://[::1]/"))
@@ -415,7 +416,7 @@ func TestPACDataURLForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewProxyResolver(ProxyConfig{PACScript: tt.url}, noEnv)
+			r, err := NewResolver(Config{PACScript: tt.url}, noEnv)
 			require.NoError(t, err)
 			require.Equal(t, "PROXY d:1", resolveList(t, r, "http://example.com/"))
 		})
@@ -434,11 +435,11 @@ func fileURL(path string) string {
 func TestPACFromAFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "proxy.pac")
 	require.NoError(t, os.WriteFile(path, []byte("function FindProxyForURL(u, h) { return 'PROXY file:1' }"), 0o600))
-	r, err := NewProxyResolver(ProxyConfig{PACScript: fileURL(path)}, noEnv)
+	r, err := NewResolver(Config{PACScript: fileURL(path)}, noEnv)
 	require.NoError(t, err)
 	require.Equal(t, "PROXY file:1", resolveList(t, r, "http://example.com/"))
 
-	missing, err := NewProxyResolver(ProxyConfig{PACScript: fileURL(filepath.Join(t.TempDir(), "none.pac"))}, noEnv)
+	missing, err := NewResolver(Config{PACScript: fileURL(filepath.Join(t.TempDir(), "none.pac"))}, noEnv)
 	require.NoError(t, err, "the file is read on first use")
 	requirePACError(t, missing, "http://example.com/", "none.pac")
 }
@@ -453,7 +454,7 @@ func TestPACFetchedOnceAndCompiledOnce(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // let concurrent resolves pile up on the load
 		return "var calls = 0; function FindProxyForURL(u, h) { calls++; return 'PROXY fetched:1' }", nil
 	}
-	r, err := NewProxyResolver(ProxyConfig{PACScript: "https://wpad.example/proxy.pac"}, noEnv, WithPACFetch(fetch))
+	r, err := NewResolver(Config{PACScript: "https://wpad.example/proxy.pac"}, noEnv, WithPACFetch(fetch))
 	require.NoError(t, err)
 
 	var wg sync.WaitGroup
@@ -464,7 +465,7 @@ func TestPACFetchedOnceAndCompiledOnce(t *testing.T) {
 			list, err := r.Resolve(context.Background(), &url.URL{Scheme: "http", Host: fmt.Sprintf("host%d.example", i), Path: "/"})
 			if err != nil {
 				t.Error(err)
-			} else if got := FormatProxyList(list); got != "PROXY fetched:1" {
+			} else if got := FormatList(list); got != "PROXY fetched:1" {
 				t.Errorf("got %q", got)
 			}
 		}()
@@ -480,7 +481,7 @@ func TestPACFetchFailureFallsBackToDirectAndIsRemembered(t *testing.T) {
 		fetches.Add(1)
 		return "", neterr.New(neterr.ConnectionRefused, nil)
 	}
-	r, err := NewProxyResolver(ProxyConfig{PACScript: "http://wpad.example/wpad.dat"}, noEnv, WithPACFetch(fetch))
+	r, err := NewResolver(Config{PACScript: "http://wpad.example/wpad.dat"}, noEnv, WithPACFetch(fetch))
 	require.NoError(t, err)
 	pe := requirePACError(t, r, "http://example.com/", "fetching: net::ERR_CONNECTION_REFUSED")
 	require.Equal(t, "http://wpad.example/wpad.dat", pe.URL)
@@ -507,7 +508,7 @@ function FindProxyForURL(url, host) {
 					t.Error(err)
 					return
 				}
-				if got := FormatProxyList(list); got != "PROXY "+host+":501" {
+				if got := FormatList(list); got != "PROXY "+host+":501" {
 					t.Errorf("got %q", got)
 				}
 			}
@@ -531,7 +532,7 @@ func TestPACDNSGoesThroughTheHook(t *testing.T) {
 		}
 		return nil, errors.New("not found")
 	}
-	r, err := NewProxyResolver(ProxyConfig{PACScript: pacDataURL(`
+	r, err := NewResolver(Config{PACScript: pacDataURL(`
 function FindProxyForURL(url, host) {
   if (isInNet(host, "10.0.0.0", "255.0.0.0")) return "PROXY inside:1";
   var ip = dnsResolve(host);

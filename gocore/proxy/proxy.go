@@ -1,4 +1,21 @@
-package gocore
+// Package proxy is how a session reaches a destination: Chromium's proxy
+// selection for Electron's session.setProxy, and dialing through the
+// chosen proxy.
+//
+//	Config ──NewResolver──> Resolver ──Resolve(url)──> []Server
+//	                           │                       (fallbacks, in order)
+//	   mode direct / auto_detect ──┤ DIRECT
+//	   mode fixed_servers ─────────┤ proxyRules + proxyBypassRules (Chromium's grammars)
+//	   mode pac_script ────────────┤ FindProxyForURL in a JS engine (pac.go)
+//	   mode system ────────────────┘ HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY
+//
+// Loopback and link-local destinations (Chromium's implicit bypass rules)
+// never reach a proxy in any mode unless proxyBypassRules holds
+// <-loopback>. A Dialer (dial.go) opens connections through the chosen
+// proxy: HTTP (absolute-form requests or a CONNECT tunnel), HTTPS and
+// SOCKS4/5. The engine (gocore's proxy_route.go) picks the proxy per
+// request, answers proxy logins and keeps their credentials.
+package proxy
 
 import (
 	"context"
@@ -15,21 +32,8 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
-// Proxy selection, as Chromium does it for Electron's session.setProxy:
-//
-//	ProxyConfig ──NewProxyResolver──> ProxyResolver ──Resolve(url)──> []ProxyServer
-//	                                       │                          (fallbacks, in order)
-//	   mode direct / auto_detect ──────────┤ DIRECT
-//	   mode fixed_servers ─────────────────┤ proxyRules + proxyBypassRules (Chromium's grammars)
-//	   mode pac_script ────────────────────┤ FindProxyForURL in a JS engine (pac.go)
-//	   mode system ────────────────────────┘ HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY
-//
-// Loopback and link-local destinations (Chromium's implicit bypass rules)
-// never reach a proxy in any mode unless proxyBypassRules holds
-// <-loopback>. Dialing through the chosen proxy is in proxy_dial.go.
-
-// ProxyConfig is Electron's ProxyConfig, as given to session.setProxy.
-type ProxyConfig struct {
+// Config is Electron's ProxyConfig, as given to session.setProxy.
+type Config struct {
 	// Mode is "direct", "auto_detect", "pac_script", "fixed_servers" or
 	// "system". Empty means pac_script when PACScript is set, else
 	// fixed_servers (Electron's defaulting).
@@ -45,61 +49,61 @@ type ProxyConfig struct {
 
 // The proxy modes of Electron's ProxyConfig.
 const (
-	ProxyModeDirect       = "direct"
-	ProxyModeAutoDetect   = "auto_detect"
-	ProxyModePACScript    = "pac_script"
-	ProxyModeFixedServers = "fixed_servers"
-	ProxyModeSystem       = "system"
+	ModeDirect       = "direct"
+	ModeAutoDetect   = "auto_detect"
+	ModePACScript    = "pac_script"
+	ModeFixedServers = "fixed_servers"
+	ModeSystem       = "system"
 )
 
-// ProxyServer is one way to reach a destination: a proxy, or DIRECT.
-type ProxyServer struct {
+// Server is one way to reach a destination: a proxy, or DIRECT.
+type Server struct {
 	Scheme string // "direct", "http", "https", "socks4", "socks5"
 	Host   string // a name or an IP literal, without brackets; empty for direct
 	Port   string // decimal; empty for direct
 }
 
-// The schemes of a ProxyServer.
+// The schemes of a Server.
 const (
-	ProxyDirect = "direct"
-	ProxyHTTP   = "http"
-	ProxyHTTPS  = "https"
-	ProxySOCKS4 = "socks4"
-	ProxySOCKS5 = "socks5"
+	SchemeDirect = "direct"
+	SchemeHTTP   = "http"
+	SchemeHTTPS  = "https"
+	SchemeSOCKS4 = "socks4"
+	SchemeSOCKS5 = "socks5"
 )
 
-// directServer is the DIRECT entry of a proxy list.
-var directServer = ProxyServer{Scheme: ProxyDirect}
+// Direct is the DIRECT entry of a proxy list.
+var Direct = Server{Scheme: SchemeDirect}
 
 // IsDirect reports whether s means "no proxy".
-func (s ProxyServer) IsDirect() bool { return s.Scheme == ProxyDirect }
+func (s Server) IsDirect() bool { return s.Scheme == SchemeDirect }
 
 // Addr is the proxy's host:port, for dialing (IPv6 in brackets).
-func (s ProxyServer) Addr() string { return net.JoinHostPort(s.Host, s.Port) }
+func (s Server) Addr() string { return net.JoinHostPort(s.Host, s.Port) }
 
 // String spells s as Chromium's PAC result element (what resolveProxy
 // reports): "DIRECT", "PROXY host:port", "HTTPS host:port", "SOCKS5
 // host:port", and, as Chromium does for compatibility, "SOCKS host:port"
 // for SOCKS4.
-func (s ProxyServer) String() string {
+func (s Server) String() string {
 	switch s.Scheme {
-	case ProxyDirect:
+	case SchemeDirect:
 		return "DIRECT"
-	case ProxyHTTP:
+	case SchemeHTTP:
 		return "PROXY " + s.Addr()
-	case ProxyHTTPS:
+	case SchemeHTTPS:
 		return "HTTPS " + s.Addr()
-	case ProxySOCKS4:
+	case SchemeSOCKS4:
 		return "SOCKS " + s.Addr()
-	case ProxySOCKS5:
+	case SchemeSOCKS5:
 		return "SOCKS5 " + s.Addr()
 	}
 	return "INVALID " + s.Addr()
 }
 
-// FormatProxyList spells a proxy list as Chromium's resolveProxy does:
+// FormatList spells a proxy list as Chromium's resolveProxy does:
 // "PROXY a:1;DIRECT". An empty list is "DIRECT".
-func FormatProxyList(list []ProxyServer) string {
+func FormatList(list []Server) string {
 	if len(list) == 0 {
 		return "DIRECT"
 	}
@@ -113,18 +117,18 @@ func FormatProxyList(list []ProxyServer) string {
 // defaultProxyPort is the port a proxy of scheme listens on when none is given.
 func defaultProxyPort(scheme string) string {
 	switch scheme {
-	case ProxyHTTP:
+	case SchemeHTTP:
 		return "80"
-	case ProxyHTTPS:
+	case SchemeHTTPS:
 		return "443"
-	case ProxySOCKS4, ProxySOCKS5:
+	case SchemeSOCKS4, SchemeSOCKS5:
 		return "1080"
 	}
 	return ""
 }
 
-// A ProxyOption adjusts a ProxyResolver.
-type ProxyOption func(*proxyOptions)
+// A Option adjusts a Resolver.
+type Option func(*proxyOptions)
 
 type proxyOptions struct {
 	fetch      func(ctx context.Context, url string) (string, error) // http(s) PAC URLs
@@ -137,7 +141,7 @@ type proxyOptions struct {
 // WithPACFetch lets pac_script mode load http: and https: PAC URLs: fetch
 // returns the script's text (the integration fetches it with the engine).
 // Without it such URLs are a configuration error.
-func WithPACFetch(fetch func(ctx context.Context, url string) (string, error)) ProxyOption {
+func WithPACFetch(fetch func(ctx context.Context, url string) (string, error)) Option {
 	return func(o *proxyOptions) { o.fetch = fetch }
 }
 
@@ -145,13 +149,13 @@ func WithPACFetch(fetch func(ctx context.Context, url string) (string, error)) P
 // isInNet, ...) through lookup, the session's resolver. IP literals,
 // localhost and *.invalid are answered without it. The default is the
 // system resolver.
-func WithPACLookup(lookup func(ctx context.Context, host string) ([]netip.Addr, error)) ProxyOption {
+func WithPACLookup(lookup func(ctx context.Context, host string) ([]netip.Addr, error)) Option {
 	return func(o *proxyOptions) { o.lookup = lookup }
 }
 
 // WithPACTimeout bounds each run of the PAC script (its top level once,
 // then every FindProxyForURL call, DNS helpers included); default 1 s.
-func WithPACTimeout(d time.Duration) ProxyOption {
+func WithPACTimeout(d time.Duration) Option {
 	return func(o *proxyOptions) {
 		if d > 0 {
 			o.timeout = d
@@ -162,9 +166,9 @@ func WithPACTimeout(d time.Duration) ProxyOption {
 // defaultPACTimeout is how long one PAC run may take.
 const defaultPACTimeout = time.Second
 
-// ProxyResolver chooses how to reach a URL under one session's ProxyConfig.
+// Resolver chooses how to reach a URL under one session's Config.
 // It is safe for concurrent use; a new config means a new resolver.
-type ProxyResolver struct {
+type Resolver struct {
 	mode         string
 	rules        proxyRules  // fixed_servers
 	bypass       bypassRules // fixed_servers: the whole list; other modes: only <-loopback> counts
@@ -173,7 +177,7 @@ type ProxyResolver struct {
 	pac          *pacSource  // pac_script
 }
 
-// NewProxyResolver checks cfg and builds its resolver. env reads the
+// NewResolver checks cfg and builds its resolver. env reads the
 // environment for system mode (os.Getenv when nil). A config that does not
 // parse is an error that says what is wrong.
 //
@@ -185,7 +189,7 @@ type ProxyResolver struct {
 // DIRECT: no wpad lookup is made, which is what Chromium ends with when
 // the network has no WPAD script. system mode reads the environment only
 // (no desktop or OS proxy settings).
-func NewProxyResolver(cfg ProxyConfig, env func(string) string, opts ...ProxyOption) (*ProxyResolver, error) {
+func NewResolver(cfg Config, env func(string) string, opts ...Option) (*Resolver, error) {
 	if env == nil {
 		env = os.Getenv
 	}
@@ -195,13 +199,13 @@ func NewProxyResolver(cfg ProxyConfig, env func(string) string, opts ...ProxyOpt
 	}
 	mode := cfg.Mode
 	if mode == "" {
-		mode = ProxyModeFixedServers
+		mode = ModeFixedServers
 		if cfg.PACScript != "" {
-			mode = ProxyModePACScript
+			mode = ModePACScript
 		}
 	}
-	r := &ProxyResolver{mode: mode}
-	if mode != ProxyModeDirect {
+	r := &Resolver{mode: mode}
+	if mode != ModeDirect {
 		bypass, err := parseBypassRules(cfg.ProxyBypassRules)
 		if err != nil {
 			return nil, err
@@ -210,16 +214,16 @@ func NewProxyResolver(cfg ProxyConfig, env func(string) string, opts ...ProxyOpt
 		r.keepLoopback = bypass.subtractsLoopback()
 	}
 	switch mode {
-	case ProxyModeDirect, ProxyModeAutoDetect:
-	case ProxyModeFixedServers:
+	case ModeDirect, ModeAutoDetect:
+	case ModeFixedServers:
 		rules, err := parseProxyRules(cfg.ProxyRules)
 		if err != nil {
 			return nil, err
 		}
 		r.rules = rules
-	case ProxyModeSystem:
+	case ModeSystem:
 		r.env = readEnvProxies(env)
-	case ProxyModePACScript:
+	case ModePACScript:
 		pac, err := newPACSource(cfg.PACScript, o)
 		if err != nil {
 			return nil, err
@@ -232,37 +236,37 @@ func NewProxyResolver(cfg ProxyConfig, env func(string) string, opts ...ProxyOpt
 }
 
 // Mode returns the resolver's mode after Electron's defaulting.
-func (r *ProxyResolver) Mode() string { return r.mode }
+func (r *Resolver) Mode() string { return r.mode }
 
 // Resolve returns how to reach target: proxies to try in order, DIRECT
-// being ProxyServer{Scheme: "direct"}. The list is never empty.
+// being Server{Scheme: "direct"}. The list is never empty.
 //
 // A PAC script that cannot answer (not loadable, a syntax or runtime
 // error, too slow, a result with no valid element) gives both the DIRECT
 // list and a *PACError: Electron's PAC is not mandatory, so Chromium falls
 // back to DIRECT, and a caller that wants that uses the list; the error is
 // for logs. Any other error (ctx ended, nil target) comes with a nil list.
-func (r *ProxyResolver) Resolve(ctx context.Context, target *url.URL) ([]ProxyServer, error) {
+func (r *Resolver) Resolve(ctx context.Context, target *url.URL) ([]Server, error) {
 	if target == nil {
 		return nil, neterr.New(neterr.InvalidArgument, errors.New("resolve proxy: no URL"))
 	}
 	t := newProxyTarget(target)
-	direct := []ProxyServer{directServer}
+	direct := []Server{Direct}
 	if t.host == "" {
 		return direct, nil
 	}
 	switch r.mode {
-	case ProxyModeFixedServers:
+	case ModeFixedServers:
 		if r.bypass.matches(t) {
 			return direct, nil
 		}
 		return orDirect(r.rules.forScheme(t.scheme)), nil
-	case ProxyModeSystem:
+	case ModeSystem:
 		if (!r.keepLoopback && implicitBypass(t)) || r.env.noProxy.matches(t) {
 			return direct, nil
 		}
 		return orDirect(r.env.forScheme(t.scheme)), nil
-	case ProxyModePACScript:
+	case ModePACScript:
 		if !r.keepLoopback && implicitBypass(t) {
 			return direct, nil
 		}
@@ -272,11 +276,11 @@ func (r *ProxyResolver) Resolve(ctx context.Context, target *url.URL) ([]ProxySe
 }
 
 // orDirect copies list, or answers DIRECT for an empty one.
-func orDirect(list []ProxyServer) []ProxyServer {
+func orDirect(list []Server) []Server {
 	if len(list) == 0 {
-		return []ProxyServer{directServer}
+		return []Server{Direct}
 	}
-	return append([]ProxyServer(nil), list...)
+	return append([]Server(nil), list...)
 }
 
 // proxyTarget is a destination as the bypass rules see it (Chromium's
@@ -387,21 +391,21 @@ func implicitBypass(t proxyTarget) bool {
 
 // proxyRules is a parsed proxyRules string (Chromium's ProxyRules).
 type proxyRules struct {
-	perScheme bool          // "scheme=list" form; else single applies to every scheme
-	single    []ProxyServer // "list" form
-	http      []ProxyServer
-	https     []ProxyServer
-	ftp       []ProxyServer
-	socks     []ProxyServer // "socks=": every scheme without a list of its own
+	perScheme bool     // "scheme=list" form; else single applies to every scheme
+	single    []Server // "list" form
+	http      []Server
+	https     []Server
+	ftp       []Server
+	socks     []Server // "socks=": every scheme without a list of its own
 }
 
 // forScheme is the list for a URL scheme; empty means DIRECT. WebSocket
 // schemes take, as Chromium, the socks list, then https's, then http's.
-func (p *proxyRules) forScheme(scheme string) []ProxyServer {
+func (p *proxyRules) forScheme(scheme string) []Server {
 	if !p.perScheme {
 		return p.single
 	}
-	var list []ProxyServer
+	var list []Server
 	switch scheme {
 	case "http":
 		list = p.http
@@ -410,7 +414,7 @@ func (p *proxyRules) forScheme(scheme string) []ProxyServer {
 	case "ftp":
 		list = p.ftp
 	case "ws", "wss":
-		for _, l := range [][]ProxyServer{p.socks, p.https, p.http} {
+		for _, l := range [][]Server{p.socks, p.https, p.http} {
 			if len(l) > 0 {
 				return l
 			}
@@ -445,7 +449,7 @@ func parseProxyRules(s string) (proxyRules, error) {
 			if single || rules.perScheme {
 				return proxyRules{}, fmt.Errorf("proxyRules %q: a list without \"scheme=\" must be the only one (use \",\" between fallbacks)", s)
 			}
-			servers, err := parseProxyURIList(part, ProxyHTTP)
+			servers, err := parseProxyURIList(part, SchemeHTTP)
 			if err != nil {
 				return proxyRules{}, fmt.Errorf("proxyRules %q: %w", s, err)
 			}
@@ -456,8 +460,8 @@ func parseProxyRules(s string) (proxyRules, error) {
 			return proxyRules{}, fmt.Errorf("proxyRules %q: a list without \"scheme=\" must be the only one", s)
 		}
 		key = strings.ToLower(strings.TrimSpace(key))
-		def := ProxyHTTP
-		var dst *[]ProxyServer
+		def := SchemeHTTP
+		var dst *[]Server
 		switch key {
 		case "http":
 			dst = &rules.http
@@ -466,7 +470,7 @@ func parseProxyRules(s string) (proxyRules, error) {
 		case "ftp":
 			dst = &rules.ftp
 		case "socks":
-			dst, def = &rules.socks, ProxySOCKS4
+			dst, def = &rules.socks, SchemeSOCKS4
 		default:
 			return proxyRules{}, fmt.Errorf("proxyRules %q: unknown scheme %q before \"=\" (want http, https, ftp or socks)", s, key)
 		}
@@ -481,8 +485,8 @@ func parseProxyRules(s string) (proxyRules, error) {
 }
 
 // parseProxyURIList reads a comma-separated list of proxy URIs.
-func parseProxyURIList(list, defaultScheme string) ([]ProxyServer, error) {
-	var out []ProxyServer
+func parseProxyURIList(list, defaultScheme string) ([]Server, error) {
+	var out []Server
 	for _, item := range strings.Split(list, ",") {
 		item = strings.TrimSpace(item)
 		if item == "" {
@@ -502,35 +506,35 @@ func parseProxyURIList(list, defaultScheme string) ([]ProxyServer, error) {
 
 // parseProxyURI reads [proxy-scheme "://"] host [":" port]. As Chromium,
 // "socks://" means SOCKS5 (only the "socks=" key defaults to SOCKS4).
-func parseProxyURI(s, defaultScheme string) (ProxyServer, error) {
+func parseProxyURI(s, defaultScheme string) (Server, error) {
 	scheme := defaultScheme
 	if colon := strings.IndexByte(s, ':'); colon >= 0 && strings.HasPrefix(s[colon+1:], "//") {
 		switch name := strings.ToLower(s[:colon]); name {
 		case "http", "https", "socks4", "socks5", "direct":
 			scheme = name
 		case "socks":
-			scheme = ProxySOCKS5
+			scheme = SchemeSOCKS5
 		case "quic":
-			return ProxyServer{}, fmt.Errorf("%q: QUIC proxies are not supported", s)
+			return Server{}, fmt.Errorf("%q: QUIC proxies are not supported", s)
 		default:
-			return ProxyServer{}, fmt.Errorf("%q: unknown proxy scheme %q (want http, https, socks4, socks5, socks or direct)", s, name)
+			return Server{}, fmt.Errorf("%q: unknown proxy scheme %q (want http, https, socks4, socks5, socks or direct)", s, name)
 		}
 		s = s[colon+3:]
 	}
-	if scheme == ProxyDirect {
+	if scheme == SchemeDirect {
 		if s != "" {
-			return ProxyServer{}, fmt.Errorf("direct://%s: direct takes no host", s)
+			return Server{}, fmt.Errorf("direct://%s: direct takes no host", s)
 		}
-		return directServer, nil
+		return Direct, nil
 	}
 	host, port, err := splitProxyHostPort(s)
 	if err != nil {
-		return ProxyServer{}, err
+		return Server{}, err
 	}
 	if port == "" {
 		port = defaultProxyPort(scheme)
 	}
-	return ProxyServer{Scheme: scheme, Host: host, Port: port}, nil
+	return Server{Scheme: scheme, Host: host, Port: port}, nil
 }
 
 // splitProxyHostPort reads host[:port] or [ipv6][:port]; the port is empty
@@ -857,7 +861,7 @@ func globMatch(s, pattern string, optionalQuestion bool) bool {
 
 // envProxies are the proxies the environment names (system mode).
 type envProxies struct {
-	http, https, all []ProxyServer // zero or one entry each
+	http, https, all []Server // zero or one entry each
 	noProxy          noProxyRules
 }
 
@@ -884,8 +888,8 @@ func readEnvProxies(env func(string) string) envProxies {
 // forScheme is the environment's proxy for a URL scheme: HTTP_PROXY for
 // http and ws, HTTPS_PROXY for https and wss, each falling back to
 // ALL_PROXY; empty means DIRECT.
-func (e *envProxies) forScheme(scheme string) []ProxyServer {
-	var list []ProxyServer
+func (e *envProxies) forScheme(scheme string) []Server {
+	var list []Server
 	switch scheme {
 	case "http", "ws":
 		list = e.http
@@ -902,7 +906,7 @@ func (e *envProxies) forScheme(scheme string) []ProxyServer {
 // http://; http, https, socks5, socks5h, socks (SOCKS5, as Chromium),
 // socks4 and socks4a are known. Credentials and paths are dropped
 // (Chromium ignores them too: a 407 asks for a login instead).
-func parseEnvProxy(v string) []ProxyServer {
+func parseEnvProxy(v string) []Server {
 	if v == "" {
 		return nil
 	}
@@ -916,13 +920,13 @@ func parseEnvProxy(v string) []ProxyServer {
 	var scheme string
 	switch strings.ToLower(u.Scheme) {
 	case "http":
-		scheme = ProxyHTTP
+		scheme = SchemeHTTP
 	case "https":
-		scheme = ProxyHTTPS
+		scheme = SchemeHTTPS
 	case "socks", "socks5", "socks5h":
-		scheme = ProxySOCKS5
+		scheme = SchemeSOCKS5
 	case "socks4", "socks4a":
-		scheme = ProxySOCKS4
+		scheme = SchemeSOCKS4
 	default:
 		return nil
 	}
@@ -937,7 +941,7 @@ func parseEnvProxy(v string) []ProxyServer {
 	if port == "" {
 		port = defaultProxyPort(scheme)
 	}
-	return []ProxyServer{{Scheme: scheme, Host: host, Port: port}}
+	return []Server{{Scheme: scheme, Host: host, Port: port}}
 }
 
 // noProxyRules is NO_PROXY as Go's httpproxy reads it: comma-separated;

@@ -1,10 +1,11 @@
-package gocore
+package proxy
 
 import (
 	"context"
 	"testing"
 
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
@@ -12,26 +13,26 @@ import (
 func noEnv(string) string { return "" }
 
 // resolveList resolves rawURL and formats the answer as resolveProxy does.
-func resolveList(t *testing.T, r *ProxyResolver, rawURL string) string {
+func resolveList(t *testing.T, r *Resolver, rawURL string) string {
 	t.Helper()
-	list, err := r.Resolve(context.Background(), mustURL(t, rawURL))
+	list, err := r.Resolve(context.Background(), testkit.MustURL(t, rawURL))
 	require.NoError(t, err)
 	require.NotEmpty(t, list)
-	return FormatProxyList(list)
+	return FormatList(list)
 }
 
 func TestProxyServerString(t *testing.T) {
 	tests := []struct {
 		name   string
-		server ProxyServer
+		server Server
 		want   string
 	}{
-		{"direct", ProxyServer{Scheme: ProxyDirect}, "DIRECT"},
-		{"http", ProxyServer{Scheme: ProxyHTTP, Host: "foopy", Port: "80"}, "PROXY foopy:80"},
-		{"https", ProxyServer{Scheme: ProxyHTTPS, Host: "sec", Port: "443"}, "HTTPS sec:443"},
-		{"socks4 is SOCKS as in Chromium", ProxyServer{Scheme: ProxySOCKS4, Host: "s", Port: "1080"}, "SOCKS s:1080"},
-		{"socks5", ProxyServer{Scheme: ProxySOCKS5, Host: "s", Port: "1081"}, "SOCKS5 s:1081"},
-		{"ipv6 in brackets", ProxyServer{Scheme: ProxyHTTP, Host: "::1", Port: "3128"}, "PROXY [::1]:3128"},
+		{"direct", Server{Scheme: SchemeDirect}, "DIRECT"},
+		{"http", Server{Scheme: SchemeHTTP, Host: "foopy", Port: "80"}, "PROXY foopy:80"},
+		{"https", Server{Scheme: SchemeHTTPS, Host: "sec", Port: "443"}, "HTTPS sec:443"},
+		{"socks4 is SOCKS as in Chromium", Server{Scheme: SchemeSOCKS4, Host: "s", Port: "1080"}, "SOCKS s:1080"},
+		{"socks5", Server{Scheme: SchemeSOCKS5, Host: "s", Port: "1081"}, "SOCKS5 s:1081"},
+		{"ipv6 in brackets", Server{Scheme: SchemeHTTP, Host: "::1", Port: "3128"}, "PROXY [::1]:3128"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,20 +44,20 @@ func TestProxyServerString(t *testing.T) {
 func TestFormatProxyList(t *testing.T) {
 	tests := []struct {
 		name string
-		list []ProxyServer
+		list []Server
 		want string
 	}{
 		{"empty is DIRECT", nil, "DIRECT"},
-		{"one", []ProxyServer{{Scheme: ProxyHTTP, Host: "a", Port: "1"}}, "PROXY a:1"},
-		{"fallbacks joined by semicolons", []ProxyServer{
-			{Scheme: ProxyHTTP, Host: "a", Port: "1"},
-			{Scheme: ProxySOCKS5, Host: "b", Port: "2"},
-			{Scheme: ProxyDirect},
+		{"one", []Server{{Scheme: SchemeHTTP, Host: "a", Port: "1"}}, "PROXY a:1"},
+		{"fallbacks joined by semicolons", []Server{
+			{Scheme: SchemeHTTP, Host: "a", Port: "1"},
+			{Scheme: SchemeSOCKS5, Host: "b", Port: "2"},
+			{Scheme: SchemeDirect},
 		}, "PROXY a:1;SOCKS5 b:2;DIRECT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			require.Equal(t, tt.want, FormatProxyList(tt.list))
+			require.Equal(t, tt.want, FormatList(tt.list))
 		})
 	}
 }
@@ -115,7 +116,7 @@ func TestProxyRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewProxyResolver(ProxyConfig{Mode: ProxyModeFixedServers, ProxyRules: tt.rules}, noEnv)
+			r, err := NewResolver(Config{Mode: ModeFixedServers, ProxyRules: tt.rules}, noEnv)
 			require.NoError(t, err)
 			for u, want := range tt.want {
 				require.Equal(t, want, resolveList(t, r, u), u)
@@ -153,7 +154,7 @@ func TestProxyRulesInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewProxyResolver(ProxyConfig{Mode: ProxyModeFixedServers, ProxyRules: tt.rules}, noEnv)
+			_, err := NewResolver(Config{Mode: ModeFixedServers, ProxyRules: tt.rules}, noEnv)
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tt.message)
 			require.Contains(t, err.Error(), "proxyRules")
@@ -299,9 +300,9 @@ func TestProxyBypassRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewProxyResolver(ProxyConfig{ProxyRules: "p:1", ProxyBypassRules: tt.bypass}, noEnv)
+			r, err := NewResolver(Config{ProxyRules: "p:1", ProxyBypassRules: tt.bypass}, noEnv)
 			require.NoError(t, err)
-			require.Equal(t, ProxyModeFixedServers, r.Mode())
+			require.Equal(t, ModeFixedServers, r.Mode())
 			for u, want := range tt.want {
 				require.Equal(t, want, resolveList(t, r, u), u)
 			}
@@ -325,7 +326,7 @@ func TestProxyBypassRulesInvalid(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewProxyResolver(ProxyConfig{ProxyRules: "p:1", ProxyBypassRules: tt.bypass}, noEnv)
+			_, err := NewResolver(Config{ProxyRules: "p:1", ProxyBypassRules: tt.bypass}, noEnv)
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tt.message)
 			require.Contains(t, err.Error(), "proxyBypassRules")
@@ -414,7 +415,7 @@ func TestProxySystemEnvironment(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := func(k string) string { return tt.env[k] }
-			r, err := NewProxyResolver(ProxyConfig{Mode: ProxyModeSystem}, env)
+			r, err := NewResolver(Config{Mode: ModeSystem}, env)
 			require.NoError(t, err)
 			for u, want := range tt.want {
 				require.Equal(t, want, resolveList(t, r, u), u)
@@ -425,7 +426,7 @@ func TestProxySystemEnvironment(t *testing.T) {
 
 func TestProxySystemHonoursNoLoopback(t *testing.T) {
 	env := func(k string) string { return map[string]string{"HTTP_PROXY": "p:1"}[k] }
-	r, err := NewProxyResolver(ProxyConfig{Mode: ProxyModeSystem, ProxyBypassRules: "<-loopback>"}, env)
+	r, err := NewResolver(Config{Mode: ModeSystem, ProxyBypassRules: "<-loopback>"}, env)
 	require.NoError(t, err)
 	require.Equal(t, "PROXY p:1", resolveList(t, r, "http://127.0.0.1:9/"))
 }
@@ -433,21 +434,21 @@ func TestProxySystemHonoursNoLoopback(t *testing.T) {
 func TestProxyModes(t *testing.T) {
 	tests := []struct {
 		name     string
-		cfg      ProxyConfig
+		cfg      Config
 		wantMode string
 		want     string // for http://example.com/
 	}{
-		{"direct ignores the rules", ProxyConfig{Mode: "direct", ProxyRules: "p:1"}, ProxyModeDirect, "DIRECT"},
-		{"auto_detect answers DIRECT", ProxyConfig{Mode: "auto_detect"}, ProxyModeAutoDetect, "DIRECT"},
-		{"empty mode with rules is fixed_servers", ProxyConfig{ProxyRules: "p:1"}, ProxyModeFixedServers, "PROXY p:1"},
-		{"empty config is direct", ProxyConfig{}, ProxyModeFixedServers, "DIRECT"},
-		{"empty mode with a script is pac_script", ProxyConfig{PACScript: "data:,function FindProxyForURL(u,h){return 'PROXY pac:1'}"}, ProxyModePACScript, "PROXY pac:1"},
-		{"system reads the environment", ProxyConfig{Mode: "system"}, ProxyModeSystem, "PROXY env:1"},
+		{"direct ignores the rules", Config{Mode: "direct", ProxyRules: "p:1"}, ModeDirect, "DIRECT"},
+		{"auto_detect answers DIRECT", Config{Mode: "auto_detect"}, ModeAutoDetect, "DIRECT"},
+		{"empty mode with rules is fixed_servers", Config{ProxyRules: "p:1"}, ModeFixedServers, "PROXY p:1"},
+		{"empty config is direct", Config{}, ModeFixedServers, "DIRECT"},
+		{"empty mode with a script is pac_script", Config{PACScript: "data:,function FindProxyForURL(u,h){return 'PROXY pac:1'}"}, ModePACScript, "PROXY pac:1"},
+		{"system reads the environment", Config{Mode: "system"}, ModeSystem, "PROXY env:1"},
 	}
 	env := func(k string) string { return map[string]string{"HTTP_PROXY": "env:1"}[k] }
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewProxyResolver(tt.cfg, env)
+			r, err := NewResolver(tt.cfg, env)
 			require.NoError(t, err)
 			require.Equal(t, tt.wantMode, r.Mode())
 			require.Equal(t, tt.want, resolveList(t, r, "http://example.com/"))
@@ -458,22 +459,22 @@ func TestProxyModes(t *testing.T) {
 func TestProxyConfigInvalid(t *testing.T) {
 	tests := []struct {
 		name    string
-		cfg     ProxyConfig
+		cfg     Config
 		message string
 	}{
-		{"unknown mode", ProxyConfig{Mode: "manual"}, "proxy mode \"manual\""},
-		{"pac_script without a URL", ProxyConfig{Mode: "pac_script"}, "needs pacScript"},
-		{"PAC URL of another scheme", ProxyConfig{PACScript: "ftp://x/proxy.pac"}, "scheme must be"},
-		{"PAC URL that is no URL", ProxyConfig{PACScript: "proxy.pac"}, "not a URL"},
-		{"http PAC URL without a fetcher", ProxyConfig{PACScript: "http://wpad.example/wpad.dat"}, "need a fetcher"},
-		{"data URL without a comma", ProxyConfig{PACScript: "data:text/plain"}, "comma"},
-		{"data URL with bad base64", ProxyConfig{PACScript: "data:;base64,!!!"}, "base64"},
-		{"remote file URL", ProxyConfig{PACScript: "file://server/share/proxy.pac"}, "not a local file"},
-		{"bad bypass rules in pac mode", ProxyConfig{PACScript: "data:,x", ProxyBypassRules: "a:b:c"}, "proxyBypassRules"},
+		{"unknown mode", Config{Mode: "manual"}, "proxy mode \"manual\""},
+		{"pac_script without a URL", Config{Mode: "pac_script"}, "needs pacScript"},
+		{"PAC URL of another scheme", Config{PACScript: "ftp://x/proxy.pac"}, "scheme must be"},
+		{"PAC URL that is no URL", Config{PACScript: "proxy.pac"}, "not a URL"},
+		{"http PAC URL without a fetcher", Config{PACScript: "http://wpad.example/wpad.dat"}, "need a fetcher"},
+		{"data URL without a comma", Config{PACScript: "data:text/plain"}, "comma"},
+		{"data URL with bad base64", Config{PACScript: "data:;base64,!!!"}, "base64"},
+		{"remote file URL", Config{PACScript: "file://server/share/proxy.pac"}, "not a local file"},
+		{"bad bypass rules in pac mode", Config{PACScript: "data:,x", ProxyBypassRules: "a:b:c"}, "proxyBypassRules"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NewProxyResolver(tt.cfg, noEnv)
+			_, err := NewResolver(tt.cfg, noEnv)
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tt.message)
 		})
@@ -481,7 +482,7 @@ func TestProxyConfigInvalid(t *testing.T) {
 }
 
 func TestProxyResolveWithoutHost(t *testing.T) {
-	r, err := NewProxyResolver(ProxyConfig{ProxyRules: "p:1"}, noEnv)
+	r, err := NewResolver(Config{ProxyRules: "p:1"}, noEnv)
 	require.NoError(t, err)
 	require.Equal(t, "DIRECT", resolveList(t, r, "data:text/plain,hi"))
 	_, err = r.Resolve(context.Background(), nil)
@@ -489,9 +490,9 @@ func TestProxyResolveWithoutHost(t *testing.T) {
 }
 
 func TestProxyResolveReturnsACopy(t *testing.T) {
-	r, err := NewProxyResolver(ProxyConfig{ProxyRules: "a:1,b:2"}, noEnv)
+	r, err := NewResolver(Config{ProxyRules: "a:1,b:2"}, noEnv)
 	require.NoError(t, err)
-	list, err := r.Resolve(context.Background(), mustURL(t, "http://example.com/"))
+	list, err := r.Resolve(context.Background(), testkit.MustURL(t, "http://example.com/"))
 	require.NoError(t, err)
 	list[0].Host = "changed"
 	require.Equal(t, "PROXY a:1;PROXY b:2", resolveList(t, r, "http://example.com/"))

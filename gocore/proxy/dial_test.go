@@ -1,4 +1,4 @@
-package gocore
+package proxy
 
 import (
 	"bufio"
@@ -77,6 +77,13 @@ func newEchoServer(t *testing.T) string {
 	return newTCPServer(t, func(c net.Conn) { io.Copy(c, c) })
 }
 
+// buffered takes what br read ahead of the protocol it served, to be
+// replayed before the rest of the connection.
+func buffered(br *bufio.Reader) []byte {
+	p, _ := br.Peek(br.Buffered())
+	return p
+}
+
 // pipeConns copies both ways until either side ends, then closes both.
 func pipeConns(a, b net.Conn) {
 	done := make(chan struct{}, 2)
@@ -91,7 +98,7 @@ func pipeConns(a, b net.Conn) {
 // requireEcho checks that c reaches an echo server.
 func requireEcho(t *testing.T, c net.Conn) {
 	t.Helper()
-	c.SetDeadline(time.Now().Add(waitTimeout))
+	c.SetDeadline(time.Now().Add(testkit.WaitTimeout))
 	_, err := io.WriteString(c, "ping")
 	require.NoError(t, err)
 	buf := make([]byte, 4)
@@ -110,12 +117,12 @@ func closedPort(t *testing.T) string {
 	return addr
 }
 
-// proxyAt is a ProxyServer for a test server's address.
-func proxyAt(t *testing.T, scheme, addr string) ProxyServer {
+// proxyAt is a Server for a test server's address.
+func proxyAt(t *testing.T, scheme, addr string) Server {
 	t.Helper()
 	host, port, err := net.SplitHostPort(addr)
 	require.NoError(t, err)
-	return ProxyServer{Scheme: scheme, Host: host, Port: port}
+	return Server{Scheme: scheme, Host: host, Port: port}
 }
 
 // stallingProxy accepts and never answers.
@@ -262,8 +269,8 @@ func TestDialSOCKS5(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.cfg.targets = targets
 			addr, seen := newSOCKS5Server(t, tt.cfg)
-			d := &ProxyDialer{}
-			c, err := d.DialSOCKS5(context.Background(), proxyAt(t, ProxySOCKS5, addr), tt.host, "443", tt.cred)
+			d := &Dialer{}
+			c, err := d.DialSOCKS5(context.Background(), proxyAt(t, SchemeSOCKS5, addr), tt.host, "443", tt.cred)
 			if tt.wantErr != "" {
 				require.Nil(t, c)
 				require.Equal(t, tt.wantErr, neterr.NameOf(err), "%v", err)
@@ -271,7 +278,7 @@ func TestDialSOCKS5(t *testing.T) {
 			}
 			require.NoError(t, err)
 			defer c.Close()
-			req := recv(t, seen, "the SOCKS request")
+			req := testkit.Recv(t, seen, "the SOCKS request")
 			require.Equal(t, socksRequest{atyp: tt.wantAtyp, host: tt.wantHost, port: 443}, req)
 			requireEcho(t, c)
 		})
@@ -280,11 +287,11 @@ func TestDialSOCKS5(t *testing.T) {
 
 func TestDialSOCKS5KeepsBytesAfterTheReply(t *testing.T) {
 	addr, _ := newSOCKS5Server(t, socks5Config{early: "hello", targets: map[string]string{"target.test": newEchoServer(t)}})
-	c, err := (&ProxyDialer{}).DialSOCKS5(context.Background(), proxyAt(t, ProxySOCKS5, addr), "target.test", "80", nil)
+	c, err := (&Dialer{}).DialSOCKS5(context.Background(), proxyAt(t, SchemeSOCKS5, addr), "target.test", "80", nil)
 	require.NoError(t, err)
 	defer c.Close()
 	buf := make([]byte, 5)
-	c.SetDeadline(time.Now().Add(waitTimeout))
+	c.SetDeadline(time.Now().Add(testkit.WaitTimeout))
 	_, err = io.ReadFull(c, buf)
 	require.NoError(t, err)
 	require.Equal(t, "hello", string(buf))
@@ -294,39 +301,39 @@ func TestDialSOCKS5KeepsBytesAfterTheReply(t *testing.T) {
 func TestDialSOCKS5Failures(t *testing.T) {
 	tests := []struct {
 		name    string
-		proxy   func(t *testing.T) ProxyServer
-		dialer  ProxyDialer
+		proxy   func(t *testing.T) Server
+		dialer  Dialer
 		ctx     func() (context.Context, context.CancelFunc)
 		host    string
 		wantErr string
 	}{
-		{name: "unreachable proxy", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, closedPort(t)) },
+		{name: "unreachable proxy", proxy: func(t *testing.T) Server { return proxyAt(t, SchemeSOCKS5, closedPort(t)) },
 			wantErr: neterr.ProxyConnectionFailed},
-		{name: "proxy name that does not exist", proxy: func(t *testing.T) ProxyServer {
-			return ProxyServer{Scheme: ProxySOCKS5, Host: "socks.invalid", Port: "1080"}
+		{name: "proxy name that does not exist", proxy: func(t *testing.T) Server {
+			return Server{Scheme: SchemeSOCKS5, Host: "socks.invalid", Port: "1080"}
 		}, wantErr: neterr.ProxyConnectionFailed},
-		{name: "closes after the greeting", proxy: func(t *testing.T) ProxyServer {
-			return proxyAt(t, ProxySOCKS5, newTCPServer(t, func(c net.Conn) { io.ReadFull(c, make([]byte, 3)) }))
+		{name: "closes after the greeting", proxy: func(t *testing.T) Server {
+			return proxyAt(t, SchemeSOCKS5, newTCPServer(t, func(c net.Conn) { io.ReadFull(c, make([]byte, 3)) }))
 		}, wantErr: neterr.SOCKSConnectionFailed},
-		{name: "not a SOCKS server", proxy: func(t *testing.T) ProxyServer {
-			return proxyAt(t, ProxySOCKS5, newTCPServer(t, func(c net.Conn) {
+		{name: "not a SOCKS server", proxy: func(t *testing.T) Server {
+			return proxyAt(t, SchemeSOCKS5, newTCPServer(t, func(c net.Conn) {
 				io.ReadFull(c, make([]byte, 3))
 				io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n")
 			}))
 		}, wantErr: neterr.SOCKSConnectionFailed},
-		{name: "stalls past the handshake timeout", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, stallingProxy(t)) },
-			dialer: ProxyDialer{HandshakeTimeout: 100 * time.Millisecond}, wantErr: neterr.TimedOut},
-		{name: "cancelled while the proxy stalls", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, stallingProxy(t)) },
+		{name: "stalls past the handshake timeout", proxy: func(t *testing.T) Server { return proxyAt(t, SchemeSOCKS5, stallingProxy(t)) },
+			dialer: Dialer{HandshakeTimeout: 100 * time.Millisecond}, wantErr: neterr.TimedOut},
+		{name: "cancelled while the proxy stalls", proxy: func(t *testing.T) Server { return proxyAt(t, SchemeSOCKS5, stallingProxy(t)) },
 			ctx: func() (context.Context, context.CancelFunc) {
 				ctx, cancel := context.WithCancel(context.Background())
 				time.AfterFunc(50*time.Millisecond, cancel)
 				return ctx, cancel
 			}, wantErr: neterr.Aborted},
-		{name: "bad target port", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, stallingProxy(t)) },
+		{name: "bad target port", proxy: func(t *testing.T) Server { return proxyAt(t, SchemeSOCKS5, stallingProxy(t)) },
 			host: "target.test:0", wantErr: neterr.InvalidArgument},
-		{name: "an HTTP proxy cannot SOCKS", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxyHTTP, stallingProxy(t)) },
+		{name: "an HTTP proxy cannot SOCKS", proxy: func(t *testing.T) Server { return proxyAt(t, SchemeHTTP, stallingProxy(t)) },
 			wantErr: neterr.InvalidArgument},
-		{name: "name too long", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxySOCKS5, stallingProxy(t)) },
+		{name: "name too long", proxy: func(t *testing.T) Server { return proxyAt(t, SchemeSOCKS5, stallingProxy(t)) },
 			host: string(make256('a')), wantErr: neterr.SOCKSConnectionFailed},
 	}
 	for _, tt := range tests {
@@ -392,7 +399,7 @@ func newSOCKS4Server(t *testing.T, code byte, target string) (addr string, seen 
 		if err != nil {
 			return
 		}
-		pipeConns(&bufferedConn{Conn: c, r: br}, tc)
+		pipeConns(&replayConn{Conn: c, pending: buffered(br)}, tc)
 	})
 	return addr, seen
 }
@@ -401,32 +408,32 @@ func TestDialSOCKS4(t *testing.T) {
 	echo := newEchoServer(t)
 	t.Run("SOCKS4a for names", func(t *testing.T) {
 		addr, seen := newSOCKS4Server(t, 0x5a, echo)
-		c, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, addr), "target.test", "8080")
+		c, err := (&Dialer{}).DialSOCKS4(context.Background(), proxyAt(t, SchemeSOCKS4, addr), "target.test", "8080")
 		require.NoError(t, err)
 		defer c.Close()
-		require.Equal(t, socksRequest{atyp: 'a', host: "target.test", port: 8080}, recv(t, seen, "the request"))
+		require.Equal(t, socksRequest{atyp: 'a', host: "target.test", port: 8080}, testkit.Recv(t, seen, "the request"))
 		requireEcho(t, c)
 	})
 	t.Run("SOCKS4 for IPv4 literals", func(t *testing.T) {
 		addr, seen := newSOCKS4Server(t, 0x5a, echo)
-		c, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, addr), "192.0.2.1", "80")
+		c, err := (&Dialer{}).DialSOCKS4(context.Background(), proxyAt(t, SchemeSOCKS4, addr), "192.0.2.1", "80")
 		require.NoError(t, err)
 		defer c.Close()
-		require.Equal(t, socksRequest{host: "192.0.2.1", port: 80}, recv(t, seen, "the request"))
+		require.Equal(t, socksRequest{host: "192.0.2.1", port: 80}, testkit.Recv(t, seen, "the request"))
 		requireEcho(t, c)
 	})
 	t.Run("rejected", func(t *testing.T) {
 		addr, _ := newSOCKS4Server(t, 0x5b, echo)
-		_, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, addr), "target.test", "80")
+		_, err := (&Dialer{}).DialSOCKS4(context.Background(), proxyAt(t, SchemeSOCKS4, addr), "target.test", "80")
 		require.Equal(t, neterr.SOCKSConnectionFailed, neterr.NameOf(err))
 	})
 	t.Run("IPv6 targets cannot be reached", func(t *testing.T) {
 		addr, _ := newSOCKS4Server(t, 0x5a, echo)
-		_, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, addr), "::1", "80")
+		_, err := (&Dialer{}).DialSOCKS4(context.Background(), proxyAt(t, SchemeSOCKS4, addr), "::1", "80")
 		require.Equal(t, neterr.SOCKSConnectionFailed, neterr.NameOf(err))
 	})
 	t.Run("unreachable proxy", func(t *testing.T) {
-		_, err := (&ProxyDialer{}).DialSOCKS4(context.Background(), proxyAt(t, ProxySOCKS4, closedPort(t)), "target.test", "80")
+		_, err := (&Dialer{}).DialSOCKS4(context.Background(), proxyAt(t, SchemeSOCKS4, closedPort(t)), "target.test", "80")
 		require.Equal(t, neterr.ProxyConnectionFailed, neterr.NameOf(err))
 	})
 }
@@ -462,7 +469,7 @@ func newConnectProxy(t *testing.T, answer func(r *http.Request) (string, bool), 
 		if err != nil {
 			return
 		}
-		pipeConns(&bufferedConn{Conn: c, r: br}, tc)
+		pipeConns(&replayConn{Conn: c, pending: buffered(br)}, tc)
 	})
 	return addr, seen
 }
@@ -475,12 +482,12 @@ func established(*http.Request) (string, bool) {
 func TestDialConnectTunnels(t *testing.T) {
 	targets := map[string]string{"target.test:443": newEchoServer(t)}
 	addr, seen := newConnectProxy(t, established, targets, nil)
-	d := &ProxyDialer{UserAgent: "gocore-test"}
-	c, refusal, err := d.DialConnect(context.Background(), proxyAt(t, ProxyHTTP, addr), "target.test", "443", "")
+	d := &Dialer{UserAgent: "gocore-test"}
+	c, refusal, err := d.DialConnect(context.Background(), proxyAt(t, SchemeHTTP, addr), "target.test", "443", "")
 	require.NoError(t, err)
 	require.Nil(t, refusal)
 	defer c.Close()
-	req := recv(t, seen, "the CONNECT")
+	req := testkit.Recv(t, seen, "the CONNECT")
 	require.Equal(t, "CONNECT", req.method)
 	require.Equal(t, "target.test:443", req.target)
 	require.Equal(t, "target.test:443", req.host)
@@ -493,10 +500,10 @@ func TestDialConnectTunnels(t *testing.T) {
 func TestDialConnectToAnIPv6Target(t *testing.T) {
 	targets := map[string]string{"[2001:db8::1]:8443": newEchoServer(t)}
 	addr, seen := newConnectProxy(t, established, targets, nil)
-	c, _, err := (&ProxyDialer{}).DialConnect(context.Background(), proxyAt(t, ProxyHTTP, addr), "[2001:db8::1]", "8443", "")
+	c, _, err := (&Dialer{}).DialConnect(context.Background(), proxyAt(t, SchemeHTTP, addr), "[2001:db8::1]", "8443", "")
 	require.NoError(t, err)
 	defer c.Close()
-	require.Equal(t, "[2001:db8::1]:8443", recv(t, seen, "the CONNECT").target)
+	require.Equal(t, "[2001:db8::1]:8443", testkit.Recv(t, seen, "the CONNECT").target)
 	requireEcho(t, c)
 }
 
@@ -505,11 +512,11 @@ func TestDialConnectKeepsBytesAfterTheHead(t *testing.T) {
 	addr, _ := newConnectProxy(t, func(*http.Request) (string, bool) {
 		return "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-Proxy: yes\r\n\r\nEARLY", true
 	}, targets, nil)
-	c, _, err := (&ProxyDialer{}).DialConnect(context.Background(), proxyAt(t, ProxyHTTP, addr), "target.test", "443", "")
+	c, _, err := (&Dialer{}).DialConnect(context.Background(), proxyAt(t, SchemeHTTP, addr), "target.test", "443", "")
 	require.NoError(t, err)
 	defer c.Close()
 	buf := make([]byte, 5)
-	c.SetDeadline(time.Now().Add(waitTimeout))
+	c.SetDeadline(time.Now().Add(testkit.WaitTimeout))
 	_, err = io.ReadFull(c, buf)
 	require.NoError(t, err)
 	require.Equal(t, "EARLY", string(buf))
@@ -527,8 +534,8 @@ func basicProxy(r *http.Request) (string, bool) {
 func TestDialConnectLogin(t *testing.T) {
 	targets := map[string]string{"target.test:443": newEchoServer(t)}
 	addr, seen := newConnectProxy(t, basicProxy, targets, nil)
-	proxy := proxyAt(t, ProxyHTTP, addr)
-	d := &ProxyDialer{}
+	proxy := proxyAt(t, SchemeHTTP, addr)
+	d := &Dialer{}
 
 	c, refusal, err := d.DialConnect(context.Background(), proxy, "target.test", "443", "")
 	require.NoError(t, err)
@@ -541,7 +548,7 @@ func TestDialConnectLogin(t *testing.T) {
 	require.True(t, ok)
 	port, _ := strconv.Atoi(proxy.Port)
 	require.Equal(t, auth.Info{IsProxy: true, Scheme: "basic", Host: "127.0.0.1", Port: port, Realm: "corp proxy"}, info)
-	recv(t, seen, "the first CONNECT")
+	testkit.Recv(t, seen, "the first CONNECT")
 
 	// Wrong credentials: refused again (the caller gives up with
 	// ERR_TUNNEL_CONNECTION_FAILED when the login is declined).
@@ -549,7 +556,7 @@ func TestDialConnectLogin(t *testing.T) {
 		refusal.Authorization(auth.Credentials{Username: "user", Password: "wrong"}, "target.test:443"))
 	require.NoError(t, err)
 	require.NotNil(t, refusal)
-	recv(t, seen, "the second CONNECT")
+	testkit.Recv(t, seen, "the second CONNECT")
 
 	auth := refusal.Authorization(auth.Credentials{Username: "user", Password: "pass"}, "target.test:443")
 	require.Equal(t, "Basic dXNlcjpwYXNz", auth)
@@ -557,7 +564,7 @@ func TestDialConnectLogin(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, refusal)
 	defer c.Close()
-	require.Equal(t, auth, recv(t, seen, "the third CONNECT").header.Get("Proxy-Authorization"))
+	require.Equal(t, auth, testkit.Recv(t, seen, "the third CONNECT").header.Get("Proxy-Authorization"))
 	requireEcho(t, c)
 }
 
@@ -567,8 +574,8 @@ func TestDialConnectDigestLogin(t *testing.T) {
 			"Proxy-Authenticate: Basic realm=\"weak\"\r\n" +
 			"Proxy-Authenticate: Digest realm=\"strong\", nonce=\"abc\", qop=\"auth\"\r\n\r\n", false
 	}, nil, nil)
-	proxy := proxyAt(t, ProxyHTTP, addr)
-	_, refusal, err := (&ProxyDialer{}).DialConnect(context.Background(), proxy, "target.test", "443", "")
+	proxy := proxyAt(t, SchemeHTTP, addr)
+	_, refusal, err := (&Dialer{}).DialConnect(context.Background(), proxy, "target.test", "443", "")
 	require.NoError(t, err)
 	require.Len(t, refusal.Challenges, 2)
 	info, ok := refusal.AuthInfo(proxy)
@@ -584,8 +591,8 @@ func TestDialConnectWithoutAnAnswerableChallenge(t *testing.T) {
 	addr, _ := newConnectProxy(t, func(*http.Request) (string, bool) {
 		return "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\n\r\n", false
 	}, nil, nil)
-	proxy := proxyAt(t, ProxyHTTP, addr)
-	_, refusal, err := (&ProxyDialer{}).DialConnect(context.Background(), proxy, "target.test", "443", "")
+	proxy := proxyAt(t, SchemeHTTP, addr)
+	_, refusal, err := (&Dialer{}).DialConnect(context.Background(), proxy, "target.test", "443", "")
 	require.NoError(t, err)
 	_, ok := refusal.AuthInfo(proxy)
 	require.False(t, ok)
@@ -593,16 +600,16 @@ func TestDialConnectWithoutAnAnswerableChallenge(t *testing.T) {
 }
 
 func TestDialConnectFailures(t *testing.T) {
-	respond := func(resp string) func(t *testing.T) ProxyServer {
-		return func(t *testing.T) ProxyServer {
+	respond := func(resp string) func(t *testing.T) Server {
+		return func(t *testing.T) Server {
 			addr, _ := newConnectProxy(t, func(*http.Request) (string, bool) { return resp, false }, nil, nil)
-			return proxyAt(t, ProxyHTTP, addr)
+			return proxyAt(t, SchemeHTTP, addr)
 		}
 	}
 	tests := []struct {
 		name    string
-		proxy   func(t *testing.T) ProxyServer
-		dialer  ProxyDialer
+		proxy   func(t *testing.T) Server
+		dialer  Dialer
 		ctx     func() (context.Context, context.CancelFunc)
 		port    string
 		auth    string
@@ -613,21 +620,21 @@ func TestDialConnectFailures(t *testing.T) {
 		{name: "301 is not followed", proxy: respond("HTTP/1.1 301 Moved\r\nLocation: http://x/\r\n\r\n"), wantErr: neterr.TunnelConnectionFailed},
 		{name: "not HTTP", proxy: respond("SSH-2.0-OpenSSH\r\n"), wantErr: neterr.TunnelConnectionFailed},
 		{name: "closed without an answer", proxy: respond(""), wantErr: neterr.TunnelConnectionFailed},
-		{name: "unreachable proxy", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxyHTTP, closedPort(t)) },
+		{name: "unreachable proxy", proxy: func(t *testing.T) Server { return proxyAt(t, SchemeHTTP, closedPort(t)) },
 			wantErr: neterr.ProxyConnectionFailed},
-		{name: "proxy name that does not exist", proxy: func(t *testing.T) ProxyServer {
-			return ProxyServer{Scheme: ProxyHTTP, Host: "proxy.invalid", Port: "3128"}
+		{name: "proxy name that does not exist", proxy: func(t *testing.T) Server {
+			return Server{Scheme: SchemeHTTP, Host: "proxy.invalid", Port: "3128"}
 		}, wantErr: neterr.ProxyConnectionFailed},
-		{name: "stalls past the handshake timeout", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxyHTTP, stallingProxy(t)) },
-			dialer: ProxyDialer{HandshakeTimeout: 100 * time.Millisecond}, wantErr: neterr.TimedOut},
-		{name: "cancelled while the proxy stalls", proxy: func(t *testing.T) ProxyServer { return proxyAt(t, ProxyHTTP, stallingProxy(t)) },
+		{name: "stalls past the handshake timeout", proxy: func(t *testing.T) Server { return proxyAt(t, SchemeHTTP, stallingProxy(t)) },
+			dialer: Dialer{HandshakeTimeout: 100 * time.Millisecond}, wantErr: neterr.TimedOut},
+		{name: "cancelled while the proxy stalls", proxy: func(t *testing.T) Server { return proxyAt(t, SchemeHTTP, stallingProxy(t)) },
 			ctx: func() (context.Context, context.CancelFunc) {
 				ctx, cancel := context.WithCancel(context.Background())
 				time.AfterFunc(50*time.Millisecond, cancel)
 				return ctx, cancel
 			}, wantErr: neterr.Aborted},
-		{name: "a SOCKS proxy cannot CONNECT", proxy: func(t *testing.T) ProxyServer {
-			return ProxyServer{Scheme: ProxySOCKS5, Host: "127.0.0.1", Port: "1080"}
+		{name: "a SOCKS proxy cannot CONNECT", proxy: func(t *testing.T) Server {
+			return Server{Scheme: SchemeSOCKS5, Host: "127.0.0.1", Port: "1080"}
 		}, wantErr: neterr.InvalidArgument},
 		{name: "bad target port", proxy: respond(""), port: "https", wantErr: neterr.InvalidArgument},
 		{name: "header injection", proxy: respond(""), auth: "Basic x\r\nX-Evil: 1", wantErr: neterr.InvalidArgument},
@@ -654,45 +661,45 @@ func TestDialConnectFailures(t *testing.T) {
 }
 
 func TestDialConnectThroughAnHTTPSProxy(t *testing.T) {
-	cert, leaf := selfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	cert, leaf := testkit.SelfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	serverTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
 	targets := map[string]string{"target.test:443": newEchoServer(t)}
 	addr, seen := newConnectProxy(t, established, targets, func(c net.Conn) net.Conn { return tls.Server(c, serverTLS) })
-	proxy := proxyAt(t, ProxyHTTPS, addr)
+	proxy := proxyAt(t, SchemeHTTPS, addr)
 
 	roots := x509.NewCertPool()
 	roots.AddCert(leaf)
-	d := &ProxyDialer{TLSConfig: &tls.Config{RootCAs: roots}}
+	d := &Dialer{TLSConfig: &tls.Config{RootCAs: roots}}
 	c, _, err := d.DialConnect(context.Background(), proxy, "target.test", "443", "")
 	require.NoError(t, err)
 	defer c.Close()
-	require.Equal(t, "target.test:443", recv(t, seen, "the CONNECT").target)
+	require.Equal(t, "target.test:443", testkit.Recv(t, seen, "the CONNECT").target)
 	requireEcho(t, c)
 
-	untrusting := &ProxyDialer{TLSConfig: &tls.Config{RootCAs: x509.NewCertPool()}}
+	untrusting := &Dialer{TLSConfig: &tls.Config{RootCAs: x509.NewCertPool()}}
 	_, _, err = untrusting.DialConnect(context.Background(), proxy, "target.test", "443", "")
 	require.Equal(t, neterr.ProxyCertificateInvalid, neterr.NameOf(err), "%v", err)
 }
 
 func TestDialProxy(t *testing.T) {
 	t.Run("plain HTTP proxy connection", func(t *testing.T) {
-		c, err := (&ProxyDialer{}).DialProxy(context.Background(), proxyAt(t, ProxyHTTP, newEchoServer(t)))
+		c, err := (&Dialer{}).DialProxy(context.Background(), proxyAt(t, SchemeHTTP, newEchoServer(t)))
 		require.NoError(t, err)
 		defer c.Close()
 		requireEcho(t, c)
 	})
 	t.Run("uses the given dialer", func(t *testing.T) {
 		var dialed []string
-		d := &ProxyDialer{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		d := &Dialer{Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			dialed = append(dialed, network+" "+addr)
 			return nil, errors.New("no network here")
 		}}
-		_, err := d.DialProxy(context.Background(), ProxyServer{Scheme: ProxyHTTP, Host: "proxy.localhost", Port: "3128"})
+		_, err := d.DialProxy(context.Background(), Server{Scheme: SchemeHTTP, Host: "proxy.localhost", Port: "3128"})
 		require.Equal(t, neterr.ProxyConnectionFailed, neterr.NameOf(err))
 		require.Equal(t, []string{"tcp 127.0.0.1:3128"}, dialed, "*.localhost is this machine")
 	})
 	t.Run("DIRECT is not a proxy", func(t *testing.T) {
-		_, err := (&ProxyDialer{}).DialProxy(context.Background(), ProxyServer{Scheme: ProxyDirect})
+		_, err := (&Dialer{}).DialProxy(context.Background(), Server{Scheme: SchemeDirect})
 		require.Equal(t, neterr.InvalidArgument, neterr.NameOf(err))
 	})
 }

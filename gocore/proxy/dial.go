@@ -1,4 +1,4 @@
-package gocore
+package proxy
 
 import (
 	"bufio"
@@ -23,7 +23,7 @@ import (
 
 // Dialing through a proxy. Each Dial* returns a net.Conn that reaches the
 // target (the proxy's own connection for DialProxy); the caller layers TLS
-// for https targets on top. Failures are NetErrors named as Chromium
+// for https targets on top. Failures are *neterr.Error values named as Chromium
 // names them:
 //
 //	cannot reach the proxy (refused, unreachable, its name unknown) ERR_PROXY_CONNECTION_FAILED
@@ -34,8 +34,8 @@ import (
 //	the proxy stalls past HandshakeTimeout                         ERR_TIMED_OUT
 //	ctx ends                                                       its cause (ERR_ABORTED by default)
 
-// ProxyDialer opens connections through proxies.
-type ProxyDialer struct {
+// Dialer opens connections through proxies.
+type Dialer struct {
 	// Dial opens TCP connections to proxies; net.Dialer's DialContext when nil.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// TLSConfig is the base configuration for HTTPS proxies (ServerName is
@@ -63,7 +63,7 @@ type ConnectRefusal struct {
 
 // AuthInfo is the login event for this refusal's strongest answerable
 // challenge (Digest before Basic); false when none can be answered.
-func (r *ConnectRefusal) AuthInfo(proxy ProxyServer) (auth.Info, bool) {
+func (r *ConnectRefusal) AuthInfo(proxy Server) (auth.Info, bool) {
 	ch := auth.Pick(r.Challenges)
 	if ch == nil {
 		return auth.Info{}, false
@@ -83,7 +83,7 @@ func (r *ConnectRefusal) Authorization(cred auth.Credentials, authority string) 
 	return auth.Authorization(ch, cred, "CONNECT", authority)
 }
 
-func (d *ProxyDialer) handshakeTimeout() time.Duration {
+func (d *Dialer) handshakeTimeout() time.Duration {
 	if d.HandshakeTimeout > 0 {
 		return d.HandshakeTimeout
 	}
@@ -93,7 +93,7 @@ func (d *ProxyDialer) handshakeTimeout() time.Duration {
 // DialProxy connects to the proxy itself, with TLS for an HTTPS proxy; an
 // HTTP proxy's plain-http requests go over this connection in absolute
 // form.
-func (d *ProxyDialer) DialProxy(ctx context.Context, proxy ProxyServer) (net.Conn, error) {
+func (d *Dialer) DialProxy(ctx context.Context, proxy Server) (net.Conn, error) {
 	if proxy.IsDirect() || proxy.Host == "" || proxy.Port == "" {
 		return nil, neterr.New(neterr.InvalidArgument, fmt.Errorf("dial proxy: %q is not a proxy", proxy.String()))
 	}
@@ -103,7 +103,7 @@ func (d *ProxyDialer) DialProxy(ctx context.Context, proxy ProxyServer) (net.Con
 		}
 		return neterr.New(neterr.ProxyConnectionFailed, fmt.Errorf("connecting to proxy %s: %w", proxy.Addr(), err))
 	}
-	dialAddr, err := localAnswer(proxy.Host, proxy.Port)
+	dialAddr, err := httpwire.LocalAnswer(proxy.Host, proxy.Port)
 	if err != nil {
 		return nil, proxyFailed(err)
 	}
@@ -118,7 +118,7 @@ func (d *ProxyDialer) DialProxy(ctx context.Context, proxy ProxyServer) (net.Con
 	if tcp, ok := nc.(*net.TCPConn); ok {
 		tcp.SetNoDelay(true)
 	}
-	if proxy.Scheme != ProxyHTTPS {
+	if proxy.Scheme != SchemeHTTPS {
 		return nc, nil
 	}
 	cfg := &tls.Config{}
@@ -153,7 +153,7 @@ func (d *ProxyDialer) DialProxy(ctx context.Context, proxy ProxyServer) (net.Con
 // handshake bounds an exchange with the proxy on nc by ctx and the
 // handshake timeout. end lifts the bounds; it reports ctx's cause when ctx
 // ended meanwhile (the connection is then unusable).
-func (d *ProxyDialer) handshake(ctx context.Context, nc net.Conn) (end func() error) {
+func (d *Dialer) handshake(ctx context.Context, nc net.Conn) (end func() error) {
 	deadline := time.Now().Add(d.handshakeTimeout())
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
@@ -187,12 +187,12 @@ func validTarget(host, port string) (string, uint16, error) {
 // not empty. A 407 gives (nil, refusal, nil): ask for a login and dial
 // again. Bytes the proxy sent after its 2xx head are kept and read first
 // from the returned connection.
-func (d *ProxyDialer) DialConnect(ctx context.Context, proxy ProxyServer, targetHost, targetPort string, proxyAuthorization string) (net.Conn, *ConnectRefusal, error) {
+func (d *Dialer) DialConnect(ctx context.Context, proxy Server, targetHost, targetPort string, proxyAuthorization string) (net.Conn, *ConnectRefusal, error) {
 	host, port, err := validTarget(targetHost, targetPort)
 	if err != nil {
 		return nil, nil, err
 	}
-	if proxy.Scheme != ProxyHTTP && proxy.Scheme != ProxyHTTPS {
+	if proxy.Scheme != SchemeHTTP && proxy.Scheme != SchemeHTTPS {
 		return nil, nil, neterr.New(neterr.InvalidArgument, fmt.Errorf("CONNECT through %q", proxy.String()))
 	}
 	authority := net.JoinHostPort(host, strconv.Itoa(int(port)))
@@ -287,7 +287,7 @@ func (c *replayConn) Read(p []byte) (int, error) {
 
 // socksError names a failure of the SOCKS exchange: a stall is
 // ERR_TIMED_OUT, anything else ERR_SOCKS_CONNECTION_FAILED.
-func socksError(proxy ProxyServer, err error) *neterr.Error {
+func socksError(proxy Server, err error) *neterr.Error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return neterr.New(neterr.TimedOut, fmt.Errorf("SOCKS proxy %s: %w", proxy.Addr(), err))
 	}
@@ -310,12 +310,12 @@ var socks5Replies = map[byte]string{
 // 1928). Names go to the proxy unresolved (ATYP 3, the proxy resolves
 // them); IP literals as addresses. With cred, username/password
 // authentication (RFC 1929) is offered besides none.
-func (d *ProxyDialer) DialSOCKS5(ctx context.Context, proxy ProxyServer, targetHost, targetPort string, cred *auth.Credentials) (net.Conn, error) {
+func (d *Dialer) DialSOCKS5(ctx context.Context, proxy Server, targetHost, targetPort string, cred *auth.Credentials) (net.Conn, error) {
 	host, port, err := validTarget(targetHost, targetPort)
 	if err != nil {
 		return nil, err
 	}
-	if proxy.Scheme != ProxySOCKS5 {
+	if proxy.Scheme != SchemeSOCKS5 {
 		return nil, neterr.New(neterr.InvalidArgument, fmt.Errorf("SOCKS5 through %q", proxy.String()))
 	}
 	req := []byte{5, 1, 0} // VER, CMD=CONNECT, RSV
@@ -451,12 +451,12 @@ func socks5Handshake(nc net.Conn, req []byte, cred *auth.Credentials) error {
 // DialSOCKS4 connects to targetHost:targetPort through a SOCKS4 proxy:
 // SOCKS4a for names (the proxy resolves them), plain SOCKS4 for IPv4
 // literals. IPv6 targets cannot be reached over SOCKS4.
-func (d *ProxyDialer) DialSOCKS4(ctx context.Context, proxy ProxyServer, targetHost, targetPort string) (net.Conn, error) {
+func (d *Dialer) DialSOCKS4(ctx context.Context, proxy Server, targetHost, targetPort string) (net.Conn, error) {
 	host, port, err := validTarget(targetHost, targetPort)
 	if err != nil {
 		return nil, err
 	}
-	if proxy.Scheme != ProxySOCKS4 {
+	if proxy.Scheme != SchemeSOCKS4 {
 		return nil, neterr.New(neterr.InvalidArgument, fmt.Errorf("SOCKS4 through %q", proxy.String()))
 	}
 	req := []byte{4, 1} // VN, CD=CONNECT
