@@ -88,7 +88,9 @@ func cookieTrim(s string) string { return strings.Trim(s, " \t") }
 // canonicalCookie checks a as Chromium's CanonicalCookie::Create (from a
 // response) or CreateSanitizedCookie (from the API) and then
 // IsSetPermittedInContext do, and builds the cookie to store. The first
-// stage's reasons are returned alone, as Chromium stops there.
+// stage's reasons are returned alone, as Chromium stops there. It is long
+// because it keeps Chromium's checks in Chromium's order, one after the
+// other, so they can be compared side by side.
 func canonicalCookie(u *url.URL, a cookieAttrs, now time.Time, api, crossSite bool) (*jarCookie, cookieExclusion) {
 	var excl cookieExclusion
 	host, ok := cookieHost(u)

@@ -111,7 +111,9 @@ func validRequestTarget(t string) bool {
 // ERR_EMPTY_RESPONSE when the connection closes before any byte,
 // ERR_RESPONSE_HEADERS_TOO_BIG past 256 KiB, and ERR_INVALID_HTTP_RESPONSE
 // when the status line is not HTTP/1.x or a line holds a CR that does not
-// end it.
+// end it. It is one function because its state spans the whole head: the
+// size cap and the line buffer cover the status line and every header
+// line, and obs-fold joins a line to the header before it.
 func ReadResponseHead(br *bufio.Reader) (*ResponseHead, error) {
 	size := 0
 	var line []byte

@@ -186,7 +186,9 @@ func validTarget(host, port string) (string, uint16, error) {
 // through an http or https proxy, sending proxyAuthorization when it is
 // not empty. A 407 gives (nil, refusal, nil): ask for a login and dial
 // again. Bytes the proxy sent after its 2xx head are kept and read first
-// from the returned connection.
+// from the returned connection. It is one function written in protocol
+// order (head checked, dial, request, interim answers, verdict) under one
+// handshake deadline.
 func (d *Dialer) DialConnect(ctx context.Context, proxy Server, targetHost, targetPort string, proxyAuthorization string) (net.Conn, *ConnectRefusal, error) {
 	host, port, err := validTarget(targetHost, targetPort)
 	if err != nil {
@@ -362,7 +364,8 @@ func (d *Dialer) DialSOCKS5(ctx context.Context, proxy Server, targetHost, targe
 
 // socks5Handshake negotiates a method, authenticates and sends the
 // CONNECT request req, reading exactly the bytes the protocol defines so
-// that none of the tunnel's is consumed.
+// that none of the tunnel's is consumed. It follows RFC 1928 and RFC 1929
+// message by message, which is why it is one function.
 func socks5Handshake(nc net.Conn, req []byte, cred *auth.Credentials) error {
 	greeting := []byte{5, 1, 0}
 	if cred != nil {

@@ -149,7 +149,9 @@ func (e *pacEngine) run(ctx context.Context, f func() (goja.Value, error)) (goja
 	return nil, r.err
 }
 
-// installHelpers defines the PAC helper functions in the runtime.
+// installHelpers defines the PAC helper functions in the runtime. Its
+// length is the helper table: one short entry per function a PAC script
+// may call; the work is in pac_helpers.go.
 func (e *pacEngine) installHelpers() error {
 	vm := e.vm
 	str := func(c goja.FunctionCall, i int) string {
