@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,76 +22,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// newTCPServer accepts on 127.0.0.1 and runs handle for each connection
-// (which it closes afterwards). Cleanup closes the listener and every
-// connection, and waits for the handlers.
-func newTCPServer(t *testing.T, handle func(net.Conn)) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
-	closed := false
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			if closed {
-				mu.Unlock()
-				c.Close()
-				continue
-			}
-			conns[c] = true
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				handle(c)
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		closed = true
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
-}
-
 // newEchoServer sends back whatever it receives.
 func newEchoServer(t *testing.T) string {
 	t.Helper()
-	return newTCPServer(t, func(c net.Conn) { io.Copy(c, c) })
-}
-
-// buffered takes what br read ahead of the protocol it served, to be
-// replayed before the rest of the connection.
-func buffered(br *bufio.Reader) []byte {
-	p, _ := br.Peek(br.Buffered())
-	return p
-}
-
-// pipeConns copies both ways until either side ends, then closes both.
-func pipeConns(a, b net.Conn) {
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(a, b); done <- struct{}{} }()
-	go func() { io.Copy(b, a); done <- struct{}{} }()
-	<-done
-	a.Close()
-	b.Close()
-	<-done
+	return testkit.NewTCPServer(t, func(c net.Conn) { io.Copy(c, c) })
 }
 
 // requireEcho checks that c reaches an echo server.
@@ -128,7 +61,7 @@ func proxyAt(t *testing.T, scheme, addr string) Server {
 // stallingProxy accepts and never answers.
 func stallingProxy(t *testing.T) string {
 	t.Helper()
-	return newTCPServer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	return testkit.NewTCPServer(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 }
 
 // socksRequest is what a test SOCKS server was asked to reach.
@@ -150,7 +83,7 @@ type socks5Config struct {
 func newSOCKS5Server(t *testing.T, cfg socks5Config) (addr string, seen chan socksRequest) {
 	t.Helper()
 	seen = make(chan socksRequest, 16)
-	addr = newTCPServer(t, func(c net.Conn) {
+	addr = testkit.NewTCPServer(t, func(c net.Conn) {
 		var head [2]byte
 		if _, err := io.ReadFull(c, head[:]); err != nil || head[0] != 5 {
 			return
@@ -234,7 +167,7 @@ func newSOCKS5Server(t *testing.T, cfg socks5Config) (addr string, seen chan soc
 		reply = append(reply, 0x1f, 0x90)
 		reply = append(reply, cfg.early...)
 		c.Write(reply)
-		pipeConns(c, tc)
+		testkit.PipeConns(c, tc)
 	})
 	return addr, seen
 }
@@ -313,10 +246,10 @@ func TestDialSOCKS5Failures(t *testing.T) {
 			return Server{Scheme: SchemeSOCKS5, Host: "socks.invalid", Port: "1080"}
 		}, wantErr: neterr.ProxyConnectionFailed},
 		{name: "closes after the greeting", proxy: func(t *testing.T) Server {
-			return proxyAt(t, SchemeSOCKS5, newTCPServer(t, func(c net.Conn) { io.ReadFull(c, make([]byte, 3)) }))
+			return proxyAt(t, SchemeSOCKS5, testkit.NewTCPServer(t, func(c net.Conn) { io.ReadFull(c, make([]byte, 3)) }))
 		}, wantErr: neterr.SOCKSConnectionFailed},
 		{name: "not a SOCKS server", proxy: func(t *testing.T) Server {
-			return proxyAt(t, SchemeSOCKS5, newTCPServer(t, func(c net.Conn) {
+			return proxyAt(t, SchemeSOCKS5, testkit.NewTCPServer(t, func(c net.Conn) {
 				io.ReadFull(c, make([]byte, 3))
 				io.WriteString(c, "HTTP/1.1 400 Bad Request\r\n\r\n")
 			}))
@@ -379,7 +312,7 @@ func newSOCKS4Server(t *testing.T, code byte, target string) (addr string, seen 
 		}
 		return s
 	}
-	addr = newTCPServer(t, func(c net.Conn) {
+	addr = testkit.NewTCPServer(t, func(c net.Conn) {
 		br := bufio.NewReader(c)
 		var head [8]byte
 		if _, err := io.ReadFull(br, head[:]); err != nil || head[0] != 4 || head[1] != 1 {
@@ -399,7 +332,7 @@ func newSOCKS4Server(t *testing.T, code byte, target string) (addr string, seen 
 		if err != nil {
 			return
 		}
-		pipeConns(&replayConn{Conn: c, pending: buffered(br)}, tc)
+		testkit.PipeConns(testkit.ReplayConn(c, br), tc)
 	})
 	return addr, seen
 }
@@ -438,78 +371,37 @@ func TestDialSOCKS4(t *testing.T) {
 	})
 }
 
-// connectRequest is a CONNECT a test proxy received.
-type connectRequest struct {
-	method, target, host string
-	header               http.Header // without Host, which is in host
-}
-
-// newConnectProxy is a small HTTP proxy: answer gives the raw response
-// to a CONNECT and whether to tunnel to targets[authority] afterwards.
-// wrap (optional) wraps each accepted connection, for TLS.
-func newConnectProxy(t *testing.T, answer func(r *http.Request) (string, bool), targets map[string]string, wrap func(net.Conn) net.Conn) (addr string, seen chan connectRequest) {
-	t.Helper()
-	seen = make(chan connectRequest, 16)
-	addr = newTCPServer(t, func(c net.Conn) {
-		if wrap != nil {
-			c = wrap(c)
-			defer c.Close()
-		}
-		br := bufio.NewReader(c)
-		req, err := http.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		seen <- connectRequest{method: req.Method, target: req.RequestURI, host: req.Host, header: req.Header.Clone()}
-		resp, tunnel := answer(req)
-		if _, err := io.WriteString(c, resp); err != nil || !tunnel {
-			return
-		}
-		tc, err := net.Dial("tcp", targets[req.RequestURI])
-		if err != nil {
-			return
-		}
-		pipeConns(&replayConn{Conn: c, pending: buffered(br)}, tc)
-	})
-	return addr, seen
-}
-
-// established is a CONNECT success.
-func established(*http.Request) (string, bool) {
-	return "HTTP/1.1 200 Connection established\r\n\r\n", true
-}
-
 func TestDialConnectTunnels(t *testing.T) {
 	targets := map[string]string{"target.test:443": newEchoServer(t)}
-	addr, seen := newConnectProxy(t, established, targets, nil)
+	addr, seen := testkit.NewConnectProxy(t, testkit.Established, targets, nil)
 	d := &Dialer{UserAgent: "gocore-test"}
 	c, refusal, err := d.DialConnect(context.Background(), proxyAt(t, SchemeHTTP, addr), "target.test", "443", "")
 	require.NoError(t, err)
 	require.Nil(t, refusal)
 	defer c.Close()
 	req := testkit.Recv(t, seen, "the CONNECT")
-	require.Equal(t, "CONNECT", req.method)
-	require.Equal(t, "target.test:443", req.target)
-	require.Equal(t, "target.test:443", req.host)
-	require.Equal(t, "keep-alive", req.header.Get("Proxy-Connection"))
-	require.Equal(t, "gocore-test", req.header.Get("User-Agent"))
-	require.Empty(t, req.header.Values("Proxy-Authorization"))
+	require.Equal(t, "CONNECT", req.Method)
+	require.Equal(t, "target.test:443", req.Target)
+	require.Equal(t, "target.test:443", req.Host)
+	require.Equal(t, "keep-alive", req.Header.Get("Proxy-Connection"))
+	require.Equal(t, "gocore-test", req.Header.Get("User-Agent"))
+	require.Empty(t, req.Header.Values("Proxy-Authorization"))
 	requireEcho(t, c)
 }
 
 func TestDialConnectToAnIPv6Target(t *testing.T) {
 	targets := map[string]string{"[2001:db8::1]:8443": newEchoServer(t)}
-	addr, seen := newConnectProxy(t, established, targets, nil)
+	addr, seen := testkit.NewConnectProxy(t, testkit.Established, targets, nil)
 	c, _, err := (&Dialer{}).DialConnect(context.Background(), proxyAt(t, SchemeHTTP, addr), "[2001:db8::1]", "8443", "")
 	require.NoError(t, err)
 	defer c.Close()
-	require.Equal(t, "[2001:db8::1]:8443", testkit.Recv(t, seen, "the CONNECT").target)
+	require.Equal(t, "[2001:db8::1]:8443", testkit.Recv(t, seen, "the CONNECT").Target)
 	requireEcho(t, c)
 }
 
 func TestDialConnectKeepsBytesAfterTheHead(t *testing.T) {
 	targets := map[string]string{"target.test:443": newEchoServer(t)}
-	addr, _ := newConnectProxy(t, func(*http.Request) (string, bool) {
+	addr, _ := testkit.NewConnectProxy(t, func(*http.Request) (string, bool) {
 		return "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-Proxy: yes\r\n\r\nEARLY", true
 	}, targets, nil)
 	c, _, err := (&Dialer{}).DialConnect(context.Background(), proxyAt(t, SchemeHTTP, addr), "target.test", "443", "")
@@ -533,7 +425,7 @@ func basicProxy(r *http.Request) (string, bool) {
 
 func TestDialConnectLogin(t *testing.T) {
 	targets := map[string]string{"target.test:443": newEchoServer(t)}
-	addr, seen := newConnectProxy(t, basicProxy, targets, nil)
+	addr, seen := testkit.NewConnectProxy(t, basicProxy, targets, nil)
 	proxy := proxyAt(t, SchemeHTTP, addr)
 	d := &Dialer{}
 
@@ -564,12 +456,12 @@ func TestDialConnectLogin(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, refusal)
 	defer c.Close()
-	require.Equal(t, auth, testkit.Recv(t, seen, "the third CONNECT").header.Get("Proxy-Authorization"))
+	require.Equal(t, auth, testkit.Recv(t, seen, "the third CONNECT").Header.Get("Proxy-Authorization"))
 	requireEcho(t, c)
 }
 
 func TestDialConnectDigestLogin(t *testing.T) {
-	addr, _ := newConnectProxy(t, func(*http.Request) (string, bool) {
+	addr, _ := testkit.NewConnectProxy(t, func(*http.Request) (string, bool) {
 		return "HTTP/1.1 407 Proxy Authentication Required\r\n" +
 			"Proxy-Authenticate: Basic realm=\"weak\"\r\n" +
 			"Proxy-Authenticate: Digest realm=\"strong\", nonce=\"abc\", qop=\"auth\"\r\n\r\n", false
@@ -588,7 +480,7 @@ func TestDialConnectDigestLogin(t *testing.T) {
 }
 
 func TestDialConnectWithoutAnAnswerableChallenge(t *testing.T) {
-	addr, _ := newConnectProxy(t, func(*http.Request) (string, bool) {
+	addr, _ := testkit.NewConnectProxy(t, func(*http.Request) (string, bool) {
 		return "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Negotiate\r\n\r\n", false
 	}, nil, nil)
 	proxy := proxyAt(t, SchemeHTTP, addr)
@@ -602,7 +494,7 @@ func TestDialConnectWithoutAnAnswerableChallenge(t *testing.T) {
 func TestDialConnectFailures(t *testing.T) {
 	respond := func(resp string) func(t *testing.T) Server {
 		return func(t *testing.T) Server {
-			addr, _ := newConnectProxy(t, func(*http.Request) (string, bool) { return resp, false }, nil, nil)
+			addr, _ := testkit.NewConnectProxy(t, func(*http.Request) (string, bool) { return resp, false }, nil, nil)
 			return proxyAt(t, SchemeHTTP, addr)
 		}
 	}
@@ -664,7 +556,7 @@ func TestDialConnectThroughAnHTTPSProxy(t *testing.T) {
 	cert, leaf := testkit.SelfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	serverTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
 	targets := map[string]string{"target.test:443": newEchoServer(t)}
-	addr, seen := newConnectProxy(t, established, targets, func(c net.Conn) net.Conn { return tls.Server(c, serverTLS) })
+	addr, seen := testkit.NewConnectProxy(t, testkit.Established, targets, func(c net.Conn) net.Conn { return tls.Server(c, serverTLS) })
 	proxy := proxyAt(t, SchemeHTTPS, addr)
 
 	roots := x509.NewCertPool()
@@ -673,7 +565,7 @@ func TestDialConnectThroughAnHTTPSProxy(t *testing.T) {
 	c, _, err := d.DialConnect(context.Background(), proxy, "target.test", "443", "")
 	require.NoError(t, err)
 	defer c.Close()
-	require.Equal(t, "target.test:443", testkit.Recv(t, seen, "the CONNECT").target)
+	require.Equal(t, "target.test:443", testkit.Recv(t, seen, "the CONNECT").Target)
 	requireEcho(t, c)
 
 	untrusting := &Dialer{TLSConfig: &tls.Config{RootCAs: x509.NewCertPool()}}

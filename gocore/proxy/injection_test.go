@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -30,7 +31,7 @@ func TestDialConnectRefusesAnInjectedHeadBeforeDialing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var conns, received atomic.Int64
-			addr := newTCPServer(t, func(c net.Conn) {
+			addr := testkit.NewTCPServer(t, func(c net.Conn) {
 				conns.Add(1)
 				n, _ := io.Copy(io.Discard, c)
 				received.Add(n)
@@ -46,7 +47,7 @@ func TestDialConnectRefusesAnInjectedHeadBeforeDialing(t *testing.T) {
 }
 
 func TestDialConnectRefusesBareCRInTheProxyAnswer(t *testing.T) {
-	addr := newTCPServer(t, func(c net.Conn) {
+	addr := testkit.NewTCPServer(t, func(c net.Conn) {
 		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
 			return
 		}

@@ -2,8 +2,9 @@
 // waits bounded in time, URLs and certificates (testkit.go); for the fuzz
 // targets, the check that every failure is a named net error and the guard
 // against inputs that hang (this file); bodies coded as a server codes them
-// (coding.go), an oversized response head (wire.go) and Digest answers
-// computed independently of the engine (digest.go).
+// (coding.go), an oversized response head (wire.go), Digest answers
+// computed independently of the engine (digest.go), and raw loopback
+// servers: TCP, and a CONNECT proxy (servers.go).
 //
 // The fuzz targets live beside the code they feed (gocore, gocore/httpwire,
 // gocore/cookies, gocore/internal/auth), each package with its seed corpora
