@@ -13,6 +13,9 @@ import (
 	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // postFn is the host's event sink, registered once by GnrInit.
@@ -81,7 +84,7 @@ func (s *sink) emit(kind C.int32_t, flags C.int32_t, n1, n2 int64, text string, 
 }
 
 // joinFields joins fields with NUL, the separator of every event text.
-func joinFields(fields []string, headers []gocore.Header) string {
+func joinFields(fields []string, headers []httpwire.Header) string {
 	var b strings.Builder
 	for i, f := range fields {
 		if i > 0 {
@@ -102,7 +105,7 @@ func (s *sink) Redirect(r *gocore.Redirect) {
 	s.emit(C.GNR_EV_REDIRECT, 0, int64(r.StatusCode), 0, joinFields([]string{r.Method, r.URL}, r.Headers), nil)
 }
 
-func (s *sink) Login(a *gocore.AuthInfo) {
+func (s *sink) Login(a *auth.Info) {
 	proxy := int64(0)
 	if a.IsProxy {
 		proxy = 1
@@ -110,7 +113,7 @@ func (s *sink) Login(a *gocore.AuthInfo) {
 	s.emit(C.GNR_EV_LOGIN, 0, int64(a.Port), proxy, joinFields([]string{a.Scheme, a.Host, a.Realm}, nil), nil)
 }
 
-func (s *sink) Response(h *gocore.ResponseHead) {
+func (s *sink) Response(h *httpwire.ResponseHead) {
 	flags := C.int32_t(0)
 	if h.Reused {
 		flags |= C.GNR_RESPONSE_REUSED
@@ -128,7 +131,7 @@ func (s *sink) Response(h *gocore.ResponseHead) {
 
 // timingText is the response's Timing as JSON in milliseconds, "" for
 // none; written by hand, as it goes with every response.
-func timingText(t *gocore.Timing) string {
+func timingText(t *httpwire.Timing) string {
 	if t == nil {
 		return ""
 	}
@@ -210,7 +213,7 @@ func (s *sink) End() {
 	s.linger()
 }
 
-func (s *sink) Fail(err *gocore.NetError) {
+func (s *sink) Fail(err *neterr.Error) {
 	requests.remove(s.id)
 	s.emit(C.GNR_EV_FAIL, 0, 0, 0, joinFields([]string{err.Name, err.Detail, err.Header}, nil), nil)
 	s.linger()

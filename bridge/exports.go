@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 )
 
 // Every export recovers: a panic must fail one request, never abort the
@@ -113,7 +114,7 @@ func parseSpec(spec string, body []byte) (req *gocore.Request, sessionID uint64,
 		req.Body = body
 	}
 	for i := specHeaders; i+1 < len(f); i += 2 {
-		req.Header = append(req.Header, gocore.Header{Name: f[i], Value: f[i+1]})
+		req.Header = append(req.Header, httpwire.Header{Name: f[i], Value: f[i+1]})
 	}
 	return req, sessionID, nil
 }

@@ -17,6 +17,10 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/cookies"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
 )
 
 // A session is one partition's engine state: its client (connections, auth
@@ -28,7 +32,7 @@ type session struct {
 	partition  string
 	persistent bool
 	client     *gocore.Client
-	jar        *gocore.CookieJar
+	jar        *cookies.Jar
 	cache      *gocore.HTTPCache
 
 	mu        sync.Mutex
@@ -60,7 +64,7 @@ var defaultSession = newMemorySession("")
 
 func newMemorySession(partition string) *session {
 	s := &session{partition: partition, listeners: map[listener]struct{}{}}
-	s.jar, _ = gocore.NewCookieJar("", s.cookieChanged)
+	s.jar, _ = cookies.NewJar("", s.cookieChanged)
 	s.cache, _ = gocore.NewHTTPCache("", memoryCacheBytes)
 	s.client = gocore.NewClient(gocore.Options{Jar: s.jar, Cache: s.cache})
 	return s
@@ -101,12 +105,12 @@ func createSession(id uint64, opts sessionOptions) (warning string) {
 		s = newMemorySession(opts.Partition)
 	} else {
 		s = &session{partition: opts.Partition, persistent: true, listeners: map[listener]struct{}{}}
-		jar, err := gocore.NewCookieJar(filepath.Join(opts.Path, "Cookies"), s.cookieChanged)
+		jar, err := cookies.NewJar(filepath.Join(opts.Path, "Cookies"), s.cookieChanged)
 		if err != nil {
 			warning = fmt.Sprintf("cookie store of partition %q: %v", opts.Partition, err)
 		}
 		if jar == nil {
-			jar, _ = gocore.NewCookieJar("", s.cookieChanged)
+			jar, _ = cookies.NewJar("", s.cookieChanged)
 		}
 		s.jar = jar
 		cache, err := gocore.NewHTTPCache(filepath.Join(opts.Path, "Cache"), diskCacheBytes)
@@ -136,7 +140,7 @@ func joinWarnings(a, b string) string {
 }
 
 // cookieChanged forwards a jar change to every JS listener of the session.
-func (s *session) cookieChanged(change gocore.CookieChange) {
+func (s *session) cookieChanged(change cookies.Change) {
 	s.mu.Lock()
 	targets := make([]listener, 0, len(s.listeners))
 	for l := range s.listeners {
@@ -200,7 +204,7 @@ type cookieJSON struct {
 	SameSite       string   `json:"sameSite"`
 }
 
-func toCookieJSON(c gocore.Cookie) cookieJSON {
+func toCookieJSON(c cookies.Cookie) cookieJSON {
 	j := cookieJSON{Name: c.Name, Value: c.Value, Domain: c.Domain, HostOnly: c.HostOnly, Path: c.Path,
 		Secure: c.Secure, HTTPOnly: c.HTTPOnly, Session: c.Session, SameSite: c.SameSite}
 	if !c.Session {
@@ -223,7 +227,7 @@ type callRequest struct {
 	Listener uint64                 `json:"listener,omitempty"`
 	Host     string                 `json:"host,omitempty"`
 	Resolve  *gocore.ResolveOptions `json:"resolve,omitempty"`
-	Proxy    *gocore.ProxyConfig    `json:"proxy,omitempty"`
+	Proxy    *proxy.Config          `json:"proxy,omitempty"`
 
 	// AcceptLanguage is setUserAgent's Accept-Language value ("" for none).
 	AcceptLanguage string `json:"acceptLanguage,omitempty"`
@@ -266,8 +270,8 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 	case "session.setUserAgent":
 		// JS refuses these first; checked again so that no caller can
 		// give a session a header that would split every request's head.
-		if !gocore.ValidHeaderValue(req.Value) || !gocore.ValidHeaderValue(req.AcceptLanguage) {
-			return nil, gocore.Failure(gocore.ErrInvalidArgument, errors.New("setUserAgent: CR, LF or NUL in a header value"))
+		if !httpwire.ValidHeaderValue(req.Value) || !httpwire.ValidHeaderValue(req.AcceptLanguage) {
+			return nil, neterr.New(neterr.InvalidArgument, errors.New("setUserAgent: CR, LF or NUL in a header value"))
 		}
 		s.client.SetUserAgent(req.Value)
 		s.client.SetAcceptLanguage(req.AcceptLanguage)
@@ -294,7 +298,7 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 		if req.Proxy == nil {
 			return nil, errors.New("setProxy needs a config")
 		}
-		return nil, s.client.SetProxy(*req.Proxy, gocore.WithPACFetch(fetchPAC))
+		return nil, s.client.SetProxy(*req.Proxy, proxy.WithPACFetch(fetchPAC))
 	case "session.resolveProxy":
 		target, err := url.Parse(req.URL)
 		if err != nil || target.Host == "" {
@@ -319,9 +323,9 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 		}
 		return map[string]any{"endpoints": endpoints}, nil
 	case "cookies.get":
-		f := gocore.CookieFilter{}
+		f := cookies.Filter{}
 		if req.Filter != nil {
-			f = gocore.CookieFilter{URL: req.Filter.URL, Name: req.Filter.Name, Domain: req.Filter.Domain,
+			f = cookies.Filter{URL: req.Filter.URL, Name: req.Filter.Name, Domain: req.Filter.Domain,
 				Path: req.Filter.Path, Secure: req.Filter.Secure, Session: req.Filter.Session, HTTPOnly: req.Filter.HTTPOnly}
 		}
 		cookies := s.jar.Get(f)
@@ -335,7 +339,7 @@ func serveCall(env, id uint64, req *callRequest) (any, error) {
 			return nil, errors.New("cookies.set needs details")
 		}
 		d := req.Details
-		details := gocore.CookieDetails{URL: d.URL, Name: d.Name, Value: d.Value, Domain: d.Domain, Path: d.Path,
+		details := cookies.Details{URL: d.URL, Name: d.Name, Value: d.Value, Domain: d.Domain, Path: d.Path,
 			Secure: d.Secure, HTTPOnly: d.HTTPOnly, SameSite: d.SameSite}
 		if d.ExpirationDate != nil && !math.IsNaN(*d.ExpirationDate) {
 			details.ExpirationDate = *d.ExpirationDate

@@ -12,6 +12,8 @@ import (
 	"os"
 	"runtime"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // CertificateCheck is what the host's verify procedure is asked about
@@ -19,7 +21,7 @@ import (
 type CertificateCheck struct {
 	Hostname string
 	Chain    []*x509.Certificate // the server's chain, leaf first
-	Verdict  *NetError           // the engine's own verification; nil when it trusts the chain
+	Verdict  *neterr.Error       // the engine's own verification; nil when it trusts the chain
 }
 
 // CertSink is a Sink that can verify certificates itself. When the session
@@ -125,7 +127,7 @@ func (x *Exchange) hostVerification(cfg *tls.Config, host string) {
 		own := verifyServer(cs.PeerCertificates, host, roots, time.Now())
 		check := &CertificateCheck{Hostname: host, Chain: cs.PeerCertificates}
 		if own != nil {
-			check.Verdict = Classify(own)
+			check.Verdict = neterr.Classify(own)
 		}
 		a, err := x.ask(askCert, func() { sink.VerifyCertificate(check) })
 		if err != nil {
@@ -137,7 +139,7 @@ func (x *Exchange) hostVerification(cfg *tls.Config, host string) {
 		case VerdictUseDefault:
 			return own
 		}
-		return Failure(ErrFailed, errors.New("the certificate verify procedure refused the certificate"))
+		return neterr.New(neterr.Failed, errors.New("the certificate verify procedure refused the certificate"))
 	}
 }
 
@@ -268,18 +270,18 @@ func DescribeCertificate(c *x509.Certificate) CertificateJSON {
 }
 
 // CertErrorCode is Chromium's number for a certificate error name (0 for none).
-func CertErrorCode(e *NetError) int {
+func CertErrorCode(e *neterr.Error) int {
 	if e == nil {
 		return 0
 	}
 	switch e.Name {
-	case ErrCertCommonNameInvalid:
+	case neterr.CertCommonNameInvalid:
 		return -200
-	case ErrCertDateInvalid:
+	case neterr.CertDateInvalid:
 		return -201
-	case ErrCertAuthorityInvalid:
+	case neterr.CertAuthorityInvalid:
 		return -202
-	case ErrCertInvalid:
+	case neterr.CertInvalid:
 		return -207
 	}
 	return -2
