@@ -87,7 +87,8 @@ func (x *Exchange) dialVia(via proxy.Server, scheme, host, port string) (*conn, 
 	if via.IsDirect() {
 		return x.client.dial(x.ctx, scheme, host, port, x.hostVerification)
 	}
-	d := &proxy.Dialer{Dial: x.client.dialer.DialContext, TLSConfig: x.client.tlsConfig.Load().Clone(), UserAgent: x.client.UserAgent()}
+	d := &proxy.Dialer{Dial: x.client.dialer.DialContext, TLSConfig: x.client.tlsConfig.Load().Clone(), UserAgent: x.client.UserAgent(),
+		VerifyTLS: func(cfg *tls.Config, host string) { verifyServerCertificates(cfg, hostForCertificate(host)) }}
 	var nc net.Conn
 	var err error
 	switch {

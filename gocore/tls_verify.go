@@ -170,7 +170,7 @@ func verifyServerCertificates(cfg *tls.Config, host string) {
 // *tls.CertificateVerificationError.
 func verifyServer(chain []*x509.Certificate, host string, roots *x509.CertPool, now time.Time) error {
 	if len(chain) == 0 {
-		return Failure(ErrCertInvalid, errors.New("the server sent no certificate"))
+		return neterr.New(neterr.CertInvalid, errors.New("the server sent no certificate"))
 	}
 	chainErr, dateErr := verifyChain(chain, roots, now)
 	nameErr := chain[0].VerifyHostname(host)
@@ -179,19 +179,19 @@ func verifyServer(chain []*x509.Certificate, host string, roots *x509.CertPool, 
 	var invalid x509.CertificateInvalidError
 	switch {
 	case chainErr != nil && errors.As(chainErr, &invalid):
-		name, worst = ErrCertInvalid, chainErr
+		name, worst = neterr.CertInvalid, chainErr
 	case chainErr != nil && isUnknownAuthority(chainErr):
-		name, worst = ErrCertAuthorityInvalid, chainErr
+		name, worst = neterr.CertAuthorityInvalid, chainErr
 	case chainErr != nil:
-		name, worst = ErrCertInvalid, chainErr // the platform verifier's other refusals
+		name, worst = neterr.CertInvalid, chainErr // the platform verifier's other refusals
 	case nameErr != nil:
-		name, worst = ErrCertCommonNameInvalid, nameErr
+		name, worst = neterr.CertCommonNameInvalid, nameErr
 	case dateErr != nil:
-		name, worst = ErrCertDateInvalid, dateErr
+		name, worst = neterr.CertDateInvalid, dateErr
 	default:
 		return nil
 	}
-	return Failure(name, &tls.CertificateVerificationError{UnverifiedCertificates: chain, Err: worst})
+	return neterr.New(name, &tls.CertificateVerificationError{UnverifiedCertificates: chain, Err: worst})
 }
 
 // verifyChain verifies chain without a name and returns the date problem

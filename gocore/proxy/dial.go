@@ -42,6 +42,9 @@ type Dialer struct {
 	// set to the proxy's host; the certificate is verified against RootCAs
 	// by verifyServerCertificates).
 	TLSConfig *tls.Config
+	// VerifyTLS, when set, takes over the verification of an HTTPS proxy's
+	// certificate in cfg (the engine's verifyServerCertificates).
+	VerifyTLS func(cfg *tls.Config, host string)
 	// UserAgent is sent with CONNECT when set, as Chromium does.
 	UserAgent string
 	// HandshakeTimeout bounds the exchange with the proxy after connecting
@@ -127,7 +130,9 @@ func (d *Dialer) DialProxy(ctx context.Context, proxy Server) (net.Conn, error) 
 		cfg = d.TLSConfig.Clone()
 	}
 	cfg.ServerName = proxy.Host
-	verifyServerCertificates(cfg, hostForCertificate(proxy.Host))
+	if d.VerifyTLS != nil {
+		d.VerifyTLS(cfg, proxy.Host)
+	}
 	cfg.NextProtos = []string{"http/1.1"}
 	hctx, cancel := context.WithTimeout(ctx, d.handshakeTimeout())
 	defer cancel()
