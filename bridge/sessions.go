@@ -387,30 +387,35 @@ func fetchPAC(ctx context.Context, pacURL string) (string, error) {
 func answerCall(env, id uint64, text string) {
 	var req callRequest
 	if err := json.Unmarshal([]byte(text), &req); err != nil {
-		post(env, id, C.GNR_EV_RESULT, 1, 0, 0, "bad call: "+err.Error(), nil)
+		postFailedCall(env, id, "bad call: "+err.Error())
 		return
 	}
 	run := func() {
 		defer func() {
 			if r := recover(); r != nil {
-				post(env, id, C.GNR_EV_RESULT, 1, 0, 0, fmt.Sprintf("%s failed: %v", req.Op, r), nil)
+				postFailedCall(env, id, fmt.Sprintf("%s failed: %v", req.Op, r))
 			}
 		}()
 		result, err := serveCall(env, id, &req)
 		if err != nil {
-			post(env, id, C.GNR_EV_RESULT, 1, 0, 0, err.Error(), nil)
+			postFailedCall(env, id, err.Error())
 			return
 		}
 		out, err := json.Marshal(result)
 		if err != nil {
-			post(env, id, C.GNR_EV_RESULT, 1, 0, 0, err.Error(), nil)
+			postFailedCall(env, id, err.Error())
 			return
 		}
-		post(env, id, C.GNR_EV_RESULT, 0, 0, 0, string(out), nil)
+		post(env, id, C.GNR_EV_RESULT, C.GNR_EVENT_TERMINAL, 0, 0, string(out), nil)
 	}
 	if slowCalls[req.Op] {
 		go run()
 		return
 	}
 	run()
+}
+
+// postFailedCall answers a call with an error message.
+func postFailedCall(env, id uint64, message string) {
+	post(env, id, C.GNR_EV_RESULT, C.GNR_EVENT_TERMINAL|C.GNR_RESULT_ERROR, 0, 0, message, nil)
 }

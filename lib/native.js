@@ -22,7 +22,9 @@ const EVENT = Object.freeze({
   COOKIE_CHANGED: 9,
   CERT_VERIFY: 10
 })
+const EVENT_FLAG = Object.freeze({ TERMINAL: 1 << 16 })
 const RESPONSE_FLAG = Object.freeze({ REUSED: 1, COMPLETE: 2, FROM_CACHE: 4 })
+const RESULT_FLAG = Object.freeze({ ERROR: 1 })
 const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4, COOKIES: 8 })
 
 /**
@@ -93,10 +95,7 @@ binding.setDispatch((id, kind, n1, n2, text, flags, data) => {
   // carves them from Node's pool instead of a backing store each.
   if (typeof data === 'string') data = Buffer.from(data, 'latin1')
   const handler = handlers.get(id)
-  if (kind === EVENT.END || kind === EVENT.FAIL || kind === EVENT.RESULT ||
-      (kind === EVENT.RESPONSE && (flags & RESPONSE_FLAG.COMPLETE) !== 0)) {
-    handlers.delete(id) // the terminal event: the engine is done with id
-  }
+  if ((flags & EVENT_FLAG.TERMINAL) !== 0) handlers.delete(id) // the engine is done with id
   if (handler !== undefined) handler(kind, n1, n2, text, flags, data)
 })
 
@@ -144,7 +143,7 @@ function call (op, fields) {
   return new Promise((resolve, reject) => {
     const id = binding.call(JSON.stringify({ op, ...fields }))
     handlers.set(id, (kind, n1, n2, text, flags) => {
-      if (flags & 1) reject(text.startsWith('net::ERR_') ? netError(text.slice(5)) : new Error(text))
+      if ((flags & RESULT_FLAG.ERROR) !== 0) reject(text.startsWith('net::ERR_') ? netError(text.slice(5)) : new Error(text))
       else resolve(JSON.parse(text))
     })
     scheduleFlush()

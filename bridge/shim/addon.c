@@ -93,9 +93,7 @@ void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   while (list) {
     gnr_event *ev = list;
     list = ev->next;
-    if (ev->kind == GNR_EV_END || ev->kind == GNR_EV_FAIL || ev->kind == GNR_EV_RESULT ||
-        (ev->kind == GNR_EV_RESPONSE && (ev->flags & GNR_RESPONSE_COMPLETE)))
-      shim_request_finished(env, st);
+    if (ev->flags & GNR_EVENT_TERMINAL) shim_request_finished(env, st);
 
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) != napi_ok) {
