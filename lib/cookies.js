@@ -2,6 +2,7 @@
 // Cookies: Electron's session.cookies, backed by the session's jar in Go.
 const { EventEmitter } = require('node:events')
 const native = require('./native')
+const { EVENT } = require('./protocol')
 
 class Cookies extends EventEmitter {
   #sessionId
@@ -80,7 +81,7 @@ class Cookies extends EventEmitter {
 
   #subscribe () {
     this.#listenerId = native.listen((kind, n1, n2, text) => {
-      if (kind !== native.EVENT.COOKIE_CHANGED) return
+      if (kind !== EVENT.COOKIE_CHANGED) return
       const { cookie, cause, removed } = JSON.parse(text)
       this.emit('changed', changedEvent(this), cookie, cause, removed)
     })

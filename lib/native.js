@@ -8,24 +8,7 @@ const path = require('node:path')
 const fs = require('node:fs')
 const { netError } = require('./errors')
 const { PREBUILD_DIR_ENV, addonFileName, prebuiltAddon } = require('./prebuilds')
-
-// Event kinds and answers: the values of bridge/bridge.h.
-const EVENT = Object.freeze({
-  REDIRECT: 1,
-  LOGIN: 2,
-  RESPONSE: 3,
-  DATA: 4,
-  END: 5,
-  FAIL: 6,
-  UPLOAD_PROGRESS: 7,
-  RESULT: 8,
-  COOKIE_CHANGED: 9,
-  CERT_VERIFY: 10
-})
-const EVENT_FLAG = Object.freeze({ TERMINAL: 1 << 16 })
-const RESPONSE_FLAG = Object.freeze({ REUSED: 1, COMPLETE: 2, FROM_CACHE: 4 })
-const RESULT_FLAG = Object.freeze({ ERROR: 1 })
-const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4, COOKIES: 8 })
+const { EVENT_FLAG, RESULT_FLAG } = require('./protocol')
 
 /**
  * The addon files to try, best first: the prebuild named by
@@ -165,9 +148,6 @@ module.exports = {
   call,
   listen,
   unlisten,
-  EVENT,
-  RESPONSE_FLAG,
-  SPEC_FLAG,
   start,
   // Upload chunks go at once: the sender is waiting for them, and deferring
   // the wake-up to the next tick halves upload throughput.

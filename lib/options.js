@@ -3,9 +3,13 @@
 const url = require('node:url')
 const { validateHeader, assertHeaderValue } = require('./headers')
 const { Session, fromPartition } = require('./session')
+const { CACHE_MODE } = require('./protocol')
 
 const HTTP_PROTOCOLS = new Set(['http:', 'https:'])
+// fetch's cache modes, in the order the TypeError lists them, and their
+// numbers for the engine (bridge.h's GNR_CACHE_*: 'no-store' is NO_STORE).
 const CACHE_MODES = ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached']
+const CACHE_MODE_NUMBER = new Map(CACHE_MODES.map((mode) => [mode, CACHE_MODE[mode.replace(/-/g, '_').toUpperCase()]]))
 const REFERRER_POLICIES = ['', 'no-referrer', 'no-referrer-when-downgrade', 'origin', 'origin-when-cross-origin',
   'same-origin', 'strict-origin', 'strict-origin-when-cross-origin', 'unsafe-url']
 const REDIRECT_MODES = ['follow', 'error', 'manual']
@@ -160,7 +164,7 @@ function parseOptions (input) {
     throw new TypeError(`Method must be a valid HTTP token ["${method}"]`)
   }
   const cache = options.cache == null ? 'default' : options.cache
-  if (!CACHE_MODES.includes(cache)) {
+  if (!CACHE_MODE_NUMBER.has(cache)) {
     throw new TypeError(`cache mode should be one of ${CACHE_MODES.join(', ')}`)
   }
   const referrerPolicy = options.referrerPolicy == null ? '' : String(options.referrerPolicy)
@@ -181,7 +185,7 @@ function parseOptions (input) {
     redirect,
     headers,
     session,
-    cacheMode: CACHE_MODES.indexOf(cache),
+    cacheMode: CACHE_MODE_NUMBER.get(cache),
     referrerPolicy,
     priority,
     credentials: options.credentials,

@@ -7,11 +7,15 @@ const path = require('node:path')
 const native = require('./native')
 const { Cookies } = require('./cookies')
 const { assertHeaderValue } = require('./headers')
+const { CERT_VERDICT } = require('./protocol')
 const { version } = require('../package.json')
 
 const kSessionId = Symbol('sessionId')
 const kVerifyCertificate = Symbol('verifyCertificate')
 const kConstruct = Symbol('construct')
+// Electron's verify procedure answers with these numbers, which the engine
+// takes as they are; anything else fails the request.
+const VERDICTS = new Set(Object.values(CERT_VERDICT))
 
 const DEFAULT_USER_AGENT = `Mozilla/5.0 (${platformToken()}) go-net-request/${version} Node.js/${process.versions.node}`
 
@@ -226,9 +230,9 @@ class Session {
     const once = (verdict) => {
       if (answered) return
       answered = true
-      callback(verdict === 0 || verdict === -2 || verdict === -3 ? verdict : -2)
+      callback(VERDICTS.has(verdict) ? verdict : CERT_VERDICT.FAIL)
     }
-    if (this.#verifyProc === null) return once(-3)
+    if (this.#verifyProc === null) return once(CERT_VERDICT.USE_ENGINE)
     this.#verifyProc(request, once)
   }
 
