@@ -177,8 +177,33 @@ enum gnr_command_kind {
   GNR_CMD_CANCEL = 5,
   GNR_CMD_FOLLOW = 6,   /* flag: 1 follows the manual redirect, 0 cancels it */
   GNR_CMD_LOGIN = 7,    /* flag 1: text "user\0pass" retries; flag 0 cancels the login */
-  GNR_CMD_CALL = 8,     /* text: JSON {op, session, ...}; answered by one GNR_EV_RESULT to request */
+  GNR_CMD_CALL = 8,     /* text: JSON {op, session, ...} (enum gnr_call_op); answered by one GNR_EV_RESULT to request */
   GNR_CMD_CERT_VERDICT = 9 /* n: enum gnr_cert_verdict */
+};
+
+/* Session operations. GNR_CMD_CALL's text is the JSON {"op": one of
+ * these, "session": the session id, ...the operation's arguments}; the
+ * answer is one GNR_EV_RESULT. bridge/calls.go's table gives each one's
+ * arguments and result. */
+enum gnr_call_op {
+  GNR_OP_SESSION_CREATE = 1,
+  GNR_OP_SET_USER_AGENT = 2,
+  GNR_OP_CLOSE_ALL_CONNECTIONS = 3,
+  GNR_OP_CLEAR_CACHE = 4,
+  GNR_OP_GET_CACHE_SIZE = 5,
+  GNR_OP_CLEAR_STORAGE_DATA = 6,
+  GNR_OP_SET_CERTIFICATE_VERIFY_PROC = 7,
+  GNR_OP_SET_CA_CERTIFICATES = 8,
+  GNR_OP_SET_PROXY = 9,
+  GNR_OP_RESOLVE_PROXY = 10,
+  GNR_OP_CLEAR_AUTH_CACHE = 11,
+  GNR_OP_RESOLVE_HOST = 12,
+  GNR_OP_COOKIES_GET = 13,
+  GNR_OP_COOKIES_SET = 14,
+  GNR_OP_COOKIES_REMOVE = 15,
+  GNR_OP_COOKIES_FLUSH_STORE = 16,
+  GNR_OP_COOKIES_SUBSCRIBE = 17,
+  GNR_OP_COOKIES_UNSUBSCRIBE = 18
 };
 
 typedef struct gnr_command {

@@ -2,6 +2,7 @@
 // net.resolveHost and net.isOnline.
 const os = require('node:os')
 const native = require('./native')
+const { OP } = require('./protocol')
 const { fromPartition, kSessionId } = require('./session')
 
 const QUERY_TYPES = ['A', 'AAAA']
@@ -30,7 +31,7 @@ async function resolveHost (host, options = {}, session = fromPartition('')) {
     cacheUsage: checkOption(options, 'cacheUsage', CACHE_USAGES) || 'allowed'
   }
   checkOption(options, 'secureDnsPolicy', SECURE_DNS_POLICIES) // accepted: Go's resolver has no DoH
-  return native.call('net.resolveHost', { session: session[kSessionId], host, resolve })
+  return native.call(OP.RESOLVE_HOST, { session: session[kSessionId], host, resolve })
 }
 
 /** Whether the machine has a non-loopback interface that is up with an address. */

@@ -118,8 +118,8 @@ function start (spec, body, handler) {
 
 /**
  * Runs a session operation in the engine.
- * @param {string} op e.g. 'cookies.get'
- * @param {object} fields the operation's arguments
+ * @param {number} op one of OP (lib/protocol.js), e.g. OP.COOKIES_GET
+ * @param {object} fields the operation's arguments (bridge/calls.go's table)
  * @returns {Promise<any>} the result, or a rejection with the engine's message
  */
 function call (op, fields) {

@@ -7,7 +7,7 @@ const path = require('node:path')
 const native = require('./native')
 const { Cookies } = require('./cookies')
 const { assertHeaderValue } = require('./headers')
-const { CERT_VERDICT } = require('./protocol')
+const { CERT_VERDICT, OP } = require('./protocol')
 const { version } = require('../package.json')
 
 const kSessionId = Symbol('sessionId')
@@ -102,7 +102,7 @@ class Session {
     this.#cookies = new Cookies(this.#id, this.#persistent)
     if (this.#persistent) writeStoresAtExit()
     // Queued before any request that names this session, so always first.
-    native.call('session.create', {
+    native.call(OP.SESSION_CREATE, {
       session: this.#id,
       options: {
         partition,
@@ -138,28 +138,28 @@ class Session {
     const acceptLanguage = typeof acceptLanguages === 'string' ? acceptLanguageHeader(acceptLanguages) : ''
     assertHeaderValue('Accept-Language', acceptLanguage, acceptLanguages)
     this.#userAgent = userAgent
-    native.call('session.setUserAgent', { session: this.#id, value: userAgent, acceptLanguage }).catch(() => {})
+    native.call(OP.SET_USER_AGENT, { session: this.#id, userAgent, acceptLanguage }).catch(() => {})
   }
 
   getUserAgent () { return this.#userAgent }
 
   /** Closes the idle keep-alive connections of the session. */
   closeAllConnections () {
-    return native.call('session.closeAllConnections', { session: this.#id }).then(() => undefined)
+    return native.call(OP.CLOSE_ALL_CONNECTIONS, { session: this.#id }).then(() => undefined)
   }
 
   clearCache () {
-    return native.call('session.clearCache', { session: this.#id }).then(() => undefined)
+    return native.call(OP.CLEAR_CACHE, { session: this.#id }).then(() => undefined)
   }
 
   /** @returns {Promise<number>} bytes used by the session's HTTP cache */
   getCacheSize () {
-    return native.call('session.getCacheSize', { session: this.#id })
+    return native.call(OP.GET_CACHE_SIZE, { session: this.#id })
   }
 
   /** Clears the session's cookies (the storage this library keeps). */
   clearStorageData (options) {
-    return native.call('session.clearStorageData', { session: this.#id }).then(() => undefined)
+    return native.call(OP.CLEAR_STORAGE_DATA, { session: this.#id }).then(() => undefined)
   }
 
   /**
@@ -176,7 +176,7 @@ class Session {
       if (config[key] != null) proxy[key] = String(config[key])
     }
     if (proxy.mode === undefined) proxy.mode = proxy.pacScript ? 'pac_script' : proxy.proxyRules ? 'fixed_servers' : 'direct'
-    return native.call('session.setProxy', { session: this.#id, proxy }).then(() => undefined)
+    return native.call(OP.SET_PROXY, { session: this.#id, proxy }).then(() => undefined)
   }
 
   /**
@@ -185,12 +185,12 @@ class Session {
    * @returns {Promise<string>}
    */
   resolveProxy (url) {
-    return native.call('session.resolveProxy', { session: this.#id, url: String(url) })
+    return native.call(OP.RESOLVE_PROXY, { session: this.#id, url: String(url) })
   }
 
   /** Forgets the credentials logins gave. */
   clearAuthCache () {
-    return native.call('session.clearAuthCache', { session: this.#id }).then(() => undefined)
+    return native.call(OP.CLEAR_AUTH_CACHE, { session: this.#id }).then(() => undefined)
   }
 
   /** Writes unwritten cookie data to disk. */
@@ -209,7 +209,7 @@ class Session {
       throw new TypeError('`proc` should be a function or null')
     }
     this.#verifyProc = proc
-    native.call('session.setCertificateVerifyProc', { session: this.#id, value: proc ? 'on' : 'off' }).catch(() => {})
+    native.call(OP.SET_CERTIFICATE_VERIFY_PROC, { session: this.#id, hostVerifies: proc !== null }).catch(() => {})
   }
 
   /**
@@ -222,7 +222,7 @@ class Session {
   setCACertificates (pems) {
     const text = Array.isArray(pems) ? pems.join('\n') : pems
     if (typeof text !== 'string') return Promise.reject(new TypeError('`pems` should be a string or an array of strings'))
-    return native.call('session.setCACertificates', { session: this.#id, value: text }).then(() => undefined)
+    return native.call(OP.SET_CA_CERTIFICATES, { session: this.#id, pems: text }).then(() => undefined)
   }
 
   [kVerifyCertificate] (request, callback) {

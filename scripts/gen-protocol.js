@@ -28,7 +28,8 @@ const EXPORTS = [
   { cEnum: 'gnr_redirect_mode', js: 'REDIRECT_MODE', prefix: 'GNR_REDIRECT_' },
   { cEnum: 'gnr_cache_mode', js: 'CACHE_MODE', prefix: 'GNR_CACHE_' },
   { cEnum: 'gnr_window', js: null, prefix: 'GNR_' },
-  { cEnum: 'gnr_cert_verdict', js: 'CERT_VERDICT', prefix: 'GNR_CERT_' }
+  { cEnum: 'gnr_cert_verdict', js: 'CERT_VERDICT', prefix: 'GNR_CERT_' },
+  { cEnum: 'gnr_call_op', js: 'OP', prefix: 'GNR_OP_' }
 ]
 // Enums JS never reads: commands are built by the shim's functions.
 const C_ONLY = new Set(['gnr_command_kind'])
