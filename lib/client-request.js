@@ -7,7 +7,6 @@ const { parseOptions } = require('./options')
 const { validateHeader, isValidHeaderValue, headerLists } = require('./headers')
 const { fromFailure } = require('./errors')
 const { IncomingMessage, kPush, kEnd, kAbort, kFail, kMute, kActive } = require('./incoming-message')
-const { kSessionId, kVerifyCertificate } = require('./session')
 const {
   EVENT, RESPONSE_FLAG, SPEC_FIELD, SPEC_FLAG, REDIRECT_MODE, RESPONSE_WINDOW, UPLOAD_WINDOW
 } = require('./protocol')
@@ -169,7 +168,7 @@ class ClientRequest extends Writable {
     if (sendsCookies(options)) flags |= SPEC_FLAG.COOKIES
     const fields = new Array(SPEC_FIELD.HEADERS)
     fields[SPEC_FIELD.FLAGS] = flags
-    fields[SPEC_FIELD.SESSION] = options.session[kSessionId]
+    fields[SPEC_FIELD.SESSION] = options.session.id
     fields[SPEC_FIELD.METHOD] = options.method
     fields[SPEC_FIELD.URL] = options.url.href
     fields[SPEC_FIELD.REDIRECT] = ENGINE_REDIRECT_MODE[options.redirect]
@@ -334,7 +333,7 @@ class ClientRequest extends Writable {
 
   #onCertificate (text) {
     const id = this.#id
-    this.#options.session[kVerifyCertificate](JSON.parse(text), (verdict) => {
+    this.#options.session.verifyCertificate(JSON.parse(text), (verdict) => {
       if (!this.#closing) native.certVerdict(id, verdict)
     })
   }

@@ -2,7 +2,7 @@
 // ClientRequest options, parsed exactly as Electron parses them.
 const url = require('node:url')
 const { validateHeader, assertHeaderValue } = require('./headers')
-const { Session, fromPartition } = require('./session')
+const { partitionState, sessionState } = require('./session-registry')
 const { CACHE_MODE } = require('./protocol')
 
 const HTTP_PROTOCOLS = new Set(['http:', 'https:'])
@@ -105,7 +105,7 @@ function priorityField (priority, incremental) {
 
 /**
  * Parses net.request's options. Throws Electron's synchronous errors.
- * @returns {{method: string, url: {href: string, origin: string, protocol: string}, redirect: string, headers: Map<string, {name: string, value: any}>,
+ * @returns {{method: string, url: {href: string, origin: string, protocol: string}, redirect: string, headers: Map<string, {name: string, value: any}>, session: object,
  *   credentials?: string, useSessionCookies?: boolean, origin?: string, timeout: number, raw: object}}
  */
 function parseOptions (input) {
@@ -138,17 +138,16 @@ function parseOptions (input) {
     validateHeader(name, value)
     headers.set(name.toLowerCase(), { name, value })
   }
-  let session
+  let session // the SessionState (lib/session-registry.js) of the session named
   if (options.session) {
-    if (!(options.session instanceof Session)) {
-      throw new TypeError('`session` should be an instance of the Session class')
-    }
-    session = options.session
+    // A brand check: only a Session made by this library has a state.
+    session = sessionState(options.session)
+    if (session === undefined) throw new TypeError('`session` should be an instance of the Session class')
   } else if (options.partition) {
     if (typeof options.partition !== 'string') throw new TypeError('`partition` should be a string')
-    session = fromPartition(options.partition)
+    session = partitionState(options.partition)
   } else {
-    session = fromPartition('')
+    session = partitionState('')
   }
   if (!HTTP_PROTOCOLS.has(parsed.protocol)) {
     throw new Error('ClientRequest only supports http: and https: protocols')
