@@ -16,6 +16,10 @@
  * Requests are integer ids (never pointers), allocated by the host, never
  * reused; an unknown id is a normal answer ("gone"), because JS may act
  * after the request ended.
+ *
+ * JS cannot include this file: lib/protocol.js is generated from its enums
+ * (scripts/gen-protocol.js; test/protocol.test.js fails when they differ).
+ * docs/bridge-protocol.md explains the protocol and its decisions.
  */
 #ifndef GNR_BRIDGE_H
 #define GNR_BRIDGE_H

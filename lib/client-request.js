@@ -15,7 +15,11 @@ const {
 // an abort() in a 'redirect' handler stops the next hop as in Electron.
 const ENGINE_REDIRECT_MODE = { follow: REDIRECT_MODE.MANUAL, error: REDIRECT_MODE.ERROR, manual: REDIRECT_MODE.MANUAL }
 
-/** Whether the session's cookies go with the request (SPEC section 9). */
+/**
+ * Whether the session's cookies go with the request, by Electron's rules:
+ * `credentials` decides when given ('same-origin': only to the initiator's
+ * origin), else `useSessionCookies`, which is off by default.
+ */
 function sendsCookies (options) {
   switch (options.credentials) {
     case 'include': return true
