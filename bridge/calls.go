@@ -157,9 +157,9 @@ var sessionOps = map[int]sessionOp{
 			f = gocore.CookieFilter{URL: a.Filter.URL, Name: a.Filter.Name, Domain: a.Filter.Domain,
 				Path: a.Filter.Path, Secure: a.Filter.Secure, Session: a.Filter.Session, HTTPOnly: a.Filter.HTTPOnly}
 		}
-		cookies := c.session().jar.Get(f)
-		out := make([]cookieJSON, 0, len(cookies))
-		for _, cookie := range cookies {
+		found := c.session().jar.Get(f)
+		out := make([]cookieJSON, 0, len(found))
+		for _, cookie := range found {
 			out = append(out, toCookieJSON(cookie))
 		}
 		return out, nil
