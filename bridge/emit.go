@@ -74,7 +74,7 @@ func post(env, id uint64, kind C.int32_t, flags C.int32_t, n1, n2 int64, text st
 type sink struct {
 	env      uint64
 	id       uint64
-	complete bool         // the response carried its whole body: End posts nothing
+	complete bool         // the response carried its whole body and was terminal: End posts nothing
 	chunk    *C.gnr_event // the DATA event a body chunk is being read into
 	alone    bool         // no other request was in flight when this one started
 }
@@ -122,7 +122,7 @@ func (s *sink) Response(h *httpwire.ResponseHead) {
 		flags |= C.GNR_RESPONSE_FROM_CACHE
 	}
 	if h.Complete {
-		flags |= C.GNR_RESPONSE_COMPLETE
+		flags |= C.GNR_RESPONSE_COMPLETE | C.GNR_EVENT_TERMINAL
 		s.complete = true
 	}
 	s.emit(C.GNR_EV_RESPONSE, flags, int64(h.StatusCode), int64(h.Major*1000+h.Minor),
@@ -208,14 +208,14 @@ func (s *sink) DropChunk([]byte) {
 func (s *sink) End() {
 	requests.remove(s.id)
 	if !s.complete {
-		s.emit(C.GNR_EV_END, 0, 0, 0, "", nil)
+		s.emit(C.GNR_EV_END, C.GNR_EVENT_TERMINAL, 0, 0, "", nil)
 	}
 	s.linger()
 }
 
 func (s *sink) Fail(err *neterr.Error) {
 	requests.remove(s.id)
-	s.emit(C.GNR_EV_FAIL, 0, 0, 0, joinFields([]string{err.Name, err.Detail, err.Header}, nil), nil)
+	s.emit(C.GNR_EV_FAIL, C.GNR_EVENT_TERMINAL, 0, 0, joinFields([]string{err.Name, err.Detail, err.Header}, nil), nil)
 	s.linger()
 }
 
