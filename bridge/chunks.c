@@ -15,8 +15,8 @@ enum { BLOCK_HEADER = 128, BLOCK_BYTES = BLOCK_HEADER + GNR_CHUNK_CAPACITY };
 _Static_assert(sizeof(gnr_event) <= BLOCK_HEADER, "gnr_event outgrew the block header");
 _Static_assert(sizeof(gnr_command) <= BLOCK_HEADER, "gnr_command outgrew the block header");
 
-/* A download window's worth (4 MiB) in flight; more are freed. */
-enum { POOL_MAX = 64 };
+/* A download window's worth in flight; more are freed. */
+enum { POOL_MAX = GNR_RESPONSE_WINDOW / GNR_CHUNK_CAPACITY };
 
 typedef union block {
   union block *next;

@@ -14,7 +14,8 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // takeFn is the host's command source, registered once by GnrInit.
@@ -128,7 +129,7 @@ func handleCommand(cmd *C.gnr_command) (kept bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			if x := requests.lookup(id); x != nil {
-				x.Cancel(gocore.Failure(gocore.ErrFailed, fmt.Errorf("command panic: %v", r)))
+				x.Cancel(neterr.New(neterr.Failed, fmt.Errorf("command panic: %v", r)))
 			}
 		}
 	}()
@@ -173,7 +174,7 @@ func handleCommand(cmd *C.gnr_command) (kept bool) {
 			return false
 		}
 		user, pass, _ := strings.Cut(commandText(cmd), "\x00")
-		x.Login(&gocore.Credentials{Username: user, Password: pass})
+		x.Login(&auth.Credentials{Username: user, Password: pass})
 	}
 	return false
 }
@@ -188,7 +189,7 @@ func startRequest(env, id uint64, spec string, body []byte) {
 	s := &sink{env: env, id: id, alone: requests.count() == 1}
 	req, sessionID, err := parseSpec(spec, body)
 	if err != nil {
-		s.Fail(gocore.Failure(gocore.ErrInvalidArgument, err))
+		s.Fail(neterr.New(neterr.InvalidArgument, err))
 		return
 	}
 	requests.attach(e, sessionFor(sessionID).client.Start(req, s))

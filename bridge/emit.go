@@ -13,6 +13,9 @@ import (
 	"unsafe"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // postFn is the host's event sink, registered once by GnrInit.
@@ -71,7 +74,7 @@ func post(env, id uint64, kind C.int32_t, flags C.int32_t, n1, n2 int64, text st
 type sink struct {
 	env      uint64
 	id       uint64
-	complete bool         // the response carried its whole body: End posts nothing
+	complete bool         // the response carried its whole body and was terminal: End posts nothing
 	chunk    *C.gnr_event // the DATA event a body chunk is being read into
 	alone    bool         // no other request was in flight when this one started
 }
@@ -81,7 +84,7 @@ func (s *sink) emit(kind C.int32_t, flags C.int32_t, n1, n2 int64, text string, 
 }
 
 // joinFields joins fields with NUL, the separator of every event text.
-func joinFields(fields []string, headers []gocore.Header) string {
+func joinFields(fields []string, headers []httpwire.Header) string {
 	var b strings.Builder
 	for i, f := range fields {
 		if i > 0 {
@@ -102,7 +105,7 @@ func (s *sink) Redirect(r *gocore.Redirect) {
 	s.emit(C.GNR_EV_REDIRECT, 0, int64(r.StatusCode), 0, joinFields([]string{r.Method, r.URL}, r.Headers), nil)
 }
 
-func (s *sink) Login(a *gocore.AuthInfo) {
+func (s *sink) Login(a *auth.Info) {
 	proxy := int64(0)
 	if a.IsProxy {
 		proxy = 1
@@ -110,7 +113,7 @@ func (s *sink) Login(a *gocore.AuthInfo) {
 	s.emit(C.GNR_EV_LOGIN, 0, int64(a.Port), proxy, joinFields([]string{a.Scheme, a.Host, a.Realm}, nil), nil)
 }
 
-func (s *sink) Response(h *gocore.ResponseHead) {
+func (s *sink) Response(h *httpwire.ResponseHead) {
 	flags := C.int32_t(0)
 	if h.Reused {
 		flags |= C.GNR_RESPONSE_REUSED
@@ -119,7 +122,7 @@ func (s *sink) Response(h *gocore.ResponseHead) {
 		flags |= C.GNR_RESPONSE_FROM_CACHE
 	}
 	if h.Complete {
-		flags |= C.GNR_RESPONSE_COMPLETE
+		flags |= C.GNR_RESPONSE_COMPLETE | C.GNR_EVENT_TERMINAL
 		s.complete = true
 	}
 	s.emit(C.GNR_EV_RESPONSE, flags, int64(h.StatusCode), int64(h.Major*1000+h.Minor),
@@ -128,7 +131,7 @@ func (s *sink) Response(h *gocore.ResponseHead) {
 
 // timingText is the response's Timing as JSON in milliseconds, "" for
 // none; written by hand, as it goes with every response.
-func timingText(t *gocore.Timing) string {
+func timingText(t *httpwire.Timing) string {
 	if t == nil {
 		return ""
 	}
@@ -205,14 +208,14 @@ func (s *sink) DropChunk([]byte) {
 func (s *sink) End() {
 	requests.remove(s.id)
 	if !s.complete {
-		s.emit(C.GNR_EV_END, 0, 0, 0, "", nil)
+		s.emit(C.GNR_EV_END, C.GNR_EVENT_TERMINAL, 0, 0, "", nil)
 	}
 	s.linger()
 }
 
-func (s *sink) Fail(err *gocore.NetError) {
+func (s *sink) Fail(err *neterr.Error) {
 	requests.remove(s.id)
-	s.emit(C.GNR_EV_FAIL, 0, 0, 0, joinFields([]string{err.Name, err.Detail, err.Header}, nil), nil)
+	s.emit(C.GNR_EV_FAIL, C.GNR_EVENT_TERMINAL, 0, 0, joinFields([]string{err.Name, err.Detail, err.Header}, nil), nil)
 	s.linger()
 }
 

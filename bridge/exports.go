@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 )
 
 // Every export recovers: a panic must fail one request, never abort the
@@ -39,72 +40,59 @@ func GnrInit(post C.gnr_post_fn, take C.gnr_take_fn, doorbell C.int) {
 // initOnce guards GnrInit.
 var initOnce sync.Once
 
-// spec field positions: "flags\0session\0method\0url\0redirect\0window\0timeoutMs\0origin\0cacheMode\0referrerPolicy\0priority\0name\0value\0..."
-const (
-	specFlags = iota
-	specSession
-	specMethod
-	specURL
-	specRedirect
-	specWindow
-	specTimeout
-	specOrigin
-	specCache
-	specReferrerPolicy
-	specPriority
-	specHeaders
-)
+// specHeaders is the spec's first header field (see enum gnr_spec_field).
+const specHeaders = C.GNR_SPEC_FIELD_HEADERS
 
-// parseSpec decodes the request spec the shim passes to GnrStart.
+// parseSpec decodes the request spec of a GNR_CMD_START (enum gnr_spec_field).
 func parseSpec(spec string, body []byte) (req *gocore.Request, sessionID uint64, err error) {
 	f := strings.Split(spec, "\x00")
 	if len(f) < specHeaders || (len(f)-specHeaders)%2 != 0 {
 		return nil, 0, fmt.Errorf("request spec has %d fields", len(f))
 	}
-	sessionID, err = strconv.ParseUint(f[specSession], 10, 64)
+	sessionID, err = strconv.ParseUint(f[C.GNR_SPEC_FIELD_SESSION], 10, 64)
 	if err != nil {
 		return nil, 0, fmt.Errorf("request spec session: %w", err)
 	}
-	flags, err := strconv.Atoi(f[specFlags])
+	flags, err := strconv.Atoi(f[C.GNR_SPEC_FIELD_FLAGS])
 	if err != nil {
 		return nil, 0, fmt.Errorf("request spec flags: %w", err)
 	}
-	u, err := url.Parse(f[specURL])
+	u, err := url.Parse(f[C.GNR_SPEC_FIELD_URL])
 	if err != nil {
 		return nil, 0, fmt.Errorf("request url: %w", err)
 	}
-	redirect, err := strconv.Atoi(f[specRedirect])
-	if err != nil || redirect < 0 || redirect > int(gocore.RedirectManual) {
+	redirect, err := strconv.Atoi(f[C.GNR_SPEC_FIELD_REDIRECT])
+	if err != nil || redirect < 0 || redirect > C.GNR_REDIRECT_MANUAL {
 		return nil, 0, errors.New("request spec redirect mode")
 	}
-	window, err := strconv.ParseInt(f[specWindow], 10, 64)
+	window, err := strconv.ParseInt(f[C.GNR_SPEC_FIELD_WINDOW], 10, 64)
 	if err != nil {
 		return nil, 0, fmt.Errorf("request spec window: %w", err)
 	}
-	timeoutMs, err := strconv.ParseInt(f[specTimeout], 10, 64)
+	timeoutMs, err := strconv.ParseInt(f[C.GNR_SPEC_FIELD_TIMEOUT], 10, 64)
 	if err != nil {
 		return nil, 0, fmt.Errorf("request spec timeout: %w", err)
 	}
 	req = &gocore.Request{
-		Method:         f[specMethod],
+		Method:         f[C.GNR_SPEC_FIELD_METHOD],
 		URL:            u,
 		Redirect:       gocore.RedirectMode(redirect),
 		NoLogin:        flags&C.GNR_SPEC_NO_LOGIN != 0,
 		ResponseWindow: window,
 		Timeout:        time.Duration(timeoutMs) * time.Millisecond,
-		Initiator:      f[specOrigin],
+		Initiator:      f[C.GNR_SPEC_FIELD_ORIGIN],
 		Cookies:        flags&C.GNR_SPEC_COOKIES != 0,
 	}
-	cacheMode, err := strconv.Atoi(f[specCache])
-	if err != nil || cacheMode < 0 || cacheMode > int(gocore.CacheOnlyIfCached) {
+	cacheMode, err := strconv.Atoi(f[C.GNR_SPEC_FIELD_CACHE])
+	if err != nil || cacheMode < 0 || cacheMode > C.GNR_CACHE_ONLY_IF_CACHED {
 		return nil, 0, errors.New("request spec cache mode")
 	}
 	req.CacheMode = gocore.CacheMode(cacheMode)
-	if !gocore.ValidReferrerPolicy(f[specReferrerPolicy]) {
+	if !gocore.ValidReferrerPolicy(f[C.GNR_SPEC_FIELD_REFERRER_POLICY]) {
 		return nil, 0, errors.New("request spec referrer policy")
 	}
-	req.ReferrerPolicy = f[specReferrerPolicy]
-	req.Priority = f[specPriority]
+	req.ReferrerPolicy = f[C.GNR_SPEC_FIELD_REFERRER_POLICY]
+	req.Priority = f[C.GNR_SPEC_FIELD_PRIORITY]
 	switch {
 	case flags&C.GNR_SPEC_BODY_STREAMING != 0:
 		req.BodyMode = gocore.BodyStreaming
@@ -113,7 +101,7 @@ func parseSpec(spec string, body []byte) (req *gocore.Request, sessionID uint64,
 		req.Body = body
 	}
 	for i := specHeaders; i+1 < len(f); i += 2 {
-		req.Header = append(req.Header, gocore.Header{Name: f[i], Value: f[i+1]})
+		req.Header = append(req.Header, httpwire.Header{Name: f[i], Value: f[i+1]})
 	}
 	return req, sessionID, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -56,14 +57,14 @@ func TestExchangeResponseCreditBackpressure(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	rec.countOnly = true
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), ResponseWindow: window}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), ResponseWindow: window}, rec)
 
 	rec.waitBody(t, window)
 	select { // a stall seen before the window was delivered does not count
 	case <-stalled:
 	default:
 	}
-	recv(t, stalled, "the server to stall")
+	testkit.Recv(t, stalled, "the server to stall")
 	atStall := pushed.Load()
 	_, delivered := rec.received()
 	t.Logf("server pushed %d KiB with %d KiB granted", atStall>>10, window>>10)
@@ -111,7 +112,7 @@ func TestExchangeStreamedBodyBackpressure(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 
 	const limit = 256 << 20
 	written := 0
@@ -134,7 +135,7 @@ func TestExchangeStreamedBodyBackpressure(t *testing.T) {
 	}
 	x.EndBody()
 
-	got := recv(t, received, "the upload")
+	got := testkit.Recv(t, received, "the upload")
 	assert.Equal(t, written, got.n, "every byte arrived once")
 	assert.True(t, got.intact, "the bytes arrived in order")
 	evs := waitDone(t, x, rec)

@@ -3,6 +3,8 @@ package gocore
 import (
 	"context"
 	"sync"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // credit is the response-body window: bytes the host has said it will
@@ -43,7 +45,7 @@ func (c *credit) await(ctx context.Context, max int64) (int64, error) {
 		select {
 		case <-c.wake:
 		case <-ctx.Done():
-			return 0, causeOf(ctx)
+			return 0, neterr.Cause(ctx)
 		}
 	}
 }
@@ -158,7 +160,7 @@ func (u *uploadPipe) next(ctx context.Context) (chunks []uploadChunk, ended bool
 		select {
 		case <-u.avail:
 		case <-ctx.Done():
-			return nil, false, causeOf(ctx)
+			return nil, false, neterr.Cause(ctx)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -40,7 +42,7 @@ func TestCreditAwaitBlocksUntilGrant(t *testing.T) {
 	c.grant(0)  // ignored
 	c.grant(-5) // ignored
 	c.grant(300)
-	assert.EqualValues(t, 300, recv(t, got, "await after grant"))
+	assert.EqualValues(t, 300, testkit.Recv(t, got, "await after grant"))
 }
 
 func TestCreditAwaitEndsWithTheCancelCause(t *testing.T) {
@@ -51,9 +53,9 @@ func TestCreditAwaitEndsWithTheCancelCause(t *testing.T) {
 		_, err := c.await(ctx, 10)
 		errc <- err
 	}()
-	cancel(Failure(ErrTimedOut, nil))
-	err := recv(t, errc, "await after cancel")
-	assert.Equal(t, ErrTimedOut, netErrorName(err))
+	cancel(neterr.New(neterr.TimedOut, nil))
+	err := testkit.Recv(t, errc, "await after cancel")
+	assert.Equal(t, neterr.TimedOut, neterr.NameOf(err))
 }
 
 func TestUploadPipeWindow(t *testing.T) {
@@ -126,7 +128,7 @@ func TestUploadPipeNextWaitsForAWrite(t *testing.T) {
 		got <- result{chunks, err}
 	}()
 	u.write(uploadChunk{p: []byte("x")})
-	r := recv(t, got, "next after a write")
+	r := testkit.Recv(t, got, "next after a write")
 	require.NoError(t, r.err)
 	require.Len(t, r.chunks, 1)
 	assert.Equal(t, []byte("x"), r.chunks[0].p)
@@ -137,7 +139,7 @@ func TestUploadPipeNextEndsWithTheCancelCause(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	cancel(nil)
 	_, _, err := u.next(ctx)
-	assert.Equal(t, ErrAborted, netErrorName(err))
+	assert.Equal(t, neterr.Aborted, neterr.NameOf(err))
 }
 
 func TestUploadPipeReleasesEveryChunkOnce(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 )
 
 // The session's HTTP cache: a private (browser) cache as RFC 9111 describes
@@ -65,10 +67,10 @@ type cacheRecord struct {
 
 // CachedResponse is a stored response.
 type CachedResponse struct {
-	Head         *ResponseHead // a copy: status and headers as stored (Complete false, Body nil)
-	Body         []byte        // the whole body; may be shared with the cache, never modify it
-	RequestTime  time.Time     // when the request that got the response (or its last 304) was sent
-	ResponseTime time.Time     // when that response arrived
+	Head         *httpwire.ResponseHead // a copy: status and headers as stored (Complete false, Body nil)
+	Body         []byte                 // the whole body; may be shared with the cache, never modify it
+	RequestTime  time.Time              // when the request that got the response (or its last 304) was sent
+	ResponseTime time.Time              // when that response arrived
 
 	key  string      // "GET " + canonical URL; "" when the response is not from a cache
 	vary []varyField // the request's values of the response's Vary names, sorted by name
@@ -138,13 +140,13 @@ func (r *CachedResponse) facts() *storedFacts {
 	f := &storedFacts{
 		date:         r.ResponseTime,
 		noCache:      cc.has("no-cache") || pragmaNoCache(hs),
-		etag:         headerValue(hs, "ETag"),
-		lastModified: headerValue(hs, "Last-Modified"),
+		etag:         httpwire.HeaderValue(hs, "ETag"),
+		lastModified: httpwire.HeaderValue(hs, "Last-Modified"),
 	}
-	if d, err := parseHTTPDate(headerValue(hs, "Date")); err == nil {
+	if d, err := parseHTTPDate(httpwire.HeaderValue(hs, "Date")); err == nil {
 		f.date = d
 	}
-	f.ageValue, _ = deltaSeconds(firstMember(headerValue(hs, "Age")))
+	f.ageValue, _ = deltaSeconds(firstMember(httpwire.HeaderValue(hs, "Age")))
 	f.mustRevalidate = cc.has("must-revalidate") || f.noCache
 	f.lifetime = freshnessLifetime(r.Head.StatusCode, hs, cc, f.date, f.lastModified)
 	r.known = f
@@ -187,7 +189,7 @@ func NewHTTPCache(dir string, maxBytes int64) (*HTTPCache, error) {
 // headers the request is sent with) is returned; a response with Vary: *
 // never matches. A hit counts as a use for the LRU order. Whether the
 // response may be used without revalidation is Fresh's question.
-func (c *HTTPCache) Lookup(method string, u *url.URL, reqHeaders []Header) *CachedResponse {
+func (c *HTTPCache) Lookup(method string, u *url.URL, reqHeaders []httpwire.Header) *CachedResponse {
 	if method != "GET" || u == nil {
 		return nil
 	}
@@ -242,7 +244,7 @@ func (c *HTTPCache) Lookup(method string, u *url.URL, reqHeaders []Header) *Cach
 // removes what is stored for the URL, which it makes outdated. Responses
 // whose encoded size passes an eighth of the bound are not kept. head and
 // body are copied.
-func (c *HTTPCache) Store(method string, u *url.URL, reqHeaders []Header, head *ResponseHead, body []byte, requestTime, responseTime time.Time) {
+func (c *HTTPCache) Store(method string, u *url.URL, reqHeaders []httpwire.Header, head *httpwire.ResponseHead, body []byte, requestTime, responseTime time.Time) {
 	if u == nil || head == nil {
 		return
 	}
@@ -276,7 +278,7 @@ func (c *HTTPCache) Store(method string, u *url.URL, reqHeaders []Header, head *
 // responseTime, so the age restarts from the revalidation. The body is
 // kept, the times become the revalidation's, and the result is stored
 // again (or removed, if the 304 says no-store) and returned.
-func (c *HTTPCache) Update(entry *CachedResponse, notModified *ResponseHead, requestTime, responseTime time.Time) *CachedResponse {
+func (c *HTTPCache) Update(entry *CachedResponse, notModified *httpwire.ResponseHead, requestTime, responseTime time.Time) *CachedResponse {
 	if entry == nil || entry.Head == nil {
 		return nil
 	}
@@ -325,17 +327,17 @@ func (c *HTTPCache) Invalidate(u *url.URL) {
 // an unsafe method (anything but GET, HEAD, OPTIONS and TRACE) with a
 // non-error status (2xx or 3xx): it invalidates the request's URL and the
 // URLs of Location and Content-Location when they share its origin.
-func (c *HTTPCache) InvalidateUnsafe(method string, u *url.URL, head *ResponseHead) {
+func (c *HTTPCache) InvalidateUnsafe(method string, u *url.URL, head *httpwire.ResponseHead) {
 	if u == nil || head == nil || safeMethod(method) || head.StatusCode < 200 || head.StatusCode >= 400 {
 		return
 	}
 	c.Invalidate(u)
 	for _, name := range []string{"Location", "Content-Location"} {
-		v := headerValue(head.Headers, name)
+		v := httpwire.HeaderValue(head.Headers, name)
 		if v == "" {
 			continue
 		}
-		if ref, err := u.Parse(v); err == nil && ref.Host != "" && originOf(ref) == originOf(u) {
+		if ref, err := u.Parse(v); err == nil && ref.Host != "" && httpwire.Origin(ref) == httpwire.Origin(u) {
 			c.Invalidate(ref)
 		}
 	}
@@ -532,7 +534,7 @@ func (c *HTTPCache) resetLocked() {
 // or says how long it stays fresh (max-age, Expires) or public or private.
 // private is allowed (this is a private cache) and Set-Cookie is kept, as
 // browsers do.
-func Storable(method string, reqHeaders []Header, head *ResponseHead) bool {
+func Storable(method string, reqHeaders []httpwire.Header, head *httpwire.ResponseHead) bool {
 	if method != "GET" || head == nil {
 		return false
 	}
@@ -550,13 +552,13 @@ func Storable(method string, reqHeaders []Header, head *ResponseHead) bool {
 	if _, star := varyNames(head.Headers); star {
 		return false
 	}
-	if headerIndex(reqHeaders, "Authorization") >= 0 &&
+	if httpwire.HeaderIndex(reqHeaders, "Authorization") >= 0 &&
 		!cc.has("public") && !cc.has("s-maxage") && !cc.has("must-revalidate") {
 		return false
 	}
 	return heuristicallyCacheable(code) ||
 		cc.has("max-age") || cc.has("public") || cc.has("private") ||
-		headerIndex(head.Headers, "Expires") >= 0
+		httpwire.HeaderIndex(head.Headers, "Expires") >= 0
 }
 
 // heuristicallyCacheable is RFC 9110's list of statuses cacheable by
@@ -588,12 +590,12 @@ func (r *CachedResponse) Age(now time.Time) time.Duration {
 // else zero. no-cache is Fresh's business, not this one's.
 func (r *CachedResponse) FreshnessLifetime() time.Duration { return r.facts().lifetime }
 
-func freshnessLifetime(code int, hs []Header, cc directives, date time.Time, lastModified string) time.Duration {
+func freshnessLifetime(code int, hs []httpwire.Header, cc directives, date time.Time, lastModified string) time.Duration {
 	if v, ok := cc["max-age"]; ok {
 		d, _ := deltaSeconds(v) // an invalid max-age means stale
 		return d
 	}
-	if i := headerIndex(hs, "Expires"); i >= 0 {
+	if i := httpwire.HeaderIndex(hs, "Expires"); i >= 0 {
 		expires, err := parseHTTPDate(hs[i].Value)
 		if err != nil {
 			return 0
@@ -620,7 +622,7 @@ func freshnessLifetime(code int, hs []Header, cc directives, date time.Time, las
 // lifetime, by at least the request's min-fresh, and within the request's
 // max-age. A request's max-stale (any staleness when it has no value)
 // allows a stale response unless MustRevalidate.
-func (r *CachedResponse) Fresh(now time.Time, reqHeaders []Header) bool {
+func (r *CachedResponse) Fresh(now time.Time, reqHeaders []httpwire.Header) bool {
 	if r.noCache() {
 		return false
 	}
@@ -700,7 +702,7 @@ func (r *CachedResponse) clone() *CachedResponse {
 	return &c
 }
 
-func copyHead(h *ResponseHead) *ResponseHead {
+func copyHead(h *httpwire.ResponseHead) *httpwire.ResponseHead {
 	c := *h
 	c.Headers = slices.Clone(h.Headers)
 	c.Reused = false
@@ -759,7 +761,7 @@ func varyData(vary []varyField) string {
 
 // varyNames returns the response's Vary names, lower-cased, sorted and
 // without duplicates, and whether one of them is "*".
-func varyNames(hs []Header) (names []string, star bool) {
+func varyNames(hs []httpwire.Header) (names []string, star bool) {
 	for _, h := range hs {
 		if !strings.EqualFold(h.Name, "Vary") {
 			continue
@@ -780,7 +782,7 @@ func varyNames(hs []Header) (names []string, star bool) {
 }
 
 // varyFieldsOf records the request's values of names.
-func varyFieldsOf(names []string, reqHeaders []Header) []varyField {
+func varyFieldsOf(names []string, reqHeaders []httpwire.Header) []varyField {
 	if len(names) == 0 {
 		return nil
 	}
@@ -791,7 +793,7 @@ func varyFieldsOf(names []string, reqHeaders []Header) []varyField {
 	return fields
 }
 
-func varyValue(name string, reqHeaders []Header) varyField {
+func varyValue(name string, reqHeaders []httpwire.Header) varyField {
 	f := varyField{name: name}
 	var values []string
 	for _, h := range reqHeaders {
@@ -806,7 +808,7 @@ func varyValue(name string, reqHeaders []Header) varyField {
 
 // varyMatches reports whether a request with reqHeaders has the stored
 // request's values for every Vary name (absent matches only absent).
-func varyMatches(vary []varyField, reqHeaders []Header) bool {
+func varyMatches(vary []varyField, reqHeaders []httpwire.Header) bool {
 	for _, f := range vary {
 		if varyValue(f.name, reqHeaders) != f {
 			return false
@@ -816,7 +818,7 @@ func varyMatches(vary []varyField, reqHeaders []Header) bool {
 }
 
 // mergeHeaders returns stored updated by a 304's headers (see Update).
-func mergeHeaders(stored, fresh []Header, responseTime time.Time) []Header {
+func mergeHeaders(stored, fresh []httpwire.Header, responseTime time.Time) []httpwire.Header {
 	keep := map[string]bool{
 		"connection": true, "proxy-connection": true, "keep-alive": true, "te": true,
 		"transfer-encoding": true, "trailer": true, "upgrade": true,
@@ -829,7 +831,7 @@ func mergeHeaders(stored, fresh []Header, responseTime time.Time) []Header {
 			}
 		}
 	}
-	updated := map[string][]Header{}
+	updated := map[string][]httpwire.Header{}
 	var order []string
 	for _, h := range fresh {
 		n := strings.ToLower(h.Name)
@@ -844,7 +846,7 @@ func mergeHeaders(stored, fresh []Header, responseTime time.Time) []Header {
 	_, freshAge := updated["age"]
 	_, freshDate := updated["date"]
 
-	out := make([]Header, 0, len(stored)+len(fresh))
+	out := make([]httpwire.Header, 0, len(stored)+len(fresh))
 	done := map[string]bool{}
 	for _, h := range stored {
 		n := strings.ToLower(h.Name)
@@ -857,7 +859,7 @@ func mergeHeaders(stored, fresh []Header, responseTime time.Time) []Header {
 		case n == "age" && !freshAge:
 			// The age restarts with the revalidation.
 		case n == "date" && !freshDate:
-			out = append(out, Header{Name: h.Name, Value: responseTime.UTC().Format(http.TimeFormat)})
+			out = append(out, httpwire.Header{Name: h.Name, Value: responseTime.UTC().Format(http.TimeFormat)})
 		default:
 			out = append(out, h)
 		}
@@ -880,7 +882,7 @@ func (d directives) has(name string) bool {
 }
 
 // parseDirectives reads every Cache-Control line of hs.
-func parseDirectives(hs []Header) directives {
+func parseDirectives(hs []httpwire.Header) directives {
 	var d directives // nil reads as empty: most heads have no Cache-Control
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, "Cache-Control") {
@@ -932,7 +934,7 @@ func splitDirectives(v string, f func(name, value string)) {
 }
 
 // pragmaNoCache reports a Pragma: no-cache.
-func pragmaNoCache(hs []Header) bool {
+func pragmaNoCache(hs []httpwire.Header) bool {
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, "Pragma") {
 			for _, tok := range strings.Split(h.Value, ",") {

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 )
 
 // The on-disk HTTP cache: one file per entry, named by its id (entryID:
@@ -300,7 +302,7 @@ func encodeMeta(e *CachedResponse) []byte {
 
 func decodeMeta(p []byte) (*CachedResponse, error) {
 	r := &metaReader{p: p}
-	e := &CachedResponse{Head: &ResponseHead{}}
+	e := &CachedResponse{Head: &httpwire.ResponseHead{}}
 	e.key = r.str()
 	if n := r.count(); n > 0 {
 		e.vary = make([]varyField, n)
@@ -316,9 +318,9 @@ func decodeMeta(p []byte) (*CachedResponse, error) {
 	e.Head.StatusText = r.str()
 	e.Head.URL = r.str()
 	if n := r.count(); n > 0 {
-		e.Head.Headers = make([]Header, n)
+		e.Head.Headers = make([]httpwire.Header, n)
 		for i := range e.Head.Headers {
-			e.Head.Headers[i] = Header{Name: r.str(), Value: r.str()}
+			e.Head.Headers[i] = httpwire.Header{Name: r.str(), Value: r.str()}
 		}
 	}
 	if r.bad || len(r.p) != 0 || !strings.HasPrefix(e.key, "GET ") {

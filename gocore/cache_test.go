@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -24,16 +25,16 @@ func cacheURL(t *testing.T, s string) *url.URL {
 }
 
 // cacheHeaders builds a header list from name, value pairs.
-func cacheHeaders(kv ...string) []Header {
-	hs := make([]Header, 0, len(kv)/2)
+func cacheHeaders(kv ...string) []httpwire.Header {
+	hs := make([]httpwire.Header, 0, len(kv)/2)
 	for i := 0; i+1 < len(kv); i += 2 {
-		hs = append(hs, Header{Name: kv[i], Value: kv[i+1]})
+		hs = append(hs, httpwire.Header{Name: kv[i], Value: kv[i+1]})
 	}
 	return hs
 }
 
-func cacheHead(code int, kv ...string) *ResponseHead {
-	return &ResponseHead{StatusCode: code, StatusText: http.StatusText(code), Major: 1, Minor: 1, Headers: cacheHeaders(kv...)}
+func cacheHead(code int, kv ...string) *httpwire.ResponseHead {
+	return &httpwire.ResponseHead{StatusCode: code, StatusText: http.StatusText(code), Major: 1, Minor: 1, Headers: cacheHeaders(kv...)}
 }
 
 func cacheDate(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
@@ -66,7 +67,7 @@ func cacheModes(t *testing.T, test func(t *testing.T, open func(maxBytes int64) 
 	}
 }
 
-func cacheStore(t *testing.T, c *HTTPCache, rawURL string, req []Header, head *ResponseHead, body string) {
+func cacheStore(t *testing.T, c *HTTPCache, rawURL string, req []httpwire.Header, head *httpwire.ResponseHead, body string) {
 	t.Helper()
 	c.Store("GET", cacheURL(t, rawURL), req, head, []byte(body), cacheT0.Add(-time.Second), cacheT0)
 }
@@ -75,8 +76,8 @@ func TestStorable(t *testing.T) {
 	tests := []struct {
 		name   string
 		method string
-		req    []Header
-		head   *ResponseHead
+		req    []httpwire.Header
+		head   *httpwire.ResponseHead
 		want   bool
 	}{
 		{"a plain 200 GET", "GET", nil, cacheHead(200), true},
@@ -203,7 +204,7 @@ func TestCachedResponseFresh(t *testing.T) {
 	tests := []struct {
 		name    string
 		resp    *CachedResponse
-		req     []Header
+		req     []httpwire.Header
 		elapsed time.Duration
 		want    bool
 	}{
@@ -351,9 +352,9 @@ func TestHTTPCacheStoreSkipsWhatIsNotStorable(t *testing.T) {
 func TestHTTPCacheVary(t *testing.T) {
 	tests := []struct {
 		name   string
-		vary   []string // the response's Vary lines
-		stored []Header // the request headers the response was stored with
-		lookup []Header
+		vary   []string          // the response's Vary lines
+		stored []httpwire.Header // the request headers the response was stored with
+		lookup []httpwire.Header
 		hit    bool
 	}{
 		{"no Vary matches anything", nil, cacheHeaders("Accept", "a"), cacheHeaders("Accept", "b"), true},
@@ -377,7 +378,7 @@ func TestHTTPCacheVary(t *testing.T) {
 				c := open(1 << 20)
 				head := cacheHead(200, "Cache-Control", "max-age=60")
 				for _, v := range tt.vary {
-					head.Headers = append(head.Headers, Header{Name: "Vary", Value: v})
+					head.Headers = append(head.Headers, httpwire.Header{Name: "Vary", Value: v})
 				}
 				cacheStore(t, c, "http://v.test/", tt.stored, head, "body")
 				got := c.Lookup("GET", cacheURL(t, "http://v.test/"), tt.lookup)
@@ -390,7 +391,7 @@ func TestHTTPCacheVary(t *testing.T) {
 func TestHTTPCacheKeepsOneEntryPerVariant(t *testing.T) {
 	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
 		c := open(1 << 20)
-		vary := func() *ResponseHead { return cacheHead(200, "Vary", "Accept-Language") }
+		vary := func() *httpwire.ResponseHead { return cacheHead(200, "Vary", "Accept-Language") }
 		cacheStore(t, c, "http://v.test/", cacheHeaders("Accept-Language", "en"), vary(), "hello")
 		cacheStore(t, c, "http://v.test/", cacheHeaders("Accept-Language", "fr"), vary(), "bonjour")
 		cacheStore(t, c, "http://v.test/", cacheHeaders("Accept-Language", "fr"), vary(), "salut")
@@ -603,7 +604,7 @@ func TestHTTPCacheInvalidateUnsafe(t *testing.T) {
 	tests := []struct {
 		name        string
 		method      string
-		head        *ResponseHead
+		head        *httpwire.ResponseHead
 		invalidated []string // of /target, /loc, http://other.test/loc
 	}{
 		{"POST 200 invalidates the URL", "POST", cacheHead(200), []string{"/target"}},

@@ -10,6 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -41,7 +45,7 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 			serve, _ := requestSeen(t, "")
 			srv := newRawServer(t, serve)
 			rec := newRecorder()
-			return start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec), rec
+			return start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec), rec
 		}},
 		{"during the TLS handshake", func(t *testing.T) (*Exchange, *recorder) {
 			accepted := make(chan struct{}, 1)
@@ -50,23 +54,23 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 				io.Copy(io.Discard, br) // the ClientHello, never answered
 			})
 			rec := newRecorder()
-			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, strings.Replace(srv.url, "http:", "https:", 1))}, rec)
-			recv(t, accepted, "the connection")
+			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, strings.Replace(srv.url, "http:", "https:", 1))}, rec)
+			testkit.Recv(t, accepted, "the connection")
 			return x, rec
 		}},
 		{"awaiting the response head", func(t *testing.T) (*Exchange, *recorder) {
 			serve, seen := requestSeen(t, "")
 			srv := newRawServer(t, serve)
 			rec := newRecorder()
-			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
-			recv(t, seen, "the request")
+			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
+			testkit.Recv(t, seen, "the request")
 			return x, rec
 		}},
 		{"during the response body", func(t *testing.T) (*Exchange, *recorder) {
 			serve, _ := requestSeen(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
 			srv := newRawServer(t, serve)
 			rec := newRecorder()
-			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
+			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
 			rec.waitBody(t, int64(len("partial")))
 			return x, rec
 		}},
@@ -74,7 +78,7 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 			serve, _ := requestSeen(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"+strings.Repeat("c", 100))
 			srv := newRawServer(t, serve)
 			rec := newRecorder()
-			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.url), ResponseWindow: 10}, rec)
+			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), ResponseWindow: 10}, rec)
 			rec.waitBody(t, 10)
 			return x, rec
 		}},
@@ -82,9 +86,9 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 			serve, seen := requestSeen(t, "")
 			srv := newRawServer(t, serve)
 			rec := newRecorder()
-			x := start(t, newClient(t, Options{}), &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+			x := start(t, newClient(t, Options{}), &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 			x.WriteBody([]byte("some of the body"))
-			recv(t, seen, "the request")
+			testkit.Recv(t, seen, "the request")
 			rec.waitKind(t, evUploadProgress)
 			return x, rec
 		}},
@@ -100,21 +104,21 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 			})
 			rec := newRecorder()
 			body := bytes.Repeat([]byte("u"), 16<<20)
-			x := start(t, newClient(t, Options{}), &Request{Method: "PUT", URL: mustURL(t, srv.url), BodyMode: BodyBuffered, Body: body}, rec)
-			recv(t, seen, "the request")
+			x := start(t, newClient(t, Options{}), &Request{Method: "PUT", URL: testkit.MustURL(t, srv.url), BodyMode: BodyBuffered, Body: body}, rec)
+			testkit.Recv(t, seen, "the request")
 			return x, rec
 		}},
 		{"waiting for a manual redirect decision", func(t *testing.T) (*Exchange, *recorder) {
 			srv, _ := redirectServer(t)
 			rec := newRecorder()
-			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectManual}, rec)
+			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectManual}, rec)
 			rec.waitKind(t, evRedirect)
 			return x, rec
 		}},
 		{"waiting for a login answer", func(t *testing.T) (*Exchange, *recorder) {
 			srv := newAuthServer(t, "basic", "")
 			rec := newRecorder()
-			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 			rec.waitKind(t, evLogin)
 			return x, rec
 		}},
@@ -122,8 +126,8 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 			serve, _ := requestSeen(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
 			srv := newRawServer(t, serve)
 			rec := newRecorder()
-			rec.onResponse = func(x *Exchange, h *ResponseHead) { x.Cancel(nil) }
-			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
+			rec.onResponse = func(x *Exchange, h *httpwire.ResponseHead) { x.Cancel(nil) }
+			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
 			rec.waitKind(t, evResponse)
 			return x, rec
 		}},
@@ -136,7 +140,7 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 			})
 			rec := newRecorder()
 			rec.onData = func(x *Exchange, p []byte) { x.Cancel(nil) }
-			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+			x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 			rec.waitKind(t, evData)
 			return x, rec
 		}},
@@ -145,9 +149,9 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			x, rec := tt.reach(t)
 			x.Cancel(nil)
-			x.Cancel(Failure(ErrTimedOut, nil)) // only the first cause counts
+			x.Cancel(neterr.New(neterr.TimedOut, nil)) // only the first cause counts
 			evs := waitDone(t, x, rec)
-			err := requireFail(t, evs, ErrAborted)
+			err := requireFail(t, evs, neterr.Aborted)
 			assert.Equal(t, "net::ERR_ABORTED", err.Error())
 			assert.Equal(t, 1, count(evs, evFail)+count(evs, evEnd), "exactly one terminal event: %v", kinds(evs))
 
@@ -156,7 +160,7 @@ func TestExchangeCancelAtEveryStage(t *testing.T) {
 			x.EndBody()
 			x.Grant(1 << 20)
 			x.FollowRedirect(true)
-			x.Login(&Credentials{"late", "late"})
+			x.Login(&auth.Credentials{Username: "late", Password: "late"})
 			assert.Len(t, rec.snapshot(), len(evs), "nothing after the terminal event")
 		})
 	}
@@ -166,17 +170,17 @@ func TestExchangeCancelReportsItsCause(t *testing.T) {
 	serve, seen := requestSeen(t, "")
 	srv := newRawServer(t, serve)
 	rec := newRecorder()
-	x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
-	recv(t, seen, "the request")
-	x.Cancel(Failure(ErrConnectionAborted, nil))
-	requireFail(t, waitDone(t, x, rec), ErrConnectionAborted)
+	x := start(t, newClient(t, Options{}), &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
+	testkit.Recv(t, seen, "the request")
+	x.Cancel(neterr.New(neterr.ConnectionAborted, nil))
+	requireFail(t, waitDone(t, x, rec), neterr.ConnectionAborted)
 }
 
 func TestExchangeCancelAfterEndChangesNothing(t *testing.T) {
 	srv, _ := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
 	evs := waitDone(t, x, rec)
 	requireEnd(t, evs)
 	x.Cancel(nil)
@@ -199,11 +203,11 @@ func TestExchangeCancelClosesTheConnection(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
-	recv(t, seen, "the request")
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
+	testkit.Recv(t, seen, "the request")
 	x.Cancel(nil)
-	requireFail(t, waitDone(t, x, rec), ErrAborted)
-	recv(t, closed, "the server to see the connection closed")
+	requireFail(t, waitDone(t, x, rec), neterr.Aborted)
+	testkit.Recv(t, closed, "the server to see the connection closed")
 	assert.Zero(t, c.IdleConnections())
 	require.Zero(t, c.Live())
 }

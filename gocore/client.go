@@ -6,13 +6,17 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"golang.org/x/net/http2"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/cookies"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
+	"golang.org/x/net/http2"
 )
 
 // DefaultUserAgent is sent when the session has none of its own.
@@ -39,7 +43,7 @@ type Options struct {
 	// DisableHTTP2 keeps every connection on HTTP/1.1 (no "h2" in ALPN).
 	DisableHTTP2 bool
 	// Jar is the session's cookie jar; nil sends and stores no cookies.
-	Jar *CookieJar
+	Jar *cookies.Jar
 	// Cache is the session's HTTP cache; nil caches nothing.
 	Cache *HTTPCache
 }
@@ -53,15 +57,15 @@ type Client struct {
 	tlsConfig    atomic.Pointer[tls.Config] // replaced whole by SetExtraRootCAs
 	userAgent    atomic.Pointer[string]
 	acceptLang   atomic.Pointer[string] // "" sends no Accept-Language
-	auth         *authCache
+	auth         *auth.Cache
 	pool         *pool
 	live         atomic.Int64 // exchanges started and not yet finished
-	jar          *CookieJar
+	jar          *cookies.Jar
 	cache        *HTTPCache
 	cacheOff     atomic.Bool // the session was made with {cache: false}
 	dns          dnsCache
 	hostVerifies atomic.Bool // the host's verify procedure decides about certificates
-	proxy        atomic.Pointer[ProxyResolver]
+	proxy        atomic.Pointer[proxy.Resolver]
 	h2           h2Pool
 	gate         dialGate
 }
@@ -83,13 +87,13 @@ func NewClient(opts Options) *Client {
 	c := &Client{
 		opts:   opts,
 		dialer: net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second},
-		auth:   newAuthCache(),
+		auth:   auth.NewCache(),
 		jar:    opts.Jar,
 		dns:    dnsCache{entries: map[string]dnsEntry{}},
 		cache:  opts.Cache,
 		pool:   &pool{idle: map[string][]*conn{}, maxPerHost: opts.MaxIdlePerHost, idleTimeout: opts.IdleTimeout},
 	}
-	if r, err := NewProxyResolver(ProxyConfig{Mode: ProxyModeSystem}, os.Getenv); err == nil {
+	if r, err := proxy.NewResolver(proxy.Config{Mode: proxy.ModeSystem}, os.Getenv); err == nil {
 		c.proxy.Store(r) // Electron's default: the system's proxy settings
 	}
 	c.h2.conns = map[string]*http2.ClientConn{}
@@ -138,7 +142,7 @@ func (c *Client) CloseIdleConnections() {
 }
 
 // ClearAuthCache forgets every credential that worked.
-func (c *Client) ClearAuthCache() { c.auth.clear() }
+func (c *Client) ClearAuthCache() { c.auth.Clear() }
 
 // Live returns how many exchanges are in flight.
 func (c *Client) Live() int64 { return c.live.Load() }
@@ -157,12 +161,12 @@ type conn struct {
 	tlsRaw    *bufferedConn // under TLS: the buffered socket the records come from
 	// earlyAnswer: the current answer began before the request body was all sent.
 	earlyAnswer bool
-	httpProxy   *ProxyServer // requests go to this http proxy in absolute form
-	h2          bool         // an HTTP/2 stream's body, not a connection
-	h2Conn      net.Conn     // for an HTTP/2 stream: the connection it rides on
-	dialed      dialTiming   // what opening the connection took (zero once reused)
-	sentAt      time.Time    // the current request went out
-	firstByteAt time.Time    // the first byte of its answer came
+	httpProxy   *proxy.Server // requests go to this http proxy in absolute form
+	h2          bool          // an HTTP/2 stream's body, not a connection
+	h2Conn      net.Conn      // for an HTTP/2 stream: the connection it rides on
+	dialed      dialTiming    // what opening the connection took (zero once reused)
+	sentAt      time.Time     // the current request went out
+	firstByteAt time.Time     // the first byte of its answer came
 	// Facts for Timing, read once per connection.
 	remoteHost, tlsVersion, cipher string
 	remotePort                     int
@@ -181,12 +185,10 @@ func (b *bufferedConn) Read(p []byte) (int, error) { return b.r.Read(p) }
 // tlsReadBuffer is how much ciphertext one socket read may take.
 const tlsReadBuffer = 256 << 10
 
-const connBufferSize = 32 << 10
-
 // dial opens a connection to the origin of key ("scheme://host:port").
 func (c *Client) dial(ctx context.Context, scheme, host, port string, configure func(*tls.Config, string)) (*conn, error) {
 	addr := net.JoinHostPort(host, port)
-	dialAddr, err := localAnswer(host, port)
+	dialAddr, err := httpwire.LocalAnswer(host, port)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
@@ -197,7 +199,7 @@ func (c *Client) dial(ctx context.Context, scheme, host, port string, configure 
 	if tcp, ok := nc.(*net.TCPConn); ok {
 		tcp.SetNoDelay(true)
 	}
-	key := connKey(scheme, host, port, directServer)
+	key := connKey(scheme, host, port, proxy.Direct)
 	if scheme != "https" {
 		c1 := newConn(nc, key, nil)
 		c1.dialed = timing
@@ -295,29 +297,4 @@ func (p *pool) count() int {
 		n += len(list)
 	}
 	return n
-}
-
-// localAnswer is where to dial host without asking DNS when the name is
-// special (RFC 6761): *.localhost is this machine, *.invalid never exists.
-// Other names are returned as they are, for the resolver.
-func localAnswer(host, port string) (string, error) {
-	name := strings.TrimSuffix(strings.ToLower(host), ".")
-	switch {
-	case name == "invalid" || strings.HasSuffix(name, ".invalid"):
-		return "", &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
-	case strings.HasSuffix(name, ".localhost"):
-		return net.JoinHostPort("127.0.0.1", port), nil
-	}
-	return net.JoinHostPort(host, port), nil
-}
-
-// isLoopbackHost reports whether host names this machine (Chromium treats
-// such origins as potentially trustworthy).
-func isLoopbackHost(host string) bool {
-	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }

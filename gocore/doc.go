@@ -15,17 +15,25 @@
 // FollowRedirect and logins with Login. Exactly one of End or Fail is the
 // last event of every exchange.
 //
-// HTTP/1.1 is spoken by this package's own head writer and parser
-// (wire.go), because Electron apps expect header case and order to be kept
+// HTTP/1.1 is spoken by the engine's own head writer and parser
+// (httpwire), because Electron apps expect header case and order to be kept
 // on the wire and the raw response head to be visible. HTTP/2 (h2.go) is
 // negotiated by ALPN and its streams are read through the same exchange
 // path.
 //
 // Around the exchange, by file: client.go (connections, pool, dialing),
-// proxy.go, pac.go, proxy_dial.go and proxy_route.go (Chromium's proxy
-// configuration, PAC on goja, HTTP/CONNECT/SOCKS, proxy logins),
-// tls_verify.go (the host's certificate verdicts, extra CAs), cookies.go and
-// cookies_store.go (the session's jar), cache.go and cache_disk.go (RFC 9111
-// cache) with session_io.go (how an exchange uses both), referrer.go,
-// resolve.go (resolveHost), timing.go, auth.go, decode.go, errors.go.
+// proxy_route.go (the session's proxies per request, CONNECT tunnels,
+// proxy logins),
+// tls_verify.go (the host's certificate verdicts, extra CAs), cache.go and
+// cache_disk.go (RFC 9111 cache) with session_io.go (how an exchange uses
+// the cache and the cookie jar), site.go (sites and the SameSite context),
+// referrer.go, resolve.go (resolveHost), timing.go.
+//
+// Packages beside it: neterr (the one error table: Chromium's error names
+// and Classify), httpwire (headers, the HTTP/1.1 head writer and parser,
+// body framing, chunked coding, content decoding, origins), cookies (the
+// session's cookie jar and its file), auth (login challenges, Basic and
+// Digest, the credentials cache, a hop's login state), proxy (Chromium's
+// proxy configuration, PAC on goja, dialing through HTTP, HTTPS and SOCKS
+// proxies).
 package gocore

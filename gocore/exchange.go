@@ -18,6 +18,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
 	"golang.org/x/net/http2"
 )
 
@@ -29,17 +33,17 @@ type Sink interface {
 	// Redirect reports a hop; in manual mode the exchange then waits for FollowRedirect.
 	Redirect(r *Redirect)
 	// Login asks for credentials; the exchange waits for Login.
-	Login(a *AuthInfo)
+	Login(a *auth.Info)
 	// Response delivers the final head; the body follows as Data. When
 	// h.Complete, h.Body is the whole (small) body, valid only during the
 	// call, and no Data follows: End comes next.
-	Response(h *ResponseHead)
+	Response(h *httpwire.ResponseHead)
 	// Data delivers decoded body bytes; p is only valid during the call.
 	Data(p []byte)
 	// End is the terminal event of a complete response.
 	End()
 	// Fail is the terminal event of anything else, cancellation included.
-	Fail(err *NetError)
+	Fail(err *neterr.Error)
 	// UploadProgress reports request-body bytes written to the socket.
 	UploadProgress(position, total int64)
 	// WriteReady says a streamed body's window has room again.
@@ -63,7 +67,7 @@ type Redirect struct {
 	StatusCode int
 	Method     string // the method of the next hop
 	URL        string
-	Headers    []Header // the redirect response's headers, as received
+	Headers    []httpwire.Header // the redirect response's headers, as received
 }
 
 // An Exchange is one request and its response, across redirects and
@@ -96,7 +100,7 @@ type Exchange struct {
 
 type answer struct {
 	follow  bool
-	cred    *Credentials
+	cred    *auth.Credentials
 	verdict int
 }
 
@@ -154,7 +158,7 @@ func (c *Client) Start(req *Request, sink Sink) *Exchange {
 		x.upload = newUploadPipe(UploadWindow, sink.WriteReady)
 	}
 	if req.Timeout > 0 {
-		x.watchdog = time.AfterFunc(req.Timeout, func() { x.cancel(Failure(ErrTimedOut, nil)) })
+		x.watchdog = time.AfterFunc(req.Timeout, func() { x.cancel(neterr.New(neterr.TimedOut, nil)) })
 	}
 	c.live.Add(1)
 	go x.run()
@@ -163,9 +167,9 @@ func (c *Client) Start(req *Request, sink Sink) *Exchange {
 
 // Cancel ends the exchange with cause (ERR_ABORTED when nil). It is safe
 // to call at any time, any number of times; only the first cause counts.
-func (x *Exchange) Cancel(cause *NetError) {
+func (x *Exchange) Cancel(cause *neterr.Error) {
 	if cause == nil {
-		cause = Failure(ErrAborted, nil)
+		cause = neterr.New(neterr.Aborted, nil)
 	}
 	x.cancel(cause)
 }
@@ -215,10 +219,10 @@ func (x *Exchange) FollowRedirect(follow bool) {
 // ERR_INVALID_ARGUMENT: they would go into a request header (Digest
 // quotes them as they are), and the host's answer may come long after
 // the login event, where nothing could catch a thrown error.
-func (x *Exchange) Login(cred *Credentials) {
-	if cred != nil && (!ValidHeaderValue(cred.Username) || !ValidHeaderValue(cred.Password)) {
+func (x *Exchange) Login(cred *auth.Credentials) {
+	if cred != nil && (!httpwire.ValidHeaderValue(cred.Username) || !httpwire.ValidHeaderValue(cred.Password)) {
 		if x.asking.CompareAndSwap(askLogin, askNone) {
-			x.Cancel(Failure(ErrInvalidArgument, errors.New("login credentials hold CR, LF or NUL")))
+			x.Cancel(neterr.New(neterr.InvalidArgument, errors.New("login credentials hold CR, LF or NUL")))
 		}
 		return
 	}
@@ -232,36 +236,29 @@ func (x *Exchange) Done() <-chan struct{} { return x.done }
 
 // hop is the per-hop state of the request: what redirects and logins change.
 type hop struct {
-	method             string
-	url                *url.URL
-	header             []Header
-	body               []byte // buffered body, replayable
-	hasBody            bool
-	streaming          bool
-	auth               *authEntry // credentials sent with this hop, bound to url's origin
-	authKey            authKey    // the protection space auth answers
-	authPending        bool       // auth came from a login: cache it once the answer is not 401
-	triedURLCred       bool
-	triedCache         bool
-	triedProxyCache    bool
-	proxyAuth          *authEntry // credentials for the http proxy, from a proxy login
-	proxyAuthKey       authKey
-	proxyAuthFromCache bool            // the last request carried the session\'s cached proxy credentials
-	revalidating       *CachedResponse // the stored answer a conditional request revalidates
-	sentAt             time.Time       // when this hop's request went out (cache ages)
-	fetchSite          string          // Sec-Fetch-Site over the URL chain so far; "" before the first
+	method       string
+	url          *url.URL
+	header       []httpwire.Header
+	body         []byte // buffered body, replayable
+	hasBody      bool
+	streaming    bool
+	login        auth.Login      // with the server: 401s and Authorization
+	proxyLogin   auth.Login      // with a plain-http proxy: 407s and Proxy-Authorization
+	revalidating *CachedResponse // the stored answer a conditional request revalidates
+	sentAt       time.Time       // when this hop's request went out (cache ages)
+	fetchSite    string          // Sec-Fetch-Site over the URL chain so far; "" before the first
 }
 
 func (x *Exchange) run() {
 	terminated := false
 	defer func() {
 		if r := recover(); r != nil && !terminated {
-			x.finish(Failure(ErrFailed, fmt.Errorf("engine panic: %v", r)))
+			x.finish(neterr.New(neterr.Failed, fmt.Errorf("engine panic: %v", r)))
 		}
 		x.client.live.Add(-1)
 		close(x.done)
 	}()
-	var failure *NetError
+	var failure *neterr.Error
 	if err := x.loop(); err != nil {
 		failure = x.explain(err)
 	}
@@ -271,15 +268,15 @@ func (x *Exchange) run() {
 
 // explain names err, preferring the cancellation cause when the context
 // ended (an abort closes the socket, whose own error would mislead).
-func (x *Exchange) explain(err error) *NetError {
+func (x *Exchange) explain(err error) *neterr.Error {
 	if x.ctx.Err() != nil {
-		return causeOf(x.ctx)
+		return neterr.Cause(x.ctx)
 	}
-	return Classify(err)
+	return neterr.Classify(err)
 }
 
 // finish emits the terminal event after stopping the body sender.
-func (x *Exchange) finish(failure *NetError) {
+func (x *Exchange) finish(failure *neterr.Error) {
 	if x.watchdog != nil {
 		x.watchdog.Stop()
 	}
@@ -329,7 +326,7 @@ func (x *Exchange) loop() error {
 			return err
 		}
 		x.storeCookies(h, head)
-		f, ferr := frameResponse(h.method, head)
+		f, ferr := httpwire.FrameResponse(h.method, head)
 		if ferr != nil {
 			x.closeConn(c)
 			return ferr
@@ -337,26 +334,26 @@ func (x *Exchange) loop() error {
 		head.URL = displayURL(h.url)
 
 		if wantsClose(h.header) {
-			f.keepAlive = false // the app asked for this connection to close
+			f.KeepAlive = false // the app asked for this connection to close
 		}
 		if c.earlyAnswer {
 			// The answer began before the whole body went out: whatever the
 			// server does with the rest, this connection is not reused.
-			f.keepAlive = false
+			f.KeepAlive = false
 		}
 
-		if h.auth != nil {
+		if h.login.Sent != nil {
 			if head.StatusCode == 401 {
-				if !h.authPending {
-					x.client.auth.forget(h.authKey) // cached credentials stopped working
+				if !h.login.Pending {
+					x.client.auth.Forget(h.login.Key) // cached credentials stopped working
 				}
-			} else if h.authPending {
-				x.client.auth.store(h.authKey, h.auth)
-				h.authPending = false
+			} else if h.login.Pending {
+				x.client.auth.Store(h.login.Key, h.login.Sent)
+				h.login.Pending = false
 			}
 		}
 
-		if loc := headerValue(head.Headers, "Location"); isRedirect(head.StatusCode) && loc != "" {
+		if loc := httpwire.HeaderValue(head.Headers, "Location"); isRedirect(head.StatusCode) && loc != "" {
 			redirects++
 			if err := x.redirect(h, c, head, f, loc, redirects); err != nil {
 				return err
@@ -416,43 +413,29 @@ func displayURL(u *url.URL) string {
 	return v.String()
 }
 
-func originOf(u *url.URL) string {
-	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + portOf(u)
-}
-
-func portOf(u *url.URL) string {
-	if p := u.Port(); p != "" {
-		return p
-	}
-	if u.Scheme == "https" {
-		return "443"
-	}
-	return "80"
-}
-
 // redirect handles one 3xx hop: checks, policy, the host's decision, and
 // the request changes Chromium makes.
-func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc string, count int) error {
+func (x *Exchange) redirect(h *hop, c *conn, head *httpwire.ResponseHead, f httpwire.Framing, loc string, count int) error {
 	next, err := h.url.Parse(loc)
 	if err != nil {
 		x.closeConn(c)
-		return Failure(ErrInvalidRedirect, err)
+		return neterr.New(neterr.InvalidRedirect, err)
 	}
 	if next.Scheme != "http" && next.Scheme != "https" {
 		x.closeConn(c)
-		return Failure(ErrUnsafeRedirect, nil)
+		return neterr.New(neterr.UnsafeRedirect, nil)
 	}
 	if next.Host == "" {
 		x.closeConn(c)
-		return Failure(ErrInvalidRedirect, nil)
+		return neterr.New(neterr.InvalidRedirect, nil)
 	}
 	if count > maxRedirects {
 		x.closeConn(c)
-		return Failure(ErrTooManyRedirects, nil)
+		return neterr.New(neterr.TooManyRedirects, nil)
 	}
 	if x.req.Redirect == RedirectError {
 		x.closeConn(c)
-		return &NetError{Name: ErrRedirectPolicy, Detail: "Attempted to redirect, but redirect policy was 'error'"}
+		return &neterr.Error{Name: neterr.RedirectPolicy, Detail: "Attempted to redirect, but redirect policy was 'error'"}
 	}
 	if next.Fragment == "" && h.url.Fragment != "" {
 		next.Fragment = h.url.Fragment
@@ -466,7 +449,7 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 	}
 	x.discard(c, f)
 	if x.ctx.Err() != nil {
-		return causeOf(x.ctx)
+		return neterr.Cause(x.ctx)
 	}
 
 	r := &Redirect{StatusCode: head.StatusCode, Method: method, URL: displayURL(next), Headers: head.Headers}
@@ -476,7 +459,7 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 			return err
 		}
 		if !a.follow {
-			return &NetError{Name: ErrRedirectCancelled, Detail: "Redirect was cancelled"}
+			return &neterr.Error{Name: neterr.RedirectCancelled, Detail: "Redirect was cancelled"}
 		}
 	} else {
 		x.sink.Redirect(r)
@@ -484,24 +467,23 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 
 	if method != h.method && method == "GET" {
 		h.hasBody, h.streaming, h.body = false, false, nil
-		h.header = withoutHeaders(h.header, "Content-Type", "Content-Encoding", "Content-Language", "Content-Location")
+		h.header = httpwire.WithoutHeaders(h.header, "Content-Type", "Content-Encoding", "Content-Language", "Content-Location")
 	} else if h.streaming {
-		return Failure(ErrFailed, errors.New("a streamed body cannot be sent again after a redirect"))
+		return neterr.New(neterr.Failed, errors.New("a streamed body cannot be sent again after a redirect"))
 	}
-	if i := headerIndex(h.header, "Referer"); i >= 0 {
+	if i := httpwire.HeaderIndex(h.header, "Referer"); i >= 0 {
 		// Chromium reduces the referrer hop by hop: what one hop cut stays cut.
 		ref := referrerFor(referrerFor(h.header[i].Value, x.req.ReferrerPolicy, h.url), x.req.ReferrerPolicy, next)
 		if ref == "" {
-			h.header = withoutHeaders(h.header, "Referer")
+			h.header = httpwire.WithoutHeaders(h.header, "Referer")
 		} else {
-			h.header = append([]Header(nil), h.header...) // the app's list is shared: copy before changing
+			h.header = append([]httpwire.Header(nil), h.header...) // the app's list is shared: copy before changing
 			h.header[i].Value = ref
 		}
 	}
-	if originOf(next) != originOf(h.url) {
-		h.header = withoutHeaders(h.header, "Authorization", "Proxy-Authorization")
-		h.auth, h.authPending = nil, false
-		h.triedCache, h.triedURLCred = false, false
+	if httpwire.Origin(next) != httpwire.Origin(h.url) {
+		h.header = httpwire.WithoutHeaders(h.header, "Authorization", "Proxy-Authorization")
+		h.login.Reset()
 	}
 	h.method = method
 	h.url = next
@@ -510,25 +492,25 @@ func (x *Exchange) redirect(h *hop, c *conn, head *ResponseHead, f framing, loc 
 
 // login answers a 401: from the URL's credentials, the session's cache, or
 // the host. It reports whether to retry; false delivers the 401.
-func (x *Exchange) login(h *hop, c *conn, head *ResponseHead, f framing) (bool, error) {
-	ch := pickChallenge(parseChallenges(head.Headers, "WWW-Authenticate"))
+func (x *Exchange) login(h *hop, c *conn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
+	ch := auth.Pick(auth.ParseChallenges(head.Headers, "WWW-Authenticate"))
 	if ch == nil {
 		return false, nil
 	}
-	key := authKey{origin: originOf(h.url), realm: ch.params["realm"]}
-	var cred *Credentials
+	key := auth.Key{Origin: httpwire.Origin(h.url), Realm: ch.Params["realm"]}
+	var cred *auth.Credentials
 	switch {
-	case !h.triedURLCred && h.url.User != nil:
-		h.triedURLCred = true
+	case !h.login.TriedURL && h.url.User != nil:
+		h.login.TriedURL = true
 		pass, _ := h.url.User.Password()
-		cred = &Credentials{Username: h.url.User.Username(), Password: pass}
-	case !h.triedCache && x.client.auth.lookup(key) != nil:
-		h.triedCache = true
-		cred = &x.client.auth.lookup(key).cred
+		cred = &auth.Credentials{Username: h.url.User.Username(), Password: pass}
+	case !h.login.TriedCache && x.client.auth.Lookup(key) != nil:
+		h.login.TriedCache = true
+		cred = &x.client.auth.Lookup(key).Cred
 	default:
 		port := 0
-		fmt.Sscanf(portOf(h.url), "%d", &port)
-		info := &AuthInfo{Scheme: ch.scheme, Host: h.url.Hostname(), Port: port, Realm: ch.params["realm"]}
+		fmt.Sscanf(httpwire.Port(h.url), "%d", &port)
+		info := &auth.Info{Scheme: ch.Scheme, Host: h.url.Hostname(), Port: port, Realm: ch.Params["realm"]}
 		var err error
 		if cred, err = x.askLoginFor(c, info); err != nil {
 			return false, err
@@ -540,15 +522,13 @@ func (x *Exchange) login(h *hop, c *conn, head *ResponseHead, f framing) (bool, 
 	if err := x.readyToRetry(h, c, f); err != nil {
 		return false, err
 	}
-	h.auth = &authEntry{challenge: *ch, cred: *cred, pathBase: pathBase(h.url.Path)}
-	h.authKey = key
-	h.authPending = true
+	h.login.Answer(*ch, *cred, auth.PathBase(h.url.Path), key)
 	return true, nil
 }
 
 // askLoginFor emits a login for info and waits for the host's answer; nil
 // credentials cancel the login.
-func (x *Exchange) askLoginFor(c *conn, info *AuthInfo) (*Credentials, error) {
+func (x *Exchange) askLoginFor(c *conn, info *auth.Info) (*auth.Credentials, error) {
 	a, err := x.ask(askLogin, func() { x.sink.Login(info) })
 	if err != nil {
 		x.closeConn(c)
@@ -559,10 +539,10 @@ func (x *Exchange) askLoginFor(c *conn, info *AuthInfo) (*Credentials, error) {
 
 // readyToRetry drops a refused answer so the request can go again with
 // credentials; a streamed body cannot be sent again.
-func (x *Exchange) readyToRetry(h *hop, c *conn, f framing) error {
+func (x *Exchange) readyToRetry(h *hop, c *conn, f httpwire.Framing) error {
 	if h.streaming {
 		x.closeConn(c)
-		return Failure(ErrFailed, errors.New("a streamed body cannot be sent again for authentication"))
+		return neterr.New(neterr.Failed, errors.New("a streamed body cannot be sent again for authentication"))
 	}
 	x.discard(c, f)
 	return nil
@@ -571,13 +551,13 @@ func (x *Exchange) readyToRetry(h *hop, c *conn, f framing) error {
 // applyPreemptiveAuth sends cached Basic credentials for a URL below a path
 // where they worked, saving the 401 round trip, as Chromium does.
 func (x *Exchange) applyPreemptiveAuth(h *hop) {
-	if h.auth != nil || headerIndex(h.header, "Authorization") >= 0 || x.req.NoLogin {
+	if h.login.Sent != nil || httpwire.HeaderIndex(h.header, "Authorization") >= 0 || x.req.NoLogin {
 		return
 	}
-	if e := x.client.auth.preemptive(originOf(h.url), h.url.Path, false); e != nil {
-		h.auth = e
-		h.authKey = authKey{origin: originOf(h.url), realm: e.challenge.params["realm"]}
-		h.triedCache = true
+	if e := x.client.auth.Preemptive(httpwire.Origin(h.url), h.url.Path, false); e != nil {
+		h.login.Sent = e
+		h.login.Key = auth.Key{Origin: httpwire.Origin(h.url), Realm: e.Challenge.Params["realm"]}
+		h.login.TriedCache = true
 	}
 }
 
@@ -599,7 +579,7 @@ func (x *Exchange) ask(kind int32, emit func()) (answer, error) {
 		return a, nil
 	case <-x.ctx.Done():
 		x.asking.Store(askNone)
-		return answer{}, causeOf(x.ctx)
+		return answer{}, neterr.Cause(x.ctx)
 	}
 }
 
@@ -648,69 +628,69 @@ func hostHeader(u *url.URL) string {
 
 // requestHeaders is the head we send: Host and framing first, then the
 // app's headers in its order and case, then the defaults it did not set.
-func (x *Exchange) requestHeaders(h *hop) []Header {
-	hs := make([]Header, 0, len(h.header)+10)
-	hs = append(hs, Header{"Host", hostHeader(h.url)})
-	if headerIndex(h.header, "Connection") < 0 {
-		hs = append(hs, Header{"Connection", "keep-alive"})
+func (x *Exchange) requestHeaders(h *hop) []httpwire.Header {
+	hs := make([]httpwire.Header, 0, len(h.header)+10)
+	hs = append(hs, httpwire.Header{Name: "Host", Value: hostHeader(h.url)})
+	if httpwire.HeaderIndex(h.header, "Connection") < 0 {
+		hs = append(hs, httpwire.Header{Name: "Connection", Value: "keep-alive"})
 	}
 	switch {
 	case h.hasBody:
-		hs = append(hs, Header{"Content-Length", strconv.Itoa(len(h.body))})
+		hs = append(hs, httpwire.Header{Name: "Content-Length", Value: strconv.Itoa(len(h.body))})
 	case h.streaming:
-		hs = append(hs, Header{"Transfer-Encoding", "chunked"})
+		hs = append(hs, httpwire.Header{Name: "Transfer-Encoding", Value: "chunked"})
 	case h.method == "POST" || h.method == "PUT":
-		hs = append(hs, Header{"Content-Length", "0"})
+		hs = append(hs, httpwire.Header{Name: "Content-Length", Value: "0"})
 	}
 	for _, hd := range h.header {
 		if strings.EqualFold(hd.Name, "Referer") {
 			// The app's Referer, filtered by the policy for this hop's URL.
 			if ref := referrerFor(hd.Value, x.req.ReferrerPolicy, h.url); ref != "" {
-				hs = append(hs, Header{hd.Name, ref})
+				hs = append(hs, httpwire.Header{Name: hd.Name, Value: ref})
 			}
 			continue
 		}
 		hs = append(hs, hd)
 	}
-	if x.req.Initiator != "" && headerIndex(h.header, "Origin") < 0 && h.method != "GET" && h.method != "HEAD" {
+	if x.req.Initiator != "" && httpwire.HeaderIndex(h.header, "Origin") < 0 && h.method != "GET" && h.method != "HEAD" {
 		// Chromium sends the initiator as Origin on requests that are not GET or HEAD.
-		hs = append(hs, Header{"Origin", x.req.Initiator})
+		hs = append(hs, httpwire.Header{Name: "Origin", Value: x.req.Initiator})
 	}
 	if cookie := x.cookieHeader(h); cookie != "" {
-		hs = append(hs, Header{"Cookie", cookie})
+		hs = append(hs, httpwire.Header{Name: "Cookie", Value: cookie})
 	}
 	hs = append(hs, conditionalHeaders(h)...)
-	if h.auth != nil && headerIndex(h.header, "Authorization") < 0 {
+	if sent := h.login.Sent; sent != nil && httpwire.HeaderIndex(h.header, "Authorization") < 0 {
 		// Computed per hop: a Digest answer covers one method and URI.
-		if value := authorization(&h.auth.challenge, h.auth.cred, h.method, requestTarget(h.url)); ValidHeaderValue(value) {
-			hs = append(hs, Header{"Authorization", value})
+		if value := auth.Authorization(&sent.Challenge, sent.Cred, h.method, requestTarget(h.url)); httpwire.ValidHeaderValue(value) {
+			hs = append(hs, httpwire.Header{Name: "Authorization", Value: value})
 		}
 	}
-	if headerIndex(h.header, "User-Agent") < 0 {
-		hs = append(hs, Header{"User-Agent", x.client.UserAgent()})
+	if httpwire.HeaderIndex(h.header, "User-Agent") < 0 {
+		hs = append(hs, httpwire.Header{Name: "User-Agent", Value: x.client.UserAgent()})
 	}
-	if headerIndex(h.header, "Accept-Encoding") < 0 {
-		hs = append(hs, Header{"Accept-Encoding", DefaultAcceptEncoding})
+	if httpwire.HeaderIndex(h.header, "Accept-Encoding") < 0 {
+		hs = append(hs, httpwire.Header{Name: "Accept-Encoding", Value: httpwire.DefaultAcceptEncoding})
 	}
-	if lang := x.client.AcceptLanguage(); lang != "" && headerIndex(h.header, "Accept-Language") < 0 {
-		hs = append(hs, Header{"Accept-Language", lang})
+	if lang := x.client.AcceptLanguage(); lang != "" && httpwire.HeaderIndex(h.header, "Accept-Language") < 0 {
+		hs = append(hs, httpwire.Header{Name: "Accept-Language", Value: lang})
 	}
 	initiator := x.req.Initiator
 	if initiator == "" {
-		initiator = headerValue(h.header, "Origin")
+		initiator = httpwire.HeaderValue(h.header, "Origin")
 	}
 	// Every URL of the redirect chain counts, sent Fetch Metadata or not.
 	h.fetchSite = leastSameFetchSite(h.fetchSite, fetchSite(initiator, h.url))
-	if h.url.Scheme == "https" || isLoopbackHost(h.url.Hostname()) {
+	if h.url.Scheme == "https" || httpwire.IsLoopbackHost(h.url.Hostname()) {
 		// Chromium sends Fetch Metadata to potentially trustworthy origins only.
-		if headerIndex(h.header, "Sec-Fetch-Site") < 0 {
-			hs = append(hs, Header{"Sec-Fetch-Site", h.fetchSite})
+		if httpwire.HeaderIndex(h.header, "Sec-Fetch-Site") < 0 {
+			hs = append(hs, httpwire.Header{Name: "Sec-Fetch-Site", Value: h.fetchSite})
 		}
-		if headerIndex(h.header, "Sec-Fetch-Mode") < 0 {
-			hs = append(hs, Header{"Sec-Fetch-Mode", "no-cors"})
+		if httpwire.HeaderIndex(h.header, "Sec-Fetch-Mode") < 0 {
+			hs = append(hs, httpwire.Header{Name: "Sec-Fetch-Mode", Value: "no-cors"})
 		}
-		if headerIndex(h.header, "Sec-Fetch-Dest") < 0 {
-			hs = append(hs, Header{"Sec-Fetch-Dest", "empty"})
+		if httpwire.HeaderIndex(h.header, "Sec-Fetch-Dest") < 0 {
+			hs = append(hs, httpwire.Header{Name: "Sec-Fetch-Dest", Value: "empty"})
 		}
 	}
 	return hs
@@ -726,7 +706,7 @@ func fetchSite(initiator string, target *url.URL) string {
 	if err != nil || o.Host == "" {
 		return "cross-site"
 	}
-	if originOf(o) == originOf(target) {
+	if httpwire.Origin(o) == httpwire.Origin(target) {
 		return "same-origin"
 	}
 	if sameSite(o, target) {
@@ -738,8 +718,8 @@ func fetchSite(initiator string, target *url.URL) string {
 // roundTrip sends the hop's request and reads the final response head. A
 // reused keep-alive connection that the server had already closed is
 // retried on another, when the body can be sent again.
-func (x *Exchange) roundTrip(h *hop) (*conn, *ResponseHead, error) {
-	host, port := h.url.Hostname(), portOf(h.url)
+func (x *Exchange) roundTrip(h *hop) (*conn, *httpwire.ResponseHead, error) {
+	host, port := h.url.Hostname(), httpwire.Port(h.url)
 	routes, err := x.client.proxiesFor(x.ctx, h.url)
 	if err != nil {
 		return nil, nil, err
@@ -760,8 +740,8 @@ func (x *Exchange) roundTrip(h *hop) (*conn, *ResponseHead, error) {
 }
 
 func proxyUnreachable(err error) bool {
-	switch Classify(err).Name {
-	case ErrProxyConnectionFailed, ErrSOCKSConnectionFailed:
+	switch neterr.Classify(err).Name {
+	case neterr.ProxyConnectionFailed, neterr.SOCKSConnectionFailed:
 		return true
 	}
 	return false
@@ -771,7 +751,7 @@ func proxyUnreachable(err error) bool {
 // via and reads the final head. A reused keep-alive connection that the
 // server had already closed is retried on another, when the body can be
 // sent again.
-func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*conn, *ResponseHead, error) {
+func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*conn, *httpwire.ResponseHead, error) {
 	key := connKey(h.url.Scheme, host, port, via)
 	var fresh *conn // the HTTP/2 connection this request opened, if it did
 	secure := h.url.Scheme == "https"
@@ -800,7 +780,7 @@ func (x *Exchange) roundTripVia(h *hop, via ProxyServer, host, port string) (*co
 				select { // another request is finding out whether the origin speaks h2
 				case <-wait:
 				case <-x.ctx.Done():
-					return nil, nil, causeOf(x.ctx)
+					return nil, nil, neterr.Cause(x.ctx)
 				}
 				attempt--
 				continue
@@ -874,8 +854,8 @@ func (x *Exchange) h2For(secure bool, key string) (*http2.ClientConn, net.Conn) 
 }
 
 // stamp records on head how the answer came (Timing).
-func (x *Exchange) stamp(head *ResponseHead, c *conn, reused bool) {
-	t := &Timing{Reused: reused, Sent: c.sentAt.Sub(x.startedAt), FirstByte: c.firstByteAt.Sub(x.startedAt)}
+func (x *Exchange) stamp(head *httpwire.ResponseHead, c *conn, reused bool) {
+	t := &httpwire.Timing{Reused: reused, Sent: c.sentAt.Sub(x.startedAt), FirstByte: c.firstByteAt.Sub(x.startedAt)}
 	if !reused {
 		t.DNS, t.Connect, t.TLS = c.dialed.dns, c.dialed.connect, c.dialed.tls
 	}
@@ -886,8 +866,8 @@ func (x *Exchange) stamp(head *ResponseHead, c *conn, reused bool) {
 // staleConnError reports whether err is what a reused connection that the
 // server closed while idle looks like, before any response byte.
 func staleConnError(err error) bool {
-	switch Classify(err).Name {
-	case ErrEmptyResponse, ErrConnectionReset, ErrConnectionClosed:
+	switch neterr.Classify(err).Name {
+	case neterr.EmptyResponse, neterr.ConnectionReset, neterr.ConnectionClosed:
 		return true
 	}
 	return false
@@ -908,8 +888,8 @@ func (x *Exchange) closeConn(c *conn) {
 
 // release returns c to the pool when it can serve another request: the
 // response said keep-alive and the whole request body went out.
-func (x *Exchange) release(c *conn, f framing) {
-	if !f.keepAlive || !x.senderSucceeded() || !c.unwatch() {
+func (x *Exchange) release(c *conn, f httpwire.Framing) {
+	if !f.KeepAlive || !x.senderSucceeded() || !c.unwatch() {
 		x.closeConn(c)
 		return
 	}
@@ -962,21 +942,22 @@ func (x *Exchange) stopSender() {
 }
 
 // send writes the request and reads the final head (skipping 1xx).
-func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
+func (x *Exchange) send(c *conn, h *hop) (*httpwire.ResponseHead, error) {
 	x.stopSender() // a previous hop's: its connection is closed or idle by now
 	target, headers := requestTarget(h.url), x.requestHeaders(h)
 	if c.httpProxy != nil {
 		target = absoluteTarget(h.url)
-		auth := x.client.proxyAuthorization(*c.httpProxy, h.method, target)
-		h.proxyAuthFromCache = auth != "" && h.proxyAuth == nil
-		if h.proxyAuth != nil {
-			auth = authorization(&h.proxyAuth.challenge, h.proxyAuth.cred, h.method, target)
+		value := x.client.proxyAuthorization(*c.httpProxy, h.method, target)
+		sent := h.proxyLogin.Sent
+		h.proxyLogin.FromCache = value != "" && sent == nil
+		if sent != nil {
+			value = auth.Authorization(&sent.Challenge, sent.Cred, h.method, target)
 		}
-		if auth != "" && ValidHeaderValue(auth) && headerIndex(headers, "Proxy-Authorization") < 0 {
-			headers = append(headers, Header{"Proxy-Authorization", auth})
+		if value != "" && httpwire.ValidHeaderValue(value) && httpwire.HeaderIndex(headers, "Proxy-Authorization") < 0 {
+			headers = append(headers, httpwire.Header{Name: "Proxy-Authorization", Value: value})
 		}
 	}
-	if err := writeRequestHead(c.bw, h.method, target, headers); err != nil {
+	if err := httpwire.WriteRequestHead(c.bw, h.method, target, headers); err != nil {
 		return nil, err
 	}
 	switch {
@@ -1005,19 +986,19 @@ func (x *Exchange) send(c *conn, h *hop) (*ResponseHead, error) {
 		// Chromium-like default: an answer that never begins is a timeout
 		// (not while a body still goes out: a long upload is not a stall).
 		// A timer, not a socket deadline: cheaper per request.
-		stall := time.AfterFunc(x.client.opts.HeadTimeout, func() { x.cancel(Failure(ErrTimedOut, nil)) })
+		stall := time.AfterFunc(x.client.opts.HeadTimeout, func() { x.cancel(neterr.New(neterr.TimedOut, nil)) })
 		defer stall.Stop()
 	}
 	if _, err := c.br.Peek(1); err != nil { // the first byte of the answer
 		if errors.Is(err, io.EOF) {
-			return nil, x.uploadFailure(c, Failure(ErrEmptyResponse, err))
+			return nil, x.uploadFailure(c, neterr.New(neterr.EmptyResponse, err))
 		}
 		return nil, x.uploadFailure(c, err) // Peek took the error from the reader: report it here
 	}
 	c.firstByteAt = time.Now()
 	c.earlyAnswer = x.sender != nil && !x.sender.finished.Load()
 	for {
-		head, err := readResponseHead(c.br)
+		head, err := httpwire.ReadResponseHead(c.br)
 		if err != nil {
 			return nil, x.uploadFailure(c, err)
 		}
@@ -1067,13 +1048,13 @@ func (x *Exchange) uploadFailure(c *conn, readErr error) error {
 
 // errUploadCut is why a streamed body stops waiting for the host's next
 // chunk once the server has ended the connection.
-var errUploadCut = Failure(ErrConnectionReset, errors.New("the server closed the connection before the request body was sent"))
+var errUploadCut = neterr.New(neterr.ConnectionReset, errors.New("the server closed the connection before the request body was sent"))
 
 // connectionEnded reports whether err says the server closed or reset the
 // connection before a whole response head.
 func connectionEnded(err error) bool {
-	switch Classify(err).Name {
-	case ErrEmptyResponse, ErrConnectionClosed, ErrConnectionReset, ErrConnectionAborted:
+	switch neterr.Classify(err).Name {
+	case neterr.EmptyResponse, neterr.ConnectionClosed, neterr.ConnectionReset, neterr.ConnectionAborted:
 		return true
 	}
 	return false
@@ -1107,7 +1088,7 @@ func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming
 		}
 		return
 	}
-	cw := chunkWriter{c.bw}
+	cw := httpwire.ChunkWriter{W: c.bw}
 	var position int64
 	for {
 		chunks, ended, nerr := x.upload.next(ctx)
@@ -1117,11 +1098,11 @@ func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming
 		}
 		n := 0
 		for _, ch := range chunks {
-			cw.write(ch.p)
+			cw.WriteChunk(ch.p)
 			n += len(ch.p)
 		}
 		if ended {
-			cw.close()
+			cw.Close()
 		}
 		err = c.bw.Flush()
 		x.upload.sent(chunks) // written or failed, the chunks are done with
@@ -1142,19 +1123,19 @@ func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming
 // discard drops a response body we do not deliver (redirects, retried
 // 401s). It never waits for the network: a body that has fully arrived is
 // skipped and the connection kept; otherwise the connection is closed.
-func (x *Exchange) discard(c *conn, f framing) {
-	if f.none {
+func (x *Exchange) discard(c *conn, f httpwire.Framing) {
+	if f.None {
 		x.release(c, f)
 		return
 	}
-	if f.length < 0 && !f.chunked {
+	if f.Length < 0 && !f.Chunked {
 		x.closeConn(c)
 		return
 	}
 	buffered, _ := c.br.Peek(c.br.Buffered())
 	src := bytes.NewReader(buffered)
 	view := bufio.NewReaderSize(src, 4096)
-	if _, err := io.Copy(io.Discard, bodyReader(view, f)); err != nil {
+	if _, err := io.Copy(io.Discard, httpwire.BodyReader(view, f)); err != nil {
 		x.closeConn(c) // the body has not all arrived (or is malformed)
 		return
 	}
@@ -1194,16 +1175,16 @@ func (x *Exchange) readArrived(c *conn, body io.Reader, buf []byte, m int) (int,
 // the pool before the event: an app that answers with its next request at
 // once must find it there, not open another (at concurrency 64 a third of
 // the connections were extra).
-func (x *Exchange) deliverWhole(c *conn, head *ResponseHead, f framing) bool {
-	if !f.none {
-		if f.chunked || f.length < 0 || f.length > int64(c.br.Buffered()) ||
-			headerIndex(head.Headers, "Content-Encoding") >= 0 || !x.credit.take(f.length) {
+func (x *Exchange) deliverWhole(c *conn, head *httpwire.ResponseHead, f httpwire.Framing) bool {
+	if !f.None {
+		if f.Chunked || f.Length < 0 || f.Length > int64(c.br.Buffered()) ||
+			httpwire.HeaderIndex(head.Headers, "Content-Encoding") >= 0 || !x.credit.take(f.Length) {
 			return false
 		}
-		buffered, _ := c.br.Peek(int(f.length))            // cannot block
+		buffered, _ := c.br.Peek(int(f.Length))            // cannot block
 		x.wholeBody = append(x.wholeBody[:0], buffered...) // the read buffer goes with the connection
 		head.Body = x.wholeBody
-		c.br.Discard(int(f.length))
+		c.br.Discard(int(f.Length))
 	}
 	x.release(c, f)
 	head.Complete = true
@@ -1222,9 +1203,9 @@ var h2WholeWait = 500 * time.Microsecond
 // where deliverWhole finds it. A body that takes longer than h2WholeWait
 // gets the head delivered first, from a timer, so a slow body never delays
 // the response; headSent reports that.
-func (x *Exchange) awaitH2Body(c *conn, head *ResponseHead, f framing) (headSent bool) {
-	if !c.h2 || f.none || f.chunked || f.length <= 0 || f.length > int64(c.br.Size()) ||
-		headerIndex(head.Headers, "Content-Encoding") >= 0 {
+func (x *Exchange) awaitH2Body(c *conn, head *httpwire.ResponseHead, f httpwire.Framing) (headSent bool) {
+	if !c.h2 || f.None || f.Chunked || f.Length <= 0 || f.Length > int64(c.br.Size()) ||
+		httpwire.HeaderIndex(head.Headers, "Content-Encoding") >= 0 {
 		return false
 	}
 	var mu sync.Mutex
@@ -1237,7 +1218,7 @@ func (x *Exchange) awaitH2Body(c *conn, head *ResponseHead, f framing) (headSent
 			x.sink.Response(head)
 		}
 	})
-	c.br.Peek(int(f.length)) // an error comes again from the pump's read
+	c.br.Peek(int(f.Length)) // an error comes again from the pump's read
 	timer.Stop()
 	mu.Lock()
 	defer mu.Unlock()
@@ -1246,13 +1227,13 @@ func (x *Exchange) awaitH2Body(c *conn, head *ResponseHead, f framing) (headSent
 }
 
 // wantsClose reports whether the app's headers ask to close the connection.
-func wantsClose(hs []Header) bool {
-	return slices.Contains(connectionTokens(hs), "close")
+func wantsClose(hs []httpwire.Header) bool {
+	return slices.Contains(httpwire.ConnectionTokens(hs), "close")
 }
 
 // deliver emits the response and pumps its decoded body, paced by credit,
 // keeping a copy for the HTTP cache when the response may be stored.
-func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing, h *hop) error {
+func (x *Exchange) deliver(c *conn, head *httpwire.ResponseHead, f httpwire.Framing, h *hop) error {
 	cache := x.cacheFor(h)
 	if cache != nil && !Storable(h.method, h.header, head) {
 		cache = nil
@@ -1265,13 +1246,13 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing, h *hop) error
 		x.wholeBody = nil
 		return nil
 	}
-	raw := bodyReader(c.br, f)
+	raw := httpwire.BodyReader(c.br, f)
 	var tee *cacheTee
-	if cache != nil && f.length <= maxCachedBody {
+	if cache != nil && f.Length <= maxCachedBody {
 		tee = &cacheTee{r: raw}
 		raw = tee
 	}
-	body := newDecodedBody(raw, head.Headers)
+	body := httpwire.NewDecodedBody(raw, head.Headers)
 	defer body.Close()
 	if !headSent {
 		x.sink.Response(head)
@@ -1285,7 +1266,7 @@ func (x *Exchange) deliver(c *conn, head *ResponseHead, f framing, h *hop) error
 
 // pumpBody delivers body as Data, paced by credit; at its end it calls
 // completeFn (if any) and releases c (nil for a body from the cache).
-func (x *Exchange) pumpBody(c *conn, f framing, body *decodedBody, completeFn func()) error {
+func (x *Exchange) pumpBody(c *conn, f httpwire.Framing, body *httpwire.DecodedBody, completeFn func()) error {
 	lender, lends := x.sink.(ChunkSink)
 	var buf []byte
 	if !lends {
@@ -1308,7 +1289,7 @@ func (x *Exchange) pumpBody(c *conn, f framing, body *decodedBody, completeFn fu
 			buf = lender.NewChunk(int(n))
 		}
 		m, rerr := body.Read(buf[:n])
-		if c != nil && m > 0 && int64(m) < n && rerr == nil && c.tlsRaw != nil && !f.chunked && !body.coded {
+		if c != nil && m > 0 && int64(m) < n && rerr == nil && c.tlsRaw != nil && !f.Chunked && !body.Coded() {
 			m, rerr = x.readArrived(c, body, buf[:n], m)
 		}
 		switch {
@@ -1324,10 +1305,10 @@ func (x *Exchange) pumpBody(c *conn, f framing, body *decodedBody, completeFn fu
 			lender.DropChunk(buf)
 		}
 		if rerr == io.EOF && x.ctx.Err() != nil {
-			return fail(causeOf(x.ctx)) // cancelled while the last bytes were delivered
+			return fail(neterr.Cause(x.ctx)) // cancelled while the last bytes were delivered
 		}
 		if rerr == io.EOF {
-			framingDone := body.finishFraming()
+			framingDone := body.FinishFraming()
 			switch {
 			case c == nil:
 			case framingDone:

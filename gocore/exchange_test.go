@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -32,7 +34,7 @@ func TestExchangeGetDeliversHeadAndBody(t *testing.T) {
 	assert.Equal(t, 1, head.Minor)
 	assert.Equal(t, srv.URL+"/a/b?c=d", head.URL)
 	assert.False(t, head.Reused, "the first request on a new connection")
-	assert.Equal(t, "42", headerValue(head.Headers, "X-Answer"))
+	assert.Equal(t, "42", httpwire.HeaderValue(head.Headers, "X-Answer"))
 	body, n := rec.received()
 	assert.Equal(t, "hello, /a/b?c=d", body)
 	assert.EqualValues(t, len(body), n)
@@ -46,9 +48,9 @@ func TestExchangeReportsTheRawResponseHead(t *testing.T) {
 	evs, rec := get(t, c, srv.url)
 	head := requireEnd(t, evs)
 	assert.Equal(t, "Fine Thanks", head.StatusText)
-	assert.Equal(t, []Header{
-		{"x-lower", "a"}, {"X-UPPER", "B"}, {"Set-Cookie", "a=1"}, {"set-cookie", "b=2"},
-		{"X-Dup", "1"}, {"X-Dup", "2"}, {"Content-Length", "2"},
+	assert.Equal(t, []httpwire.Header{
+		{Name: "x-lower", Value: "a"}, {Name: "X-UPPER", Value: "B"}, {Name: "Set-Cookie", Value: "a=1"}, {Name: "set-cookie", Value: "b=2"},
+		{Name: "X-Dup", Value: "1"}, {Name: "X-Dup", Value: "2"}, {Name: "Content-Length", Value: "2"},
 	}, head.Headers)
 	body, _ := rec.received()
 	assert.Equal(t, "ok", body)
@@ -73,7 +75,7 @@ func TestExchangeSkipsInterimResponses(t *testing.T) {
 	evs, rec := get(t, c, srv.url)
 	head := requireEnd(t, evs)
 	assert.Equal(t, 200, head.StatusCode)
-	assert.Equal(t, []Header{{"Content-Length", "4"}}, head.Headers, "interim heads are not merged in")
+	assert.Equal(t, []httpwire.Header{{Name: "Content-Length", Value: "4"}}, head.Headers, "interim heads are not merged in")
 	body, _ := rec.received()
 	assert.Equal(t, "fina", body)
 }
@@ -100,7 +102,7 @@ func TestExchangeNoBodyResponses(t *testing.T) {
 			})
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			evs := run(t, c, &Request{Method: tt.method, URL: mustURL(t, srv.URL)}, rec)
+			evs := run(t, c, &Request{Method: tt.method, URL: testkit.MustURL(t, srv.URL)}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, tt.status, head.StatusCode)
 			assert.Equal(t, []string{evResponse, evEnd}, kinds(evs))
@@ -116,12 +118,12 @@ func TestExchangeBufferedBodyIsSentWithContentLength(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	req := &Request{Method: "POST", URL: mustURL(t, srv.url+"/submit"), Header: []Header{{"Content-Type", "text/plain"}},
+	req := &Request{Method: "POST", URL: testkit.MustURL(t, srv.url+"/submit"), Header: []httpwire.Header{{Name: "Content-Type", Value: "text/plain"}},
 		BodyMode: BodyBuffered, Body: []byte("hello body")}
 	evs := run(t, c, req, rec)
 	requireEnd(t, evs)
 
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	assert.Equal(t, "POST", got.method)
 	assert.Equal(t, "/submit", got.target)
 	assert.Equal(t, "10", got.header("Content-Length"))
@@ -144,9 +146,9 @@ func TestExchangeLargeBufferedBodyReportsProgress(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	evs := run(t, c, &Request{Method: "PUT", URL: mustURL(t, srv.URL), BodyMode: BodyBuffered, Body: body}, rec)
+	evs := run(t, c, &Request{Method: "PUT", URL: testkit.MustURL(t, srv.URL), BodyMode: BodyBuffered, Body: body}, rec)
 	requireEnd(t, evs)
-	assert.True(t, bytes.Equal(body, recv(t, got, "the body")), "the server got the body intact")
+	assert.True(t, bytes.Equal(body, testkit.Recv(t, got, "the body")), "the server got the body intact")
 
 	progress := ofKind(evs, evUploadProgress)
 	require.Greater(t, len(progress), 1, "a large body is reported as it goes")
@@ -163,7 +165,7 @@ func TestExchangeStreamedBodyIsChunked(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 	parts := []string{"first,", "", "second,", strings.Repeat("x", 100<<10), "last"}
 	for _, p := range parts {
 		assert.True(t, x.WriteBody([]byte(p)), "far below the window")
@@ -172,7 +174,7 @@ func TestExchangeStreamedBodyIsChunked(t *testing.T) {
 	evs := waitDone(t, x, rec)
 	requireEnd(t, evs)
 
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	assert.True(t, got.chunked)
 	assert.Equal(t, "chunked", got.header("Transfer-Encoding"))
 	assert.Empty(t, got.header("Content-Length"))
@@ -186,11 +188,11 @@ func TestExchangeStreamedBodyEndedBeforeStart(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 	x.EndBody()
 	assert.True(t, x.WriteBody([]byte("after the end")), "ignored, never blocks")
 	requireEnd(t, waitDone(t, x, rec))
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	assert.True(t, got.chunked)
 	assert.Empty(t, got.body)
 }
@@ -199,11 +201,11 @@ func TestExchangeWriteBodyWithoutStreamingIsIgnored(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
 	assert.True(t, x.WriteBody([]byte("nowhere")))
 	x.EndBody()
 	requireEnd(t, waitDone(t, x, rec))
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	assert.Empty(t, got.body)
 	assert.Empty(t, got.header("Transfer-Encoding"))
 }
@@ -222,7 +224,7 @@ func TestExchangeStreamsTheResponseBodyAsItArrives(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 	rec.waitBody(t, int64(len("part one;")))
 	body, _ := rec.received()
 	assert.Equal(t, "part one;", body, "the first part is delivered before the server sends the second")
@@ -237,11 +239,11 @@ func TestExchangeDecodesTheBodyAndReportsTheHeadAsReceived(t *testing.T) {
 		coding  string
 		encoded []byte
 	}{
-		{"gzip", encodeAll(t, sample, "gzip")},
-		{"deflate", encodeAll(t, sample, "zlib")},
-		{"br", encodeAll(t, sample, "br")},
-		{"zstd", encodeAll(t, sample, "zstd")},
-		{"gzip, br", encodeAll(t, sample, "gzip", "br")},
+		{"gzip", testkit.EncodeAll(t, testkit.Sample, "gzip")},
+		{"deflate", testkit.EncodeAll(t, testkit.Sample, "zlib")},
+		{"br", testkit.EncodeAll(t, testkit.Sample, "br")},
+		{"zstd", testkit.EncodeAll(t, testkit.Sample, "zstd")},
+		{"gzip, br", testkit.EncodeAll(t, testkit.Sample, "gzip", "br")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.coding, func(t *testing.T) {
@@ -250,10 +252,10 @@ func TestExchangeDecodesTheBodyAndReportsTheHeadAsReceived(t *testing.T) {
 			c := newClient(t, Options{})
 			evs, rec := get(t, c, srv.url)
 			head := requireEnd(t, evs)
-			assert.Equal(t, tt.coding, headerValue(head.Headers, "Content-Encoding"))
-			assert.Equal(t, fmt.Sprint(len(tt.encoded)), headerValue(head.Headers, "Content-Length"), "the length as received, not decoded")
+			assert.Equal(t, tt.coding, httpwire.HeaderValue(head.Headers, "Content-Encoding"))
+			assert.Equal(t, fmt.Sprint(len(tt.encoded)), httpwire.HeaderValue(head.Headers, "Content-Length"), "the length as received, not decoded")
 			body, _ := rec.received()
-			assert.True(t, body == string(sample), "decoded %d bytes, want %d", len(body), len(sample))
+			assert.True(t, body == string(testkit.Sample), "decoded %d bytes, want %d", len(body), len(testkit.Sample))
 		})
 	}
 }
@@ -262,7 +264,7 @@ func TestExchangeSmallResponseWindowPacesData(t *testing.T) {
 	srv := newRawServer(t, respondWith("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789"))
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), ResponseWindow: 3}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), ResponseWindow: 3}, rec)
 	rec.waitBody(t, 3)
 	body, _ := rec.received()
 	assert.Equal(t, "012", body, "no more than the window")
@@ -294,8 +296,8 @@ func TestExchangeRequestTarget(t *testing.T) {
 	c := newClient(t, Options{})
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url+tt.url)}, newRecorder()))
-			assert.Equal(t, tt.want, recv(t, reqs, "the request").target)
+			requireEnd(t, run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url+tt.url)}, newRecorder()))
+			assert.Equal(t, tt.want, testkit.Recv(t, reqs, "the request").target)
 		})
 	}
 }
@@ -312,7 +314,7 @@ func TestExchangeEarlyResponseToAStreamedUpload(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 	x.WriteBody([]byte("the start of a long upload"))
 	evs := waitDone(t, x, rec)
 	assert.Equal(t, 413, requireEnd(t, evs).StatusCode)

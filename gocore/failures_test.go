@@ -3,15 +3,10 @@ package gocore
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,7 +29,7 @@ func TestExchangeConnectionRefused(t *testing.T) {
 
 	c := newClient(t, Options{})
 	evs, _ := get(t, c, "http://"+addr+"/")
-	err2 := requireFail(t, evs, ErrConnectionRefused)
+	err2 := requireFail(t, evs, neterr.ConnectionRefused)
 	assert.Equal(t, "net::ERR_CONNECTION_REFUSED", err2.Error())
 	assert.Equal(t, []string{evFail}, kinds(evs))
 }
@@ -47,58 +45,58 @@ func TestExchangeWireFailures(t *testing.T) {
 		{
 			name:      "server closes without answering",
 			response:  "",
-			wantErr:   ErrEmptyResponse,
+			wantErr:   neterr.EmptyResponse,
 			wantKinds: []string{evFail},
 		},
 		{
 			name:      "server closes inside the head",
 			response:  "HTTP/1.1 200 OK\r\nContent-Le",
-			wantErr:   ErrConnectionClosed,
+			wantErr:   neterr.ConnectionClosed,
 			wantKinds: []string{evFail},
 		},
 		{
 			name:      "Content-Length longer than the body",
 			response:  "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
-			wantErr:   ErrContentLengthMismatch,
+			wantErr:   neterr.ContentLengthMismatch,
 			wantKinds: []string{evResponse, evData + "*", evFail},
 			wantBody:  "abc",
 		},
 		{
 			name:      "not HTTP",
 			response:  "SSH-2.0-OpenSSH_9.6\r\n",
-			wantErr:   ErrInvalidHTTPResponse,
+			wantErr:   neterr.InvalidHTTPResponse,
 			wantKinds: []string{evFail},
 		},
 		{
 			name:      "conflicting Content-Length",
 			response:  "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
-			wantErr:   ErrMultipleContentLength,
+			wantErr:   neterr.MultipleContentLength,
 			wantKinds: []string{evFail},
 		},
 		{
 			name:      "headers too big",
-			response:  bigHead(maxResponseHead+4096) + "ok",
-			wantErr:   ErrResponseHeadersTooBig,
+			response:  testkit.BigHead(httpwire.MaxResponseHead+4096) + "ok",
+			wantErr:   neterr.ResponseHeadersTooBig,
 			wantKinds: []string{evFail},
 		},
 		{
 			name:      "bad chunk size",
 			response:  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nxyz\r\n",
-			wantErr:   ErrInvalidChunkedEncoding,
+			wantErr:   neterr.InvalidChunkedEncoding,
 			wantKinds: []string{evResponse, evData + "*", evFail},
 			wantBody:  "abc",
 		},
 		{
 			name:      "chunked body cut short",
 			response:  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n5\r\nde",
-			wantErr:   ErrIncompleteChunkedEncoding,
+			wantErr:   neterr.IncompleteChunkedEncoding,
 			wantKinds: []string{evResponse, evData + "*", evFail},
 			wantBody:  "abcde",
 		},
 		{
 			name:      "corrupt gzip",
 			response:  "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 12\r\n\r\nnot gzip!!!!",
-			wantErr:   ErrContentDecodingFailed,
+			wantErr:   neterr.ContentDecodingFailed,
 			wantKinds: []string{evResponse, evFail},
 		},
 	}
@@ -116,30 +114,6 @@ func TestExchangeWireFailures(t *testing.T) {
 	}
 }
 
-// selfSignedCert makes a CA-less certificate for 127.0.0.1 valid from
-// notBefore to notAfter.
-func selfSignedCert(t *testing.T, notBefore, notAfter time.Time) (tls.Certificate, *x509.Certificate) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "gocore test"},
-		NotBefore:             notBefore,
-		NotAfter:              notAfter,
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, cert
-}
-
 func TestExchangeTLSFailures(t *testing.T) {
 	ok := func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secret") }
 	tests := []struct {
@@ -153,7 +127,7 @@ func TestExchangeTLSFailures(t *testing.T) {
 				srv, _ := newTLSServer(t, ok)
 				return srv.URL, Options{} // the system roots do not know httptest's CA
 			},
-			wantErr: ErrCertAuthorityInvalid,
+			wantErr: neterr.CertAuthorityInvalid,
 		},
 		{
 			name: "name not in the certificate",
@@ -162,12 +136,12 @@ func TestExchangeTLSFailures(t *testing.T) {
 				port := srv.Listener.Addr().(*net.TCPAddr).Port
 				return fmt.Sprintf("https://localhost:%d/", port), Options{RootCAs: pool}
 			},
-			wantErr: ErrCertCommonNameInvalid,
+			wantErr: neterr.CertCommonNameInvalid,
 		},
 		{
 			name: "expired certificate",
 			setup: func(t *testing.T) (string, Options) {
-				cert, parsed := selfSignedCert(t, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
+				cert, parsed := testkit.SelfSignedCert(t, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour))
 				srv := httptest.NewUnstartedServer(http.HandlerFunc(ok))
 				srv.Config.ErrorLog = quietLog
 				srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
@@ -177,7 +151,7 @@ func TestExchangeTLSFailures(t *testing.T) {
 				pool.AddCert(parsed)
 				return srv.URL, Options{RootCAs: pool}
 			},
-			wantErr: ErrCertDateInvalid,
+			wantErr: neterr.CertDateInvalid,
 		},
 		{
 			name: "plain HTTP server",
@@ -185,7 +159,7 @@ func TestExchangeTLSFailures(t *testing.T) {
 				srv := newServer(t, ok)
 				return strings.Replace(srv.URL, "http://", "https://", 1), Options{}
 			},
-			wantErr: ErrSSLProtocol,
+			wantErr: neterr.SSLProtocol,
 		},
 	}
 	for _, tt := range tests {
@@ -248,8 +222,8 @@ func TestExchangeTimeout(t *testing.T) {
 			srv := stallingServer(t, tt.prefix)
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Timeout: 100 * time.Millisecond}, rec)
-			err := requireFail(t, evs, ErrTimedOut)
+			evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), Timeout: 100 * time.Millisecond}, rec)
+			err := requireFail(t, evs, neterr.TimedOut)
 			assert.Equal(t, "net::ERR_TIMED_OUT", err.Error())
 			assert.Equal(t, tt.wantKinds, kinds(evs))
 		})
@@ -272,7 +246,7 @@ func TestExchangeTimeoutIsResetByProgress(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Timeout: 250 * time.Millisecond}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), Timeout: 250 * time.Millisecond}, rec)
 	requireEnd(t, evs)
 	body, _ := rec.received()
 	assert.Equal(t, strings.Repeat("x", parts), body)
@@ -283,7 +257,7 @@ func TestExchangeHeadTimeoutByDefault(t *testing.T) {
 	c := newClient(t, Options{HeadTimeout: 200 * time.Millisecond})
 	start := time.Now()
 	evs, _ := get(t, c, srv.url)
-	requireFail(t, evs, ErrTimedOut)
+	requireFail(t, evs, neterr.TimedOut)
 	assert.Less(t, time.Since(start), 5*time.Second)
 }
 
@@ -308,8 +282,8 @@ func TestExchangeServerDropsUpload(t *testing.T) {
 		wantErr   string // "" when a response is delivered
 		wantCode  int
 	}{
-		{name: "buffered body, server closes after the head", serve: closeAfterHead, wantErr: ErrConnectionReset},
-		{name: "streamed body, server closes after the head", serve: closeAfterHead, streaming: true, wantErr: ErrConnectionReset},
+		{name: "buffered body, server closes after the head", serve: closeAfterHead, wantErr: neterr.ConnectionReset},
+		{name: "streamed body, server closes after the head", serve: closeAfterHead, streaming: true, wantErr: neterr.ConnectionReset},
 		{
 			name: "server answers 413 and closes",
 			serve: func(c net.Conn, br *bufio.Reader) {
@@ -329,7 +303,7 @@ func TestExchangeServerDropsUpload(t *testing.T) {
 				}
 				c.Close()
 			},
-			wantErr: ErrEmptyResponse,
+			wantErr: neterr.EmptyResponse,
 		},
 	}
 	for _, tt := range tests {
@@ -341,7 +315,7 @@ func TestExchangeServerDropsUpload(t *testing.T) {
 			for i := 0; i < 30; i++ {
 				rec := newRecorder()
 				rec.autoGrant = true
-				req := &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyBuffered, Body: body}
+				req := &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyBuffered, Body: body}
 				if tt.streaming {
 					req.BodyMode, req.Body = BodyStreaming, nil
 				}
@@ -381,9 +355,9 @@ func TestExchangeServerDropsStreamedUploadWhileHostIsSilent(t *testing.T) {
 	c := newClient(t, Options{})
 	for i := 0; i < 10; i++ {
 		rec := newRecorder()
-		x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
+		x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), BodyMode: BodyStreaming}, rec)
 		x.WriteBody([]byte("first chunk"))
 		evs := waitDone(t, x, rec)
-		requireFail(t, evs, ErrConnectionReset)
+		requireFail(t, evs, neterr.ConnectionReset)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"golang.org/x/net/http2"
 )
 
@@ -128,12 +130,12 @@ func h2Skipped(name string) bool {
 
 // sendH2 sends the hop's request as one stream of cc and reads the final
 // head; the returned conn reads that stream's body.
-func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *ResponseHead, error) {
+func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *httpwire.ResponseHead, error) {
 	x.stopSender()
 	target := *h.url
 	target.User, target.Fragment, target.RawFragment = nil, "", ""
 	headers := x.requestHeaders(h)
-	if err := checkRequestHead(h.method, requestTarget(h.url), headers); err != nil {
+	if err := httpwire.CheckRequestHead(h.method, requestTarget(h.url), headers); err != nil {
 		return nil, nil, err // the same guard as the HTTP/1.1 head writer's
 	}
 	// Built by hand: http.NewRequest would print and parse the URL again.
@@ -153,7 +155,7 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 			req.Header.Add(hd.Name, hd.Value)
 		}
 	}
-	if x.req.Priority != "" && req.Header.Get("Priority") == "" && ValidHeaderValue(x.req.Priority) {
+	if x.req.Priority != "" && req.Header.Get("Priority") == "" && httpwire.ValidHeaderValue(x.req.Priority) {
 		req.Header.Set("Priority", x.req.Priority) // RFC 9218, as Chromium sends it on HTTP/2
 	}
 	sentAt := time.Now()
@@ -166,7 +168,7 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 		x.sink.UploadProgress(n, n)
 	}
 	_, statusText, _ := strings.Cut(resp.Status, " ") // "200 OK": x/net writes the code, a space, the text
-	head := &ResponseHead{StatusCode: resp.StatusCode, Major: 2, Minor: 0, StatusText: statusText}
+	head := &httpwire.ResponseHead{StatusCode: resp.StatusCode, Major: 2, Minor: 0, StatusText: statusText}
 	names := make([]string, 0, len(resp.Header))
 	for name := range resp.Header {
 		names = append(names, name)
@@ -174,7 +176,7 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *Res
 	sort.Strings(names) // HTTP/2 gives no order we could keep
 	for _, name := range names {
 		for _, v := range resp.Header[name] {
-			head.Headers = append(head.Headers, Header{Name: lowerName(name), Value: v})
+			head.Headers = append(head.Headers, httpwire.Header{Name: lowerName(name), Value: v})
 		}
 	}
 	stream := &h2Stream{body: resp.Body}
@@ -199,11 +201,11 @@ const h2WholeMax = 16 << 10
 func h2Failure(err error) error {
 	var se http2.StreamError
 	if errors.As(err, &se) {
-		return Failure("ERR_HTTP2_PROTOCOL_ERROR", err)
+		return neterr.New(neterr.HTTP2ProtocolError, err)
 	}
 	var ge http2.GoAwayError
 	if errors.As(err, &ge) {
-		return Failure(ErrConnectionClosed, err)
+		return neterr.New(neterr.ConnectionClosed, err)
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -18,7 +19,7 @@ import (
 // returns a pool that trusts it.
 func newH2Server(t *testing.T, h http.HandlerFunc) (*httptest.Server, *x509.CertPool) {
 	t.Helper()
-	cert, parsed := selfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	cert, parsed := testkit.SelfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ErrorLog = quietLog
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}
@@ -66,13 +67,13 @@ func TestH2SlowBodyDoesNotHoldItsHead(t *testing.T) {
 		w.(http.Flusher).Flush()
 		select {
 		case <-release:
-		case <-time.After(waitTimeout):
+		case <-time.After(testkit.WaitTimeout):
 		}
 		w.Write([]byte("hello"))
 	})
 	c := newClient(t, Options{RootCAs: pool})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 	head := rec.waitKind(t, evResponse).head // before the body exists
 	assert.False(t, head.Complete)
 	close(release)

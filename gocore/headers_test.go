@@ -8,152 +8,156 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 )
 
 func TestRequestHeaders(t *testing.T) {
-	ua := Header{"User-Agent", DefaultUserAgent}
-	ae := Header{"Accept-Encoding", "gzip, deflate, br, zstd"}
-	fetch := func(site string) []Header {
-		return []Header{{"Sec-Fetch-Site", site}, {"Sec-Fetch-Mode", "no-cors"}, {"Sec-Fetch-Dest", "empty"}}
+	ua := httpwire.Header{Name: "User-Agent", Value: DefaultUserAgent}
+	ae := httpwire.Header{Name: "Accept-Encoding", Value: "gzip, deflate, br, zstd"}
+	fetch := func(site string) []httpwire.Header {
+		return []httpwire.Header{{Name: "Sec-Fetch-Site", Value: site}, {Name: "Sec-Fetch-Mode", Value: "no-cors"}, {Name: "Sec-Fetch-Dest", Value: "empty"}}
 	}
-	cat := func(parts ...[]Header) []Header {
-		var out []Header
+	cat := func(parts ...[]httpwire.Header) []httpwire.Header {
+		var out []httpwire.Header
 		for _, p := range parts {
 			out = append(out, p...)
 		}
 		return out
 	}
-	keepAlive := Header{"Connection", "keep-alive"}
+	keepAlive := httpwire.Header{Name: "Connection", Value: "keep-alive"}
 	tests := []struct {
 		name      string
 		url       string
 		initiator string // Request.Initiator
 		hop       hop
-		want      []Header
+		want      []httpwire.Header
 	}{
 		{
 			name: "loopback http gets every default",
 			url:  "http://127.0.0.1:8080/x",
 			hop:  hop{method: "GET"},
-			want: cat([]Header{{"Host", "127.0.0.1:8080"}, keepAlive, ua, ae}, fetch("none")),
+			want: cat([]httpwire.Header{{Name: "Host", Value: "127.0.0.1:8080"}, keepAlive, ua, ae}, fetch("none")),
 		},
 		{
 			name: "non-loopback http gets no Fetch Metadata",
 			url:  "http://example.test/",
 			hop:  hop{method: "GET"},
-			want: []Header{{"Host", "example.test"}, keepAlive, ua, ae},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, ua, ae},
 		},
 		{
 			name: "https gets Fetch Metadata",
 			url:  "https://example.test/",
 			hop:  hop{method: "GET"},
-			want: cat([]Header{{"Host", "example.test"}, keepAlive, ua, ae}, fetch("none")),
+			want: cat([]httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, ua, ae}, fetch("none")),
 		},
 		{
 			name: "localhost is potentially trustworthy",
 			url:  "http://localhost:3000/",
 			hop:  hop{method: "GET"},
-			want: cat([]Header{{"Host", "localhost:3000"}, keepAlive, ua, ae}, fetch("none")),
+			want: cat([]httpwire.Header{{Name: "Host", Value: "localhost:3000"}, keepAlive, ua, ae}, fetch("none")),
 		},
 		{
 			name: "a .localhost name is potentially trustworthy",
 			url:  "http://app.localhost/",
 			hop:  hop{method: "GET"},
-			want: cat([]Header{{"Host", "app.localhost"}, keepAlive, ua, ae}, fetch("none")),
+			want: cat([]httpwire.Header{{Name: "Host", Value: "app.localhost"}, keepAlive, ua, ae}, fetch("none")),
 		},
 		{
 			name: "IPv6 loopback, bracketed in Host",
 			url:  "http://[::1]:8080/",
 			hop:  hop{method: "GET"},
-			want: cat([]Header{{"Host", "[::1]:8080"}, keepAlive, ua, ae}, fetch("none")),
+			want: cat([]httpwire.Header{{Name: "Host", Value: "[::1]:8080"}, keepAlive, ua, ae}, fetch("none")),
 		},
 		{
 			name: "default https port omitted from Host",
 			url:  "https://example.test:443/",
 			hop:  hop{method: "GET"},
-			want: cat([]Header{{"Host", "example.test"}, keepAlive, ua, ae}, fetch("none")),
+			want: cat([]httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, ua, ae}, fetch("none")),
 		},
 		{
 			name: "default http port omitted from Host",
 			url:  "http://example.test:80/",
 			hop:  hop{method: "GET"},
-			want: []Header{{"Host", "example.test"}, keepAlive, ua, ae},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, ua, ae},
 		},
 		{
 			name: "port 80 kept for https",
 			url:  "https://example.test:80/",
 			hop:  hop{method: "GET"},
-			want: cat([]Header{{"Host", "example.test:80"}, keepAlive, ua, ae}, fetch("none")),
+			want: cat([]httpwire.Header{{Name: "Host", Value: "example.test:80"}, keepAlive, ua, ae}, fetch("none")),
 		},
 		{
 			name: "app headers in order and case, defaults it set are not added",
 			url:  "http://example.test/",
-			hop: hop{method: "GET", header: []Header{
-				{"x-first", "1"}, {"user-agent", "mine"}, {"X-Dup", "a"}, {"ACCEPT-ENCODING", "identity"}, {"X-Dup", "b"}, {"connection", "close"},
+			hop: hop{method: "GET", header: []httpwire.Header{
+				{Name: "x-first", Value: "1"}, {Name: "user-agent", Value: "mine"}, {Name: "X-Dup", Value: "a"}, {Name: "ACCEPT-ENCODING", Value: "identity"}, {Name: "X-Dup", Value: "b"}, {Name: "connection", Value: "close"},
 			}},
-			want: []Header{{"Host", "example.test"}, {"x-first", "1"}, {"user-agent", "mine"}, {"X-Dup", "a"}, {"ACCEPT-ENCODING", "identity"}, {"X-Dup", "b"}, {"connection", "close"}},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, {Name: "x-first", Value: "1"}, {Name: "user-agent", Value: "mine"}, {Name: "X-Dup", Value: "a"}, {Name: "ACCEPT-ENCODING", Value: "identity"}, {Name: "X-Dup", Value: "b"}, {Name: "connection", Value: "close"}},
 		},
 		{
 			name: "app Fetch Metadata wins",
 			url:  "https://example.test/",
-			hop:  hop{method: "GET", header: []Header{{"Sec-Fetch-Mode", "cors"}, {"sec-fetch-site", "same-site"}}},
-			want: []Header{{"Host", "example.test"}, keepAlive, {"Sec-Fetch-Mode", "cors"}, {"sec-fetch-site", "same-site"}, ua, ae, {"Sec-Fetch-Dest", "empty"}},
+			hop:  hop{method: "GET", header: []httpwire.Header{{Name: "Sec-Fetch-Mode", Value: "cors"}, {Name: "sec-fetch-site", Value: "same-site"}}},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "Sec-Fetch-Mode", Value: "cors"}, {Name: "sec-fetch-site", Value: "same-site"}, ua, ae, {Name: "Sec-Fetch-Dest", Value: "empty"}},
 		},
 		{
 			name: "Origin header as the initiator",
 			url:  "https://a.example.test/",
-			hop:  hop{method: "GET", header: []Header{{"Origin", "https://b.example.test"}}},
-			want: cat([]Header{{"Host", "a.example.test"}, keepAlive, {"Origin", "https://b.example.test"}, ua, ae}, fetch("same-site")),
+			hop:  hop{method: "GET", header: []httpwire.Header{{Name: "Origin", Value: "https://b.example.test"}}},
+			want: cat([]httpwire.Header{{Name: "Host", Value: "a.example.test"}, keepAlive, {Name: "Origin", Value: "https://b.example.test"}, ua, ae}, fetch("same-site")),
 		},
 		{
 			name:      "Initiator wins over an Origin header",
 			url:       "https://a.example.test/",
 			initiator: "https://a.example.test",
-			hop:       hop{method: "GET", header: []Header{{"Origin", "https://other.test"}}},
-			want:      cat([]Header{{"Host", "a.example.test"}, keepAlive, {"Origin", "https://other.test"}, ua, ae}, fetch("same-origin")),
+			hop:       hop{method: "GET", header: []httpwire.Header{{Name: "Origin", Value: "https://other.test"}}},
+			want:      cat([]httpwire.Header{{Name: "Host", Value: "a.example.test"}, keepAlive, {Name: "Origin", Value: "https://other.test"}, ua, ae}, fetch("same-origin")),
 		},
 		{
 			name: "buffered body",
 			url:  "http://example.test/",
 			hop:  hop{method: "POST", hasBody: true, body: []byte("hello")},
-			want: []Header{{"Host", "example.test"}, keepAlive, {"Content-Length", "5"}, ua, ae},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "Content-Length", Value: "5"}, ua, ae},
 		},
 		{
 			name: "empty buffered body",
 			url:  "http://example.test/",
 			hop:  hop{method: "PATCH", hasBody: true},
-			want: []Header{{"Host", "example.test"}, keepAlive, {"Content-Length", "0"}, ua, ae},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "Content-Length", Value: "0"}, ua, ae},
 		},
 		{
 			name: "streamed body",
 			url:  "http://example.test/",
 			hop:  hop{method: "POST", streaming: true},
-			want: []Header{{"Host", "example.test"}, keepAlive, {"Transfer-Encoding", "chunked"}, ua, ae},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "Transfer-Encoding", Value: "chunked"}, ua, ae},
 		},
 		{
 			name: "POST without a body says so",
 			url:  "http://example.test/",
 			hop:  hop{method: "POST"},
-			want: []Header{{"Host", "example.test"}, keepAlive, {"Content-Length", "0"}, ua, ae},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "Content-Length", Value: "0"}, ua, ae},
 		},
 		{
 			name: "PUT without a body says so",
 			url:  "http://example.test/",
 			hop:  hop{method: "PUT"},
-			want: []Header{{"Host", "example.test"}, keepAlive, {"Content-Length", "0"}, ua, ae},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "Content-Length", Value: "0"}, ua, ae},
 		},
 		{
 			name: "engine Authorization after the app headers",
 			url:  "http://example.test/",
-			hop:  hop{method: "GET", header: []Header{{"X-A", "1"}}, auth: &authEntry{challenge: challenge{scheme: "basic"}, cred: Credentials{"u", "p"}}},
-			want: []Header{{"Host", "example.test"}, keepAlive, {"X-A", "1"}, {"Authorization", "Basic dTpw"}, ua, ae},
+			hop:  hop{method: "GET", header: []httpwire.Header{{Name: "X-A", Value: "1"}}, login: auth.Login{Sent: &auth.Entry{Challenge: auth.Challenge{Scheme: "basic"}, Cred: auth.Credentials{Username: "u", Password: "p"}}}},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "X-A", Value: "1"}, {Name: "Authorization", Value: "Basic dTpw"}, ua, ae},
 		},
 		{
 			name: "app Authorization wins over the engine's",
 			url:  "http://example.test/",
-			hop:  hop{method: "GET", header: []Header{{"authorization", "Bearer t"}}, auth: &authEntry{challenge: challenge{scheme: "basic"}, cred: Credentials{"u", "p"}}},
-			want: []Header{{"Host", "example.test"}, keepAlive, {"authorization", "Bearer t"}, ua, ae},
+			hop:  hop{method: "GET", header: []httpwire.Header{{Name: "authorization", Value: "Bearer t"}}, login: auth.Login{Sent: &auth.Entry{Challenge: auth.Challenge{Scheme: "basic"}, Cred: auth.Credentials{Username: "u", Password: "p"}}}},
+			want: []httpwire.Header{{Name: "Host", Value: "example.test"}, keepAlive, {Name: "authorization", Value: "Bearer t"}, ua, ae},
 		},
 	}
 	client := NewClient(Options{})
@@ -161,7 +165,7 @@ func TestRequestHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			x := &Exchange{client: client, req: &Request{Initiator: tt.initiator}}
 			h := tt.hop
-			h.url = mustURL(t, tt.url)
+			h.url = testkit.MustURL(t, tt.url)
 			assert.Equal(t, tt.want, x.requestHeaders(&h))
 		})
 	}
@@ -189,7 +193,7 @@ func TestFetchSite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s to %s", tt.initiator, tt.target), func(t *testing.T) {
-			assert.Equal(t, tt.want, fetchSite(tt.initiator, mustURL(t, tt.target)))
+			assert.Equal(t, tt.want, fetchSite(tt.initiator, testkit.MustURL(t, tt.target)))
 		})
 	}
 }
@@ -203,8 +207,8 @@ func TestFetchSiteWalksTheRedirectChain(t *testing.T) {
 		{"http://evil.test/", ""}, // not potentially trustworthy: no header, but the URL counts
 		{"https://a.example.test/back", "cross-site"},
 	} {
-		h.url = mustURL(t, step.url)
-		assert.Equal(t, step.want, headerValue(x.requestHeaders(h), "Sec-Fetch-Site"), step.url)
+		h.url = testkit.MustURL(t, step.url)
+		assert.Equal(t, step.want, httpwire.HeaderValue(x.requestHeaders(h), "Sec-Fetch-Site"), step.url)
 	}
 }
 
@@ -216,18 +220,9 @@ func TestLeastSameFetchSite(t *testing.T) {
 	assert.Equal(t, "cross-site", leastSameFetchSite("cross-site", "same-origin"))
 }
 
-func TestIsLoopbackHost(t *testing.T) {
-	for _, h := range []string{"localhost", "LOCALHOST", "localhost.", "a.localhost", "127.0.0.1", "127.9.9.9", "::1", "[::1]"} {
-		assert.True(t, isLoopbackHost(h), h)
-	}
-	for _, h := range []string{"example.test", "localhost.example.test", "10.0.0.1", "::2", "notlocalhost"} {
-		assert.False(t, isLoopbackHost(h), h)
-	}
-}
-
 func TestDisplayURLDropsCredentials(t *testing.T) {
-	assert.Equal(t, "http://127.0.0.1:1/p?q#f", displayURL(mustURL(t, "http://user:pass@127.0.0.1:1/p?q#f")))
-	assert.Equal(t, "http://127.0.0.1:1/p", displayURL(mustURL(t, "http://127.0.0.1:1/p")))
+	assert.Equal(t, "http://127.0.0.1:1/p?q#f", displayURL(testkit.MustURL(t, "http://user:pass@127.0.0.1:1/p?q#f")))
+	assert.Equal(t, "http://127.0.0.1:1/p", displayURL(testkit.MustURL(t, "http://127.0.0.1:1/p")))
 }
 
 // captureServer answers every request with a small 200 and sends each
@@ -253,13 +248,13 @@ func captureServer(t *testing.T) (*rawServer, <-chan *rawRequest) {
 func TestExchangeSendsHeadersAsGivenOnTheWire(t *testing.T) {
 	srv, reqs := captureServer(t)
 	c := newClient(t, Options{})
-	req := &Request{Method: "GET", URL: mustURL(t, srv.url+"/path?q=1"), Header: []Header{
-		{"x-lower", "a"}, {"X-UPPER", "B"}, {"X-Dup", "1"}, {"x-mIxEd-CaSe", "c"}, {"X-Dup", "2"},
+	req := &Request{Method: "GET", URL: testkit.MustURL(t, srv.url+"/path?q=1"), Header: []httpwire.Header{
+		{Name: "x-lower", Value: "a"}, {Name: "X-UPPER", Value: "B"}, {Name: "X-Dup", Value: "1"}, {Name: "x-mIxEd-CaSe", Value: "c"}, {Name: "X-Dup", Value: "2"},
 	}}
 	evs := run(t, c, req, newRecorder())
 	requireEnd(t, evs)
 
-	got := recv(t, reqs, "the request")
+	got := testkit.Recv(t, reqs, "the request")
 	want := "GET /path?q=1 HTTP/1.1\r\n" +
 		fmt.Sprintf("Host: 127.0.0.1:%d\r\n", srv.port) +
 		"Connection: keep-alive\r\n" +
@@ -280,7 +275,7 @@ func TestExchangeSendsHeadersAsGivenOnTheWire(t *testing.T) {
 func TestExchangeDefaultHeaders(t *testing.T) {
 	tests := []struct {
 		name      string
-		header    []Header
+		header    []httpwire.Header
 		initiator string // Request.Initiator; PORT is the server's port
 		ua        string // Client.SetUserAgent before the request, when set
 		want      map[string]string
@@ -297,12 +292,12 @@ func TestExchangeDefaultHeaders(t *testing.T) {
 		},
 		{
 			name:   "app values win",
-			header: []Header{{"user-agent", "app"}, {"accept-encoding", "identity"}, {"sec-fetch-dest", "document"}, {"Sec-Fetch-User", "?1"}},
+			header: []httpwire.Header{{Name: "user-agent", Value: "app"}, {Name: "accept-encoding", Value: "identity"}, {Name: "sec-fetch-dest", Value: "document"}, {Name: "Sec-Fetch-User", Value: "?1"}},
 			want:   map[string]string{"User-Agent": "app", "Accept-Encoding": "identity", "Sec-Fetch-Dest": "document", "Sec-Fetch-User": "?1", "Sec-Fetch-Mode": "no-cors"},
 		},
 		{
 			name:   "same-origin initiator",
-			header: []Header{{"Origin", "http://127.0.0.1:PORT"}},
+			header: []httpwire.Header{{Name: "Origin", Value: "http://127.0.0.1:PORT"}},
 			want:   map[string]string{"Sec-Fetch-Site": "same-origin"},
 		},
 		{
@@ -312,7 +307,7 @@ func TestExchangeDefaultHeaders(t *testing.T) {
 		},
 		{
 			name:   "cross-site initiator",
-			header: []Header{{"Origin", "https://elsewhere.test"}},
+			header: []httpwire.Header{{Name: "Origin", Value: "https://elsewhere.test"}},
 			want:   map[string]string{"Sec-Fetch-Site": "cross-site"},
 		},
 	}
@@ -324,7 +319,7 @@ func TestExchangeDefaultHeaders(t *testing.T) {
 				c.SetUserAgent(tt.ua)
 				assert.Equal(t, tt.ua, c.UserAgent())
 			}
-			var hs []Header
+			var hs []httpwire.Header
 			for _, h := range tt.header {
 				if h.Name == "Origin" {
 					h.Value = strings.Replace(h.Value, "PORT", fmt.Sprint(srv.port), 1)
@@ -332,8 +327,8 @@ func TestExchangeDefaultHeaders(t *testing.T) {
 				hs = append(hs, h)
 			}
 			initiator := strings.Replace(tt.initiator, "PORT", fmt.Sprint(srv.port), 1)
-			requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: hs, Initiator: initiator}, newRecorder()))
-			got := recv(t, reqs, "the request")
+			requireEnd(t, run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), Header: hs, Initiator: initiator}, newRecorder()))
+			got := testkit.Recv(t, reqs, "the request")
 			assert.Equal(t, fmt.Sprintf("127.0.0.1:%d", srv.port), got.header("Host"))
 			for name, value := range tt.want {
 				assert.Equal(t, value, got.header(name), name)
@@ -346,7 +341,7 @@ func TestExchangeDefaultHeaders(t *testing.T) {
 				assert.Equal(t, 1, n, "%s sent once", name)
 			}
 			assert.Empty(t, got.header("Referer"), "no Referer unless the app sets one")
-			if headerIndex(tt.header, "Origin") < 0 {
+			if httpwire.HeaderIndex(tt.header, "Origin") < 0 {
 				assert.Empty(t, got.header("Origin"), "no Origin unless the app sets one")
 			}
 		})
@@ -356,27 +351,27 @@ func TestExchangeDefaultHeaders(t *testing.T) {
 func TestExchangeRestrictedHeadersFailBeforeConnecting(t *testing.T) {
 	tests := []struct {
 		name   string
-		header Header
+		header httpwire.Header
 	}{
-		{"Content-Length", Header{"Content-Length", "5"}},
-		{"Host", Header{"Host", "evil.test"}},
-		{"Trailer", Header{"Trailer", "X"}},
-		{"TE", Header{"te", "trailers"}},
-		{"Upgrade", Header{"Upgrade", "websocket"}},
-		{"Cookie2", Header{"Cookie2", "x"}},
-		{"Keep-Alive", Header{"Keep-Alive", "timeout=5"}},
-		{"Transfer-Encoding", Header{"Transfer-Encoding", "chunked"}},
-		{"Connection: upgrade", Header{"Connection", "Upgrade"}},
-		{"invalid name", Header{"Bad Header", "v"}},
-		{"CRLF in value", Header{"X-Inject", "v\r\nEvil: 1"}},
+		{"Content-Length", httpwire.Header{Name: "Content-Length", Value: "5"}},
+		{"Host", httpwire.Header{Name: "Host", Value: "evil.test"}},
+		{"Trailer", httpwire.Header{Name: "Trailer", Value: "X"}},
+		{"TE", httpwire.Header{Name: "te", Value: "trailers"}},
+		{"Upgrade", httpwire.Header{Name: "Upgrade", Value: "websocket"}},
+		{"Cookie2", httpwire.Header{Name: "Cookie2", Value: "x"}},
+		{"Keep-Alive", httpwire.Header{Name: "Keep-Alive", Value: "timeout=5"}},
+		{"Transfer-Encoding", httpwire.Header{Name: "Transfer-Encoding", Value: "chunked"}},
+		{"Connection: upgrade", httpwire.Header{Name: "Connection", Value: "Upgrade"}},
+		{"invalid name", httpwire.Header{Name: "Bad Header", Value: "v"}},
+		{"CRLF in value", httpwire.Header{Name: "X-Inject", Value: "v\r\nEvil: 1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv, _ := captureServer(t)
 			c := newClient(t, Options{})
-			req := &Request{Method: "POST", URL: mustURL(t, srv.url), Header: []Header{{"X-Fine", "1"}, tt.header}, BodyMode: BodyBuffered, Body: []byte("hello")}
+			req := &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), Header: []httpwire.Header{{Name: "X-Fine", Value: "1"}, tt.header}, BodyMode: BodyBuffered, Body: []byte("hello")}
 			evs := run(t, c, req, newRecorder())
-			err := requireFail(t, evs, ErrInvalidArgument)
+			err := requireFail(t, evs, neterr.InvalidArgument)
 			assert.Equal(t, tt.header.Name, err.Header, "the error names the culprit")
 			assert.Equal(t, "net::ERR_INVALID_ARGUMENT", err.Error())
 			assert.Equal(t, []string{evFail}, kinds(evs))

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,11 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
-
-// waitTimeout bounds every wait for an event; reaching it fails the test.
-const waitTimeout = 10 * time.Second
 
 // The kinds of Sink events, as recorded.
 const (
@@ -41,10 +41,10 @@ const (
 type event struct {
 	kind     string
 	redirect *Redirect
-	login    *AuthInfo
-	head     *ResponseHead
+	login    *auth.Info
+	head     *httpwire.ResponseHead
 	data     []byte // a copy; nil when the recorder only counts
-	err      *NetError
+	err      *neterr.Error
 	position int64
 	total    int64
 }
@@ -57,9 +57,9 @@ type event struct {
 // terminal event and no callback running concurrently with it.
 type recorder struct {
 	// Set before start; read-only afterwards.
-	onRedirect func(x *Exchange, r *Redirect) // answers manual redirects, cancels, ...
-	onLogin    func(x *Exchange, a *AuthInfo) // answers logins
-	onResponse func(x *Exchange, h *ResponseHead)
+	onRedirect func(x *Exchange, r *Redirect)  // answers manual redirects, cancels, ...
+	onLogin    func(x *Exchange, a *auth.Info) // answers logins
+	onResponse func(x *Exchange, h *httpwire.ResponseHead)
 	onData     func(x *Exchange, p []byte)
 	autoGrant  bool // grant back every Data's length, as a host that reads does
 	countOnly  bool // keep only the length of Data, not the bytes
@@ -137,7 +137,7 @@ func (r *recorder) Redirect(rd *Redirect) {
 	}
 }
 
-func (r *recorder) Login(a *AuthInfo) {
+func (r *recorder) Login(a *auth.Info) {
 	r.enter(evLogin)
 	defer r.leave()
 	r.add(event{kind: evLogin, login: a})
@@ -146,7 +146,7 @@ func (r *recorder) Login(a *AuthInfo) {
 	}
 }
 
-func (r *recorder) Response(h *ResponseHead) {
+func (r *recorder) Response(h *httpwire.ResponseHead) {
 	r.enter(evResponse)
 	defer r.leave()
 	complete, body := h.Complete, bytes.Clone(h.Body)
@@ -183,7 +183,7 @@ func (r *recorder) End() {
 	r.add(event{kind: evEnd})
 }
 
-func (r *recorder) Fail(err *NetError) {
+func (r *recorder) Fail(err *neterr.Error) {
 	r.enter(evFail)
 	defer r.leave()
 	r.add(event{kind: evFail, err: err})
@@ -219,7 +219,7 @@ func (r *recorder) received() (string, int64) {
 // after waitTimeout.
 func (r *recorder) waitFor(t *testing.T, what string, cond func(evs []event) bool) []event {
 	t.Helper()
-	deadline := time.NewTimer(waitTimeout)
+	deadline := time.NewTimer(testkit.WaitTimeout)
 	defer deadline.Stop()
 	for {
 		r.mu.Lock()
@@ -291,8 +291,8 @@ func (r *recorder) checkContract(t *testing.T) {
 	}
 }
 
-// failure returns the NetError of the terminal Fail, or nil.
-func failure(evs []event) *NetError {
+// failure returns the neterr.Error of the terminal Fail, or nil.
+func failure(evs []event) *neterr.Error {
 	if i := indexOf(evs, evFail); i >= 0 {
 		return evs[i].err
 	}
@@ -373,8 +373,8 @@ func start(t *testing.T, c *Client, req *Request, rec *recorder) *Exchange {
 		x.Cancel(nil)
 		select {
 		case <-x.Done():
-		case <-time.After(waitTimeout):
-			t.Errorf("exchange still running %v after Cancel", waitTimeout)
+		case <-time.After(testkit.WaitTimeout):
+			t.Errorf("exchange still running %v after Cancel", testkit.WaitTimeout)
 			return
 		}
 		rec.checkContract(t)
@@ -387,8 +387,8 @@ func waitDone(t *testing.T, x *Exchange, rec *recorder) []event {
 	t.Helper()
 	select {
 	case <-x.Done():
-	case <-time.After(waitTimeout):
-		t.Fatalf("exchange not done after %v; events: %v", waitTimeout, kinds(rec.snapshot()))
+	case <-time.After(testkit.WaitTimeout):
+		t.Fatalf("exchange not done after %v; events: %v", testkit.WaitTimeout, kinds(rec.snapshot()))
 	}
 	return rec.snapshot()
 }
@@ -404,11 +404,11 @@ func get(t *testing.T, c *Client, rawURL string) ([]event, *recorder) {
 	t.Helper()
 	rec := newRecorder()
 	rec.autoGrant = true
-	return run(t, c, &Request{Method: "GET", URL: mustURL(t, rawURL)}, rec), rec
+	return run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, rawURL)}, rec), rec
 }
 
 // requireEnd asserts a complete response and returns its head.
-func requireEnd(t *testing.T, evs []event) *ResponseHead {
+func requireEnd(t *testing.T, evs []event) *httpwire.ResponseHead {
 	t.Helper()
 	require.Equal(t, evEnd, evs[len(evs)-1].kind, "events %v, failure %v", kinds(evs), failure(evs))
 	i := indexOf(evs, evResponse)
@@ -417,7 +417,7 @@ func requireEnd(t *testing.T, evs []event) *ResponseHead {
 }
 
 // requireFail asserts that the exchange failed with name and returns the error.
-func requireFail(t *testing.T, evs []event, name string) *NetError {
+func requireFail(t *testing.T, evs []event, name string) *neterr.Error {
 	t.Helper()
 	require.NotEmpty(t, evs)
 	last := evs[len(evs)-1]
@@ -425,13 +425,6 @@ func requireFail(t *testing.T, evs []event, name string) *NetError {
 	require.NotNil(t, last.err)
 	require.Equal(t, name, last.err.Name, "error %v (%v)", last.err, last.err.Err)
 	return last.err
-}
-
-func mustURL(t *testing.T, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	require.NoError(t, err)
-	return u
 }
 
 // quietLog drops a test server's log lines (TLS handshake errors we cause).
@@ -523,7 +516,7 @@ func newRawServer(t *testing.T, serve func(c net.Conn, br *bufio.Reader)) *rawSe
 		go func() { s.wg.Wait(); close(done) }()
 		select {
 		case <-done:
-		case <-time.After(waitTimeout):
+		case <-time.After(testkit.WaitTimeout):
 			t.Errorf("raw server handlers still running at cleanup")
 		}
 	})
@@ -565,12 +558,12 @@ type rawRequest struct {
 	head    string // request line and headers, CRLFs and final blank line included
 	method  string
 	target  string
-	headers []Header // as sent: case, order and duplicates kept
-	body    []byte   // de-chunked
+	headers []httpwire.Header // as sent: case, order and duplicates kept
+	body    []byte            // de-chunked
 	chunked bool
 }
 
-func (r *rawRequest) header(name string) string { return headerValue(r.headers, name) }
+func (r *rawRequest) header(name string) string { return httpwire.HeaderValue(r.headers, name) }
 
 // readRawRequest reads one request head and its body (Content-Length or chunked).
 func readRawRequest(br *bufio.Reader) (*rawRequest, error) {
@@ -607,7 +600,7 @@ func readRawHead(br *bufio.Reader) (*rawRequest, error) {
 		if !ok {
 			return nil, fmt.Errorf("bad header line %q", line)
 		}
-		req.headers = append(req.headers, Header{Name: name, Value: strings.TrimSpace(value)})
+		req.headers = append(req.headers, httpwire.Header{Name: name, Value: strings.TrimSpace(value)})
 	}
 	req.head = head.String()
 	return req, nil
@@ -642,16 +635,4 @@ func (req *rawRequest) readBody(br *bufio.Reader) error {
 		return err
 	}
 	return nil
-}
-
-// recv waits for a value on ch, failing the test after waitTimeout.
-func recv[T any](t *testing.T, ch <-chan T, what string) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(waitTimeout):
-		t.Fatalf("timed out waiting for %s", what)
-		panic("unreachable")
-	}
 }

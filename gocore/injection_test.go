@@ -3,7 +3,6 @@ package gocore
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
@@ -14,6 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/http2"
@@ -24,75 +27,11 @@ import (
 // line reaches the wire; and no response head line holding a bare CR
 // reaches the app.
 
-func TestWriteRequestHeadRefusesWhatCouldSplitTheHead(t *testing.T) {
-	host := Header{"Host", "example.test"}
-	tests := []struct {
-		name       string
-		method     string
-		target     string
-		headers    []Header
-		wantHeader string // the header the failure names, if any
-	}{
-		{name: "CR LF in a value", method: "GET", target: "/", headers: []Header{host, {"User-Agent", "x\r\nX-Injected: 1"}}, wantHeader: "User-Agent"},
-		{name: "bare CR in a value", method: "GET", target: "/", headers: []Header{host, {"X-A", "a\rX-Injected: 1"}}, wantHeader: "X-A"},
-		{name: "bare LF in a value", method: "GET", target: "/", headers: []Header{host, {"X-A", "a\nX-Injected: 1"}}, wantHeader: "X-A"},
-		{name: "NUL in a value", method: "GET", target: "/", headers: []Header{host, {"X-A", "a\x00b"}}, wantHeader: "X-A"},
-		{name: "CR LF in the Host value", method: "GET", target: "/", headers: []Header{{"Host", "a.test\r\nX-Injected: 1"}}, wantHeader: "Host"},
-		{name: "CR LF in a name", method: "GET", target: "/", headers: []Header{host, {"X-A\r\nX-Injected", "1"}}, wantHeader: "X-A\r\nX-Injected"},
-		{name: "colon in a name", method: "GET", target: "/", headers: []Header{host, {"X-A: 1\r\nX-B", "2"}}, wantHeader: "X-A: 1\r\nX-B"},
-		{name: "empty name", method: "GET", target: "/", headers: []Header{host, {"", "v"}}, wantHeader: ""},
-		{name: "CR LF in the method", method: "GET / HTTP/1.1\r\nX-Injected: 1\r\n\r\nGET", target: "/", headers: []Header{host}},
-		{name: "space in the method", method: "GET /x", target: "/", headers: []Header{host}},
-		{name: "CR LF in the target", method: "GET", target: "/\r\nX-Injected: 1", headers: []Header{host}},
-		{name: "space in the target", method: "GET", target: "/a HTTP/1.1", headers: []Header{host}},
-		{name: "NUL in the target", method: "GET", target: "/a\x00", headers: []Header{host}},
-		{name: "empty target", method: "GET", target: "", headers: []Header{host}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			w := bufio.NewWriter(&buf)
-			err := writeRequestHead(w, tt.method, tt.target, tt.headers)
-			require.Error(t, err)
-			assert.Equal(t, ErrInvalidArgument, netErrorName(err), "error %v", err)
-			var ne *NetError
-			require.ErrorAs(t, err, &ne)
-			assert.Equal(t, tt.wantHeader, ne.Header)
-			require.NoError(t, w.Flush())
-			assert.Zero(t, buf.Len(), "nothing of a refused head is written: %q", buf.String())
-		})
-	}
-}
-
-func TestReadResponseHeadRefusesBareCR(t *testing.T) {
-	tests := []struct {
-		name  string
-		input string
-	}{
-		{"in a header value", "HTTP/1.1 200 OK\r\nX: a\rInjected: yes\r\nContent-Length: 0\r\n\r\n"},
-		{"in a header value, LF line ends", "HTTP/1.1 200 OK\nX: a\rInjected: yes\n\n"},
-		{"at the end of a value, before CRLF", "HTTP/1.1 200 OK\r\nX: a\r\r\n\r\n"},
-		{"in a header name", "HTTP/1.1 200 OK\r\nX\r-A: 1\r\n\r\n"},
-		{"in an obs-fold continuation", "HTTP/1.1 200 OK\r\nX: a\r\n b\rInjected: yes\r\n\r\n"},
-		{"in the reason phrase", "HTTP/1.1 200 O\rInjected: yes\r\n\r\n"},
-		{"in the status line's version", "HTTP/1.1\r200 OK\r\n\r\n"},
-		{"alone on a line", "HTTP/1.1 200 OK\r\n\rX: 1\r\n\r\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			head, err := readResponseHead(bufio.NewReader(strings.NewReader(tt.input)))
-			require.Error(t, err)
-			assert.Equal(t, ErrInvalidHTTPResponse, netErrorName(err), "error %v", err)
-			assert.Nil(t, head)
-		})
-	}
-}
-
 func TestExchangeFailsAResponseWithBareCRInAHeader(t *testing.T) {
 	srv := newRawServer(t, respondWith("HTTP/1.1 200 OK\r\nX: a\rInjected: yes\r\nContent-Length: 2\r\n\r\nok"))
 	c := newClient(t, Options{})
 	evs, _ := get(t, c, srv.url)
-	requireFail(t, evs, ErrInvalidHTTPResponse)
+	requireFail(t, evs, neterr.InvalidHTTPResponse)
 	assert.Equal(t, -1, indexOf(evs, evResponse), "no head reached the sink: %v", kinds(evs))
 }
 
@@ -112,7 +51,7 @@ func TestExchangeRefusesAnInjectedUserAgentBeforeTheWire(t *testing.T) {
 	c := newClient(t, Options{})
 	c.SetUserAgent("x\r\nX-Injected: 1") // as an entry point that forgot to check would
 	evs, _ := get(t, c, srv.url)
-	ne := requireFail(t, evs, ErrInvalidArgument)
+	ne := requireFail(t, evs, neterr.InvalidArgument)
 	assert.Equal(t, "User-Agent", ne.Header)
 	c.CloseIdleConnections()
 	time.Sleep(50 * time.Millisecond) // let the server's reader see the close
@@ -124,8 +63,8 @@ func TestExchangeRefusesAnInjectedInitiatorBeforeTheWire(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	rec.autoGrant = true
-	evs := run(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url), Initiator: "http://a.test\r\nX-Injected: 1"}, rec)
-	requireFail(t, evs, ErrInvalidArgument)
+	evs := run(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url), Initiator: "http://a.test\r\nX-Injected: 1"}, rec)
+	requireFail(t, evs, neterr.InvalidArgument)
 	time.Sleep(50 * time.Millisecond)
 	assert.Zero(t, received.Load(), "no byte of the refused head reached the server")
 }
@@ -141,41 +80,9 @@ func TestH2RefusesAnInjectedUserAgentBeforeTheWire(t *testing.T) {
 	require.Equal(t, 2, requireEnd(t, evs).Major)
 	c.SetUserAgent("x\r\nX-Injected: 1")
 	evs, _ = get(t, c, srv.URL)
-	ne := requireFail(t, evs, ErrInvalidArgument)
+	ne := requireFail(t, evs, neterr.InvalidArgument)
 	assert.Equal(t, "User-Agent", ne.Header)
 	assert.EqualValues(t, 1, requests.Load(), "the refused request reached the server")
-}
-
-func TestDialConnectRefusesAnInjectedHeadBeforeDialing(t *testing.T) {
-	tests := []struct {
-		name      string
-		userAgent string
-		auth      string
-	}{
-		{"user agent", "x\r\nX-Injected: 1", ""},
-		{"proxy authorization", "ua", "Basic abc\r\nX-Injected: 1"},
-		{"NUL in the authorization", "ua", "Basic a\x00b"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv, received := byteCounter(t)
-			d := &ProxyDialer{UserAgent: tt.userAgent}
-			_, _, err := d.DialConnect(context.Background(), proxyAt(t, ProxyHTTP, srv.ln.Addr().String()), "target.test", "443", tt.auth)
-			require.Error(t, err)
-			assert.Equal(t, ErrInvalidArgument, netErrorName(err), "error %v", err)
-			assert.Zero(t, srv.conns.Load(), "the proxy was dialed")
-			assert.Zero(t, received.Load())
-		})
-	}
-}
-
-func TestDialConnectRefusesBareCRInTheProxyAnswer(t *testing.T) {
-	srv := newRawServer(t, respondWith("HTTP/1.1 200 Connection established\r\nX: a\rInjected: yes\r\n\r\n"))
-	_, _, err := (&ProxyDialer{}).DialConnect(context.Background(), proxyAt(t, ProxyHTTP, srv.ln.Addr().String()), "target.test", "443", "")
-	require.Error(t, err)
-	// CONNECT failures are tunnel failures, as Chromium reports a proxy's
-	// malformed answer to CONNECT.
-	assert.Equal(t, ErrTunnelConnectionFailed, netErrorName(err), "error %v", err)
 }
 
 // newRawH2Server answers every HTTP/2 stream with a HEADERS frame holding
@@ -183,7 +90,7 @@ func TestDialConnectRefusesBareCRInTheProxyAnswer(t *testing.T) {
 // own server would refuse to.
 func newRawH2Server(t *testing.T, fields []hpack.HeaderField) (string, *x509.CertPool) {
 	t.Helper()
-	cert, parsed := selfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	cert, parsed := testkit.SelfSignedCert(t, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}})
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
@@ -203,7 +110,7 @@ func newRawH2Server(t *testing.T, fields []hpack.HeaderField) (string, *x509.Cer
 
 func serveRawH2(c net.Conn, fields []hpack.HeaderField) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(waitTimeout))
+	c.SetDeadline(time.Now().Add(testkit.WaitTimeout))
 	preface := make([]byte, len(http2.ClientPreface))
 	if _, err := io.ReadFull(c, preface); err != nil {
 		return
@@ -248,27 +155,6 @@ func TestH2FailsAResponseWithBareCRInAHeader(t *testing.T) {
 	}
 }
 
-func TestPACResultElementsWithLineBreaksAreSkipped(t *testing.T) {
-	tests := []struct {
-		name   string
-		result string
-		want   []ProxyServer // nil: no valid element
-	}{
-		{"CR LF after the host", "PROXY 127.0.0.1:8080\r\nX-Injected: 1", nil},
-		{"bare CR inside the host", "PROXY 127.0.0.1\rX:8080", nil},
-		{"NUL inside the host", "PROXY 127.0.0.1\x00x:8080", nil},
-		{"a bad element beside a good one", "PROXY a.test:1\r\nX-Injected: 1; PROXY b.test:2",
-			[]ProxyServer{{Scheme: ProxyHTTP, Host: "b.test", Port: "2"}}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			list, err := parsePACResult(tt.result)
-			require.Error(t, err, "the malformed element is reported")
-			assert.Equal(t, tt.want, list)
-		})
-	}
-}
-
 func TestAcceptLanguageIsSentUnlessTheRequestSetsIt(t *testing.T) {
 	heads := make(chan *rawRequest, 4)
 	srv := newRawServer(t, func(c net.Conn, br *bufio.Reader) {
@@ -283,19 +169,19 @@ func TestAcceptLanguageIsSentUnlessTheRequestSetsIt(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	get(t, c, srv.url)
-	assert.Empty(t, recv(t, heads, "a head").header("Accept-Language"), "none by default")
+	assert.Empty(t, testkit.Recv(t, heads, "a head").header("Accept-Language"), "none by default")
 	c.SetAcceptLanguage("en-US,fr;q=0.9")
 	get(t, c, srv.url)
-	assert.Equal(t, "en-US,fr;q=0.9", recv(t, heads, "a head").header("Accept-Language"))
+	assert.Equal(t, "en-US,fr;q=0.9", testkit.Recv(t, heads, "a head").header("Accept-Language"))
 	rec := newRecorder()
 	rec.autoGrant = true
-	run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: []Header{{"accept-language", "ja"}}}, rec)
-	req := recv(t, heads, "a head")
-	assert.Equal(t, []Header{{"accept-language", "ja"}}, headersNamed(req.headers, "Accept-Language"), "the request's own, once")
+	run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), Header: []httpwire.Header{{Name: "accept-language", Value: "ja"}}}, rec)
+	req := testkit.Recv(t, heads, "a head")
+	assert.Equal(t, []httpwire.Header{{Name: "accept-language", Value: "ja"}}, headersNamed(req.headers, "Accept-Language"), "the request's own, once")
 }
 
-func headersNamed(hs []Header, name string) []Header {
-	var out []Header
+func headersNamed(hs []httpwire.Header, name string) []httpwire.Header {
+	var out []httpwire.Header
 	for _, h := range hs {
 		if strings.EqualFold(h.Name, name) {
 			out = append(out, h)
@@ -318,13 +204,13 @@ func TestLoginWithLineBreaksFailsTheRequest(t *testing.T) {
 			io.WriteString(c, "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"r\"\r\nContent-Length: 0\r\n\r\n")
 		}
 	})
-	for _, cred := range []Credentials{{Username: "u\r\nX-Injected: 1", Password: "p"}, {Username: "u", Password: "p\x00"}} {
+	for _, cred := range []auth.Credentials{{Username: "u\r\nX-Injected: 1", Password: "p"}, {Username: "u", Password: "p\x00"}} {
 		c := newClient(t, Options{})
 		rec := newRecorder()
 		rec.autoGrant = true
-		rec.onLogin = func(x *Exchange, _ *AuthInfo) { x.Login(&cred) }
-		evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url)}, rec)
-		requireFail(t, evs, ErrInvalidArgument)
+		rec.onLogin = func(x *Exchange, _ *auth.Info) { x.Login(&cred) }
+		evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url)}, rec)
+		requireFail(t, evs, neterr.InvalidArgument)
 	}
 	assert.Zero(t, answers.Load(), "no request carried the credentials")
 }

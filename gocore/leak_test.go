@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -40,7 +42,7 @@ func TestExchangeLeavesNoGoroutines(t *testing.T) {
 		for i := range 8 {
 			rec := newRecorder()
 			rec.autoGrant = true
-			req := &Request{Method: "POST", URL: mustURL(t, fmt.Sprintf("%s/%d", plain.URL, i)), BodyMode: BodyBuffered, Body: bytes.Repeat([]byte("p"), i<<14)}
+			req := &Request{Method: "POST", URL: testkit.MustURL(t, fmt.Sprintf("%s/%d", plain.URL, i)), BodyMode: BodyBuffered, Body: bytes.Repeat([]byte("p"), i<<14)}
 			xs = append(xs, start(t, c, req, rec))
 			recs = append(recs, rec)
 		}
@@ -54,43 +56,43 @@ func TestExchangeLeavesNoGoroutines(t *testing.T) {
 		serve, seen := requestSeen(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
 		stall := newRawServer(t, serve)
 		rec := newRecorder()
-		x := start(t, c, &Request{Method: "GET", URL: mustURL(t, stall.url)}, rec)
-		recv(t, seen, "the GET")
+		x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, stall.url)}, rec)
+		testkit.Recv(t, seen, "the GET")
 		rec.waitBody(t, 7)
 		x.Cancel(nil)
-		requireFail(t, waitDone(t, x, rec), ErrAborted)
+		requireFail(t, waitDone(t, x, rec), neterr.Aborted)
 
 		rec = newRecorder()
-		x = start(t, c, &Request{Method: "POST", URL: mustURL(t, stall.url), BodyMode: BodyStreaming}, rec)
+		x = start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, stall.url), BodyMode: BodyStreaming}, rec)
 		x.WriteBody([]byte("half"))
-		recv(t, seen, "the streamed request")
+		testkit.Recv(t, seen, "the streamed request")
 		x.Cancel(nil)
-		requireFail(t, waitDone(t, x, rec), ErrAborted)
+		requireFail(t, waitDone(t, x, rec), neterr.Aborted)
 
 		redirects, _ := redirectServer(t)
 		rec = newRecorder()
-		x = start(t, c, &Request{Method: "GET", URL: mustURL(t, redirectURL(redirects.URL, 307, "/echo")), Redirect: RedirectManual}, rec)
+		x = start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, redirectURL(redirects.URL, 307, "/echo")), Redirect: RedirectManual}, rec)
 		rec.waitKind(t, evRedirect)
 		x.Cancel(nil)
-		requireFail(t, waitDone(t, x, rec), ErrAborted)
+		requireFail(t, waitDone(t, x, rec), neterr.Aborted)
 
 		auth := newAuthServer(t, "digest", "")
 		rec = newRecorder()
-		x = start(t, c, &Request{Method: "GET", URL: mustURL(t, auth.URL)}, rec)
+		x = start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, auth.URL)}, rec)
 		rec.waitKind(t, evLogin)
 		x.Cancel(nil)
-		requireFail(t, waitDone(t, x, rec), ErrAborted)
+		requireFail(t, waitDone(t, x, rec), neterr.Aborted)
 
 		// Ended by the engine.
 		rec = newRecorder()
-		requireFail(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, stallingServer(t, "").url), Timeout: 50 * time.Millisecond}, rec), ErrTimedOut)
+		requireFail(t, run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, stallingServer(t, "").url), Timeout: 50 * time.Millisecond}, rec), neterr.TimedOut)
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		ln.Close()
 		evs, _ = get(t, c, "http://"+ln.Addr().String())
-		requireFail(t, evs, ErrConnectionRefused)
+		requireFail(t, evs, neterr.ConnectionRefused)
 		evs, _ = get(t, c, newRawServer(t, respondWith("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort")).url)
-		requireFail(t, evs, ErrContentLengthMismatch)
+		requireFail(t, evs, neterr.ContentLengthMismatch)
 	})
 
 	for _, c := range clients {

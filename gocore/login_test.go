@@ -11,6 +11,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -114,12 +118,12 @@ func (s *authServer) check(r *http.Request) bool {
 		p["uri"] != r.URL.RequestURI() || p["qop"] != "auth" {
 		return false
 	}
-	want := digestExpected(s.algorithm, s.user, s.realm, s.pass, r.Method, p["uri"], testNonce, p["nc"], p["cnonce"], "auth")
+	want := testkit.DigestExpected(s.algorithm, s.user, s.realm, s.pass, r.Method, p["uri"], testNonce, p["nc"], p["cnonce"], "auth")
 	return p["response"] == want
 }
 
-func answerLogin(cred *Credentials) func(x *Exchange, a *AuthInfo) {
-	return func(x *Exchange, a *AuthInfo) { x.Login(cred) }
+func answerLogin(cred *auth.Credentials) func(x *Exchange, a *auth.Info) {
+	return func(x *Exchange, a *auth.Info) { x.Login(cred) }
 }
 
 func TestExchangeLogin(t *testing.T) {
@@ -136,8 +140,8 @@ func TestExchangeLogin(t *testing.T) {
 			srv := newAuthServer(t, tt.scheme, tt.algorithm)
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
-			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/private")}, rec)
+			rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
+			evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/private")}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, 200, head.StatusCode)
 			assert.Equal(t, []string{evLogin, evResponse, evData + "*", evEnd}, kinds(evs))
@@ -145,7 +149,7 @@ func TestExchangeLogin(t *testing.T) {
 			assert.Equal(t, "welcome to /private", body)
 
 			info := ofKind(evs, evLogin)[0].login
-			assert.Equal(t, &AuthInfo{IsProxy: false, Scheme: tt.scheme, Host: srv.host, Port: atoi(t, srv.port), Realm: "test realm"}, info)
+			assert.Equal(t, &auth.Info{IsProxy: false, Scheme: tt.scheme, Host: srv.host, Port: atoi(t, srv.port), Realm: "test realm"}, info)
 			challenges, passed := srv.counts()
 			assert.Equal(t, 1, challenges)
 			assert.Equal(t, 1, passed)
@@ -165,9 +169,9 @@ func TestExchangeLoginAnsweredLater(t *testing.T) {
 	srv := newAuthServer(t, "digest", "SHA-256")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/later")}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/later")}, rec)
 	rec.waitKind(t, evLogin)
-	x.Login(&Credentials{"alice", "s3cret"})
+	x.Login(&auth.Credentials{Username: "alice", Password: "s3cret"})
 	x.Login(nil) // a second answer is ignored
 	requireEnd(t, waitDone(t, x, rec))
 	body, _ := rec.received()
@@ -189,10 +193,10 @@ func TestExchangeLoginDeclinedDeliversThe401(t *testing.T) {
 			c := newClient(t, Options{})
 			rec := newRecorder()
 			rec.onLogin = answerLogin(nil)
-			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL), NoLogin: tt.noLogin}, rec)
+			evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL), NoLogin: tt.noLogin}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, 401, head.StatusCode)
-			assert.Equal(t, `Basic realm="test realm"`, headerValue(head.Headers, "WWW-Authenticate"))
+			assert.Equal(t, `Basic realm="test realm"`, httpwire.HeaderValue(head.Headers, "WWW-Authenticate"))
 			assert.Equal(t, tt.wantKinds, kinds(evs))
 			body, _ := rec.received()
 			assert.Equal(t, "denied", body, "the 401's body is delivered")
@@ -212,13 +216,13 @@ func TestExchangeLoginWrongCredentialsAskAgain(t *testing.T) {
 	srv := newAuthServer(t, "basic", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	answers := []*Credentials{{"alice", "wrong"}, {"alice", "s3cret"}}
+	answers := []*auth.Credentials{{Username: "alice", Password: "wrong"}, {Username: "alice", Password: "s3cret"}}
 	var n int
-	rec.onLogin = func(x *Exchange, a *AuthInfo) {
+	rec.onLogin = func(x *Exchange, a *auth.Info) {
 		x.Login(answers[n])
 		n++
 	}
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 	assert.Equal(t, 2, count(evs, evLogin))
 }
@@ -240,8 +244,8 @@ func TestExchangeLoginCredentialsAreCachedPerSession(t *testing.T) {
 			login := func(path string) []event {
 				rec := newRecorder()
 				rec.autoGrant = true
-				rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
-				evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+path)}, rec)
+				rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
+				evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+path)}, rec)
 				assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 				return evs
 			}
@@ -257,7 +261,7 @@ func TestExchangeLoginCredentialsAreCachedPerSession(t *testing.T) {
 			other := NewClient(Options{})
 			rec := newRecorder()
 			rec.onLogin = answerLogin(nil)
-			evs := run(t, other, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/docs/a")}, rec)
+			evs := run(t, other, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/docs/a")}, rec)
 			assert.Equal(t, 1, count(evs, evLogin), "another session knows nothing")
 			other.CloseIdleConnections()
 
@@ -271,18 +275,18 @@ func TestExchangeLoginRejectedCredentialsAreNotCached(t *testing.T) {
 	srv := newAuthServer(t, "basic", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	answers := []*Credentials{{"alice", "wrong"}, nil}
+	answers := []*auth.Credentials{{Username: "alice", Password: "wrong"}, nil}
 	var n int
-	rec.onLogin = func(x *Exchange, a *AuthInfo) {
+	rec.onLogin = func(x *Exchange, a *auth.Info) {
 		x.Login(answers[n])
 		n++
 	}
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 	assert.Equal(t, 401, requireEnd(t, evs).StatusCode)
 
 	rec = newRecorder()
 	rec.onLogin = answerLogin(nil)
-	evs = run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec)
+	evs = run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec)
 	assert.Equal(t, 1, count(evs, evLogin), "nothing was cached, so the host is asked")
 }
 
@@ -291,8 +295,8 @@ func TestExchangeLoginCachedCredentialsThatStopWorking(t *testing.T) {
 	c := newClient(t, Options{})
 	login := func(pass string) []event {
 		rec := newRecorder()
-		rec.onLogin = answerLogin(&Credentials{"alice", pass})
-		evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/x")}, rec)
+		rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: pass})
+		evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/x")}, rec)
 		assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 		return evs
 	}
@@ -316,9 +320,9 @@ func TestExchangeLoginUsesURLCredentials(t *testing.T) {
 			srv := newAuthServer(t, "digest", "MD5")
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
+			rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
 			u := fmt.Sprintf("http://%s@%s:%s/with-userinfo", tt.userinfo, srv.host, srv.port)
-			evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, u)}, rec)
+			evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, u)}, rec)
 			head := requireEnd(t, evs)
 			assert.Equal(t, 200, head.StatusCode)
 			assert.Equal(t, tt.wantLogins, count(evs, evLogin))
@@ -331,8 +335,8 @@ func TestExchangeLoginResendsTheBufferedBody(t *testing.T) {
 	srv := newAuthServer(t, "digest", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
-	evs := run(t, c, &Request{Method: "POST", URL: mustURL(t, srv.URL+"/form"), BodyMode: BodyBuffered, Body: []byte("a=1&b=2")}, rec)
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
+	evs := run(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.URL+"/form"), BodyMode: BodyBuffered, Body: []byte("a=1&b=2")}, rec)
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
@@ -343,12 +347,12 @@ func TestExchangeLoginWithAStreamedBodyFails(t *testing.T) {
 	srv := newAuthServer(t, "basic", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.URL), BodyMode: BodyStreaming}, rec)
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.URL), BodyMode: BodyStreaming}, rec)
 	x.WriteBody([]byte("cannot be replayed"))
 	x.EndBody()
 	evs := waitDone(t, x, rec)
-	requireFail(t, evs, ErrFailed)
+	requireFail(t, evs, neterr.Failed)
 }
 
 func TestExchangeLoginCredentialsStayWithTheirOrigin(t *testing.T) {
@@ -357,11 +361,11 @@ func TestExchangeLoginCredentialsStayWithTheirOrigin(t *testing.T) {
 	a.next = b.URL + "/echo"
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, a.URL+"/redirect")}, rec)
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, a.URL+"/redirect")}, rec)
 	requireEnd(t, evs)
 	assert.Equal(t, []string{evLogin, evRedirect, evResponse, evData + "*", evEnd}, kinds(evs))
-	got := recv(t, seenB, "the request to the other origin")
+	got := testkit.Recv(t, seenB, "the request to the other origin")
 	assert.Empty(t, got.header.Get("Authorization"), "credentials are bound to the origin they were given for")
 }
 
@@ -373,14 +377,14 @@ func TestExchangeLoginCachedWhenTheAnswerIsARedirect(t *testing.T) {
 	a.next = b.URL + "/echo"
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, a.URL+"/redirect")}, rec)
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, a.URL+"/redirect")}, rec)
 	requireEnd(t, evs)
 	require.Equal(t, 1, count(evs, evLogin))
 
 	rec = newRecorder()
 	rec.onLogin = answerLogin(nil)
-	evs = run(t, c, &Request{Method: "GET", URL: mustURL(t, a.URL+"/private")}, rec)
+	evs = run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, a.URL+"/private")}, rec)
 	assert.Zero(t, count(evs, evLogin), "credentials that worked are not asked for again")
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 }
@@ -392,8 +396,8 @@ func TestExchangeLoginDigestAcrossASameOriginRedirect(t *testing.T) {
 	srv.next = srv.URL + "/landing"
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/redirect")}, rec)
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/redirect")}, rec)
 	assert.Equal(t, 200, requireEnd(t, evs).StatusCode)
 	assert.Equal(t, 1, count(evs, evLogin), "one login serves the whole origin: %v", kinds(evs))
 	body, _ := rec.received()
@@ -404,11 +408,11 @@ func TestExchangeNoLoginSendsNoCachedCredentials(t *testing.T) {
 	srv := newAuthServer(t, "basic", "")
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	rec.onLogin = answerLogin(&Credentials{"alice", "s3cret"})
-	requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/a")}, rec))
+	rec.onLogin = answerLogin(&auth.Credentials{Username: "alice", Password: "s3cret"})
+	requireEnd(t, run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/a")}, rec))
 
 	rec = newRecorder()
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/b"), NoLogin: true}, rec)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/b"), NoLogin: true}, rec)
 	assert.Equal(t, 401, requireEnd(t, evs).StatusCode, "credentials: 'omit' sends no auth data")
 	assert.Zero(t, count(evs, evLogin))
 }

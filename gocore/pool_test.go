@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -105,13 +107,13 @@ func TestExchangeRetriesWhenAReusedConnectionWasClosed(t *testing.T) {
 		req  func(t *testing.T, url string) *Request
 	}{
 		{"GET", func(t *testing.T, url string) *Request {
-			return &Request{Method: "GET", URL: mustURL(t, url)}
+			return &Request{Method: "GET", URL: testkit.MustURL(t, url)}
 		}},
 		{"POST with a small buffered body", func(t *testing.T, url string) *Request {
-			return &Request{Method: "POST", URL: mustURL(t, url), BodyMode: BodyBuffered, Body: []byte("replayed")}
+			return &Request{Method: "POST", URL: testkit.MustURL(t, url), BodyMode: BodyBuffered, Body: []byte("replayed")}
 		}},
 		{"PUT with a large buffered body", func(t *testing.T, url string) *Request {
-			return &Request{Method: "PUT", URL: mustURL(t, url), BodyMode: BodyBuffered, Body: large}
+			return &Request{Method: "PUT", URL: testkit.MustURL(t, url), BodyMode: BodyBuffered, Body: large}
 		}},
 	}
 	for _, tt := range tests {
@@ -147,7 +149,7 @@ func TestExchangeRetriesWhenAReusedConnectionWasClosed(t *testing.T) {
 			head := requireEnd(t, evs)
 			assert.False(t, head.Reused, "answered on the new connection")
 			assert.EqualValues(t, 2, srv.conns.Load())
-			assert.Equal(t, req.Body, recv(t, bodies, "the retried request"), "the body is sent again")
+			assert.Equal(t, req.Body, testkit.Recv(t, bodies, "the retried request"), "the body is sent again")
 		})
 	}
 }
@@ -171,7 +173,7 @@ func TestExchangeAfterTheServerClosedAnIdleConnection(t *testing.T) {
 	c := newClient(t, Options{})
 	evs, _ := get(t, c, srv.url)
 	requireEnd(t, evs)
-	recv(t, closed, "the server to close the idle connection")
+	testkit.Recv(t, closed, "the server to close the idle connection")
 
 	evs, rec := get(t, c, srv.url)
 	assert.False(t, requireEnd(t, evs).Reused)
@@ -214,12 +216,12 @@ func TestExchangeMaxIdlePerHost(t *testing.T) {
 	var recs []*recorder
 	for range parallel {
 		rec := newRecorder()
-		xs = append(xs, start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL)}, rec))
+		xs = append(xs, start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL)}, rec))
 		recs = append(recs, rec)
 	}
 	allArrived := make(chan struct{})
 	go func() { arrived.Wait(); close(allArrived) }()
-	recv(t, allArrived, "all requests at the server")
+	testkit.Recv(t, allArrived, "all requests at the server")
 	assert.EqualValues(t, parallel, c.Live())
 	close(release)
 	for i, x := range xs {
@@ -247,7 +249,7 @@ func TestClientCloseIdleConnections(t *testing.T) {
 
 	c.CloseIdleConnections()
 	assert.Zero(t, c.IdleConnections())
-	recv(t, closedByClient, "the server to see the connection closed")
+	testkit.Recv(t, closedByClient, "the server to see the connection closed")
 	evs, _ = get(t, c, srv.URL)
 	assert.False(t, requireEnd(t, evs).Reused)
 }
@@ -272,7 +274,7 @@ func TestExchangeDoesNotReuseAConnectionItAskedToClose(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	requireEnd(t, run(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url), Header: []Header{{"Connection", "close"}}}, rec))
+	requireEnd(t, run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url), Header: []httpwire.Header{{Name: "Connection", Value: "close"}}}, rec))
 	assert.Zero(t, c.IdleConnections(), "the connection the request asked to close is not pooled")
 	evs, _ := get(t, c, srv.url)
 	assert.False(t, requireEnd(t, evs).Reused)

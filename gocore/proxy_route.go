@@ -11,6 +11,11 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
 )
 
 // Routing requests through the session's proxies: the resolver picks the
@@ -20,8 +25,8 @@ import (
 
 // SetProxy replaces the session's proxy configuration (Electron's
 // setProxy); idle connections are closed so the next requests follow it.
-func (c *Client) SetProxy(cfg ProxyConfig, opts ...ProxyOption) error {
-	r, err := NewProxyResolver(cfg, os.Getenv, opts...)
+func (c *Client) SetProxy(cfg proxy.Config, opts ...proxy.Option) error {
+	r, err := proxy.NewResolver(cfg, os.Getenv, opts...)
 	if err != nil {
 		return err
 	}
@@ -34,26 +39,26 @@ func (c *Client) SetProxy(cfg ProxyConfig, opts ...ProxyOption) error {
 // "PROXY host:port", ...), as session.resolveProxy does.
 func (c *Client) ResolveProxy(ctx context.Context, target *url.URL) string {
 	list, _ := c.proxiesFor(ctx, target)
-	return FormatProxyList(list)
+	return proxy.FormatList(list)
 }
 
 // proxiesFor is the ordered list of ways to reach target. A PAC script
 // that cannot answer yields DIRECT, as Chromium falls back.
-func (c *Client) proxiesFor(ctx context.Context, target *url.URL) ([]ProxyServer, error) {
+func (c *Client) proxiesFor(ctx context.Context, target *url.URL) ([]proxy.Server, error) {
 	r := c.proxy.Load()
 	if r == nil {
-		return []ProxyServer{directServer}, nil
+		return []proxy.Server{proxy.Direct}, nil
 	}
 	list, err := r.Resolve(ctx, target)
-	var pacErr *PACError
+	var pacErr *proxy.PACError
 	if errors.As(err, &pacErr) || len(list) == 0 {
-		return []ProxyServer{directServer}, nil
+		return []proxy.Server{proxy.Direct}, nil
 	}
 	return list, err
 }
 
 // connKey names the connections of an origin reached one way.
-func connKey(scheme, host, port string, via ProxyServer) string {
+func connKey(scheme, host, port string, via proxy.Server) string {
 	key := scheme + "://" + net.JoinHostPort(host, port)
 	if !via.IsDirect() {
 		key += " via " + via.String()
@@ -62,15 +67,15 @@ func connKey(scheme, host, port string, via ProxyServer) string {
 }
 
 // proxyAuthKey is the auth-cache key of a proxy's credentials.
-func proxyAuthKey(p ProxyServer, realm string) authKey {
-	return authKey{origin: p.Scheme + "://" + p.Addr(), realm: realm, proxy: true}
+func proxyAuthKey(p proxy.Server, realm string) auth.Key {
+	return auth.Key{Origin: p.Scheme + "://" + p.Addr(), Realm: realm, Proxy: true}
 }
 
 // proxyAuthorization is the Proxy-Authorization the session sends to p
 // unasked: Basic credentials that worked with it before.
-func (c *Client) proxyAuthorization(p ProxyServer, method, target string) string {
-	if e := c.auth.preemptive(p.Scheme+"://"+p.Addr(), "/", true); e != nil {
-		return authorization(&e.challenge, e.cred, method, target)
+func (c *Client) proxyAuthorization(p proxy.Server, method, target string) string {
+	if e := c.auth.Preemptive(p.Scheme+"://"+p.Addr(), "/", true); e != nil {
+		return auth.Authorization(&e.Challenge, e.Cred, method, target)
 	}
 	return ""
 }
@@ -78,17 +83,18 @@ func (c *Client) proxyAuthorization(p ProxyServer, method, target string) string
 // dialVia opens a connection to host:port through via (or directly),
 // asking the host for proxy credentials when a CONNECT tunnel is refused
 // with a 407, then speaks TLS for https.
-func (x *Exchange) dialVia(via ProxyServer, scheme, host, port string) (*conn, error) {
+func (x *Exchange) dialVia(via proxy.Server, scheme, host, port string) (*conn, error) {
 	if via.IsDirect() {
 		return x.client.dial(x.ctx, scheme, host, port, x.hostVerification)
 	}
-	d := &ProxyDialer{Dial: x.client.dialer.DialContext, TLSConfig: x.client.tlsConfig.Load().Clone(), UserAgent: x.client.UserAgent()}
+	d := &proxy.Dialer{Dial: x.client.dialer.DialContext, TLSConfig: x.client.tlsConfig.Load().Clone(), UserAgent: x.client.UserAgent(),
+		VerifyTLS: func(cfg *tls.Config, host string) { verifyServerCertificates(cfg, hostForCertificate(host)) }}
 	var nc net.Conn
 	var err error
 	switch {
-	case via.Scheme == ProxySOCKS5:
+	case via.Scheme == proxy.SchemeSOCKS5:
 		nc, err = d.DialSOCKS5(x.ctx, via, host, port, nil)
-	case via.Scheme == ProxySOCKS4:
+	case via.Scheme == proxy.SchemeSOCKS4:
 		nc, err = d.DialSOCKS4(x.ctx, via, host, port)
 	case scheme == "http":
 		// Plain http goes to the proxy itself, in absolute form.
@@ -119,39 +125,37 @@ func (x *Exchange) dialVia(via ProxyServer, scheme, host, port string) (*conn, e
 // tunnel opens a CONNECT tunnel, answering 407s from the session's
 // credentials or a login the host answers; a tunnel that stays refused is
 // ERR_TUNNEL_CONNECTION_FAILED.
-func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (net.Conn, error) {
+func (x *Exchange) tunnel(d *proxy.Dialer, via proxy.Server, host, port string) (net.Conn, error) {
 	authority := net.JoinHostPort(host, port)
 	proxyAuth := x.client.proxyAuthorization(via, "CONNECT", authority)
-	var pending *authEntry
-	var key authKey
-	triedCache := proxyAuth != ""
+	login := auth.Login{FromCache: proxyAuth != "", TriedCache: proxyAuth != ""}
 	for attempt := 0; attempt < maxRedirects; attempt++ {
 		nc, refusal, err := d.DialConnect(x.ctx, via, host, port, proxyAuth)
 		if err != nil {
 			return nil, err
 		}
 		if refusal == nil {
-			if pending != nil {
-				x.client.auth.store(key, pending)
+			if login.Pending {
+				x.client.auth.Store(login.Key, login.Sent)
 			}
 			return nc, nil
 		}
 		info, ok := refusal.AuthInfo(via)
 		if !ok {
-			return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy asked for credentials it gave no way to send"))
+			return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy asked for credentials it gave no way to send"))
 		}
-		ch := pickChallenge(refusal.Challenges)
-		key = proxyAuthKey(via, info.Realm)
-		var cred *Credentials
-		if e := x.client.auth.lookup(key); e != nil && !triedCache {
-			triedCache = true
-			cred = &e.cred
+		ch := auth.Pick(refusal.Challenges)
+		key := proxyAuthKey(via, info.Realm)
+		var cred *auth.Credentials
+		if e := x.client.auth.Lookup(key); e != nil && !login.TriedCache {
+			login.TriedCache = true
+			cred = &e.Cred
 		} else {
-			if proxyAuth != "" && pending == nil {
-				x.client.auth.forget(key) // cached credentials stopped working
+			if login.FromCache && login.Sent == nil {
+				x.client.auth.Forget(key) // cached credentials stopped working
 			}
 			if x.req.NoLogin {
-				return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy login not allowed (credentials: omit)"))
+				return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy login not allowed (credentials: omit)"))
 			}
 			a, err := x.ask(askLogin, func() { x.sink.Login(&info) })
 			if err != nil {
@@ -160,37 +164,37 @@ func (x *Exchange) tunnel(d *ProxyDialer, via ProxyServer, host, port string) (n
 			cred = a.cred
 		}
 		if cred == nil {
-			return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy login declined"))
+			return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy login declined"))
 		}
-		pending = &authEntry{challenge: *ch, cred: *cred, pathBase: "/"}
-		proxyAuth = authorization(ch, *cred, "CONNECT", authority)
+		login.Answer(*ch, *cred, "/", key)
+		proxyAuth = auth.Authorization(ch, *cred, "CONNECT", authority)
 	}
-	return nil, Failure(ErrTunnelConnectionFailed, errors.New("proxy kept refusing the tunnel"))
+	return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy kept refusing the tunnel"))
 }
 
 // proxyLogin answers a plain-http proxy's 407 like login answers a 401: it
 // reports whether to retry; false delivers the 407 as a response.
-func (x *Exchange) proxyLogin(h *hop, c *conn, head *ResponseHead, f framing) (bool, error) {
-	ch := pickChallenge(parseChallenges(head.Headers, "Proxy-Authenticate"))
+func (x *Exchange) proxyLogin(h *hop, c *conn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
+	ch := auth.Pick(auth.ParseChallenges(head.Headers, "Proxy-Authenticate"))
 	if ch == nil || c.httpProxy == nil {
 		return false, nil
 	}
 	via := *c.httpProxy
-	key := proxyAuthKey(via, ch.params["realm"])
-	if h.proxyAuth != nil || h.proxyAuthFromCache {
-		x.client.auth.forget(key) // what was just sent was refused: it is not kept
+	key := proxyAuthKey(via, ch.Params["realm"])
+	if h.proxyLogin.Sent != nil || h.proxyLogin.FromCache {
+		x.client.auth.Forget(key) // what was just sent was refused: it is not kept
 	}
-	var cred *Credentials
-	if e := x.client.auth.lookup(key); e != nil && !h.triedProxyCache {
-		h.triedProxyCache = true
-		cred = &e.cred
+	var cred *auth.Credentials
+	if e := x.client.auth.Lookup(key); e != nil && !h.proxyLogin.TriedCache {
+		h.proxyLogin.TriedCache = true
+		cred = &e.Cred
 	} else {
 		if x.req.NoLogin {
 			return false, nil
 		}
-		h.triedProxyCache = true
+		h.proxyLogin.TriedCache = true
 		port, _ := strconv.Atoi(via.Port)
-		info := &AuthInfo{IsProxy: true, Scheme: ch.scheme, Host: via.Host, Port: port, Realm: ch.params["realm"]}
+		info := &auth.Info{IsProxy: true, Scheme: ch.Scheme, Host: via.Host, Port: port, Realm: ch.Params["realm"]}
 		var err error
 		if cred, err = x.askLoginFor(c, info); err != nil {
 			return false, err
@@ -203,16 +207,17 @@ func (x *Exchange) proxyLogin(h *hop, c *conn, head *ResponseHead, f framing) (b
 		return false, err
 	}
 	// Kept by the session once the proxy accepts them (storeProxyAuth).
-	h.proxyAuth = &authEntry{challenge: *ch, cred: *cred, pathBase: "/"}
-	h.proxyAuthKey = key
+	h.proxyLogin.Answer(*ch, *cred, "/", key)
 	return true, nil
 }
 
 // storeProxyAuth keeps the proxy credentials of the hop once an answer
-// other than 407 shows the proxy took them.
-func (x *Exchange) storeProxyAuth(h *hop, head *ResponseHead) {
-	if h.proxyAuth != nil && head.StatusCode != 407 {
-		x.client.auth.store(h.proxyAuthKey, h.proxyAuth)
+// other than 407 shows the proxy took them. Unlike the server's, they stay
+// pending: every accepted answer stores them again, so credentials another
+// request forgot meanwhile come back.
+func (x *Exchange) storeProxyAuth(h *hop, head *httpwire.ResponseHead) {
+	if h.proxyLogin.Pending && head.StatusCode != 407 {
+		x.client.auth.Store(h.proxyLogin.Key, h.proxyLogin.Sent)
 	}
 }
 
@@ -227,8 +232,8 @@ func absoluteTarget(u *url.URL) string {
 func newConn(nc net.Conn, key string, raw *bufferedConn) *conn {
 	return &conn{
 		nc:     nc,
-		br:     bufio.NewReaderSize(nc, connBufferSize),
-		bw:     bufio.NewWriterSize(nc, connBufferSize),
+		br:     bufio.NewReaderSize(nc, httpwire.BufferSize),
+		bw:     bufio.NewWriterSize(nc, httpwire.BufferSize),
 		key:    key,
 		tlsRaw: raw,
 	}
@@ -250,7 +255,7 @@ func (c *Client) handshake(ctx context.Context, nc net.Conn, host, port string, 
 	if err != nil {
 		nc.Close()
 		if ctx.Err() != nil {
-			return nil, causeOf(ctx)
+			return nil, neterr.Cause(ctx)
 		}
 		return nil, fmt.Errorf("tls handshake with %s: %w", net.JoinHostPort(host, port), err)
 	}

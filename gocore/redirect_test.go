@@ -14,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -96,7 +99,7 @@ func TestExchangeFollowsRedirects(t *testing.T) {
 	assert.Equal(t, 301, redirects[0].redirect.StatusCode)
 	assert.Equal(t, "GET", redirects[0].redirect.Method)
 	assert.Equal(t, srv.URL+"/dir/two?x=1", redirects[0].redirect.URL, "resolved against the current URL")
-	assert.Equal(t, "two?x=1", headerValue(redirects[0].redirect.Headers, "Location"), "the redirect response's headers as received")
+	assert.Equal(t, "two?x=1", httpwire.HeaderValue(redirects[0].redirect.Headers, "Location"), "the redirect response's headers as received")
 	assert.Equal(t, 307, redirects[1].redirect.StatusCode)
 	assert.Equal(t, srv.URL+"/final", redirects[1].redirect.URL)
 
@@ -104,7 +107,7 @@ func TestExchangeFollowsRedirects(t *testing.T) {
 	assert.True(t, head.Reused, "short redirect bodies are drained and the connection reused")
 	body, _ := rec.received()
 	assert.Equal(t, "final", body)
-	assert.Equal(t, "/final", recv(t, seen, "the final request").path)
+	assert.Equal(t, "/final", testkit.Recv(t, seen, "the final request").path)
 	assert.EqualValues(t, 1, conns.Load())
 }
 
@@ -135,8 +138,8 @@ func TestExchangeRedirectMethodAndBody(t *testing.T) {
 			c := newClient(t, Options{})
 			req := &Request{
 				Method: tt.method,
-				URL:    mustURL(t, redirectURL(srv.URL, tt.status, "/echo")),
-				Header: []Header{{"Content-Type", "text/plain"}, {"X-Keep", "kept"}},
+				URL:    testkit.MustURL(t, redirectURL(srv.URL, tt.status, "/echo")),
+				Header: []httpwire.Header{{Name: "Content-Type", Value: "text/plain"}, {Name: "X-Keep", Value: "kept"}},
 			}
 			if tt.body != nil {
 				req.BodyMode, req.Body = BodyBuffered, tt.body
@@ -149,7 +152,7 @@ func TestExchangeRedirectMethodAndBody(t *testing.T) {
 			require.Len(t, rd, 1)
 			assert.Equal(t, tt.wantMethod, rd[0].redirect.Method, "the Redirect event names the next hop's method")
 
-			got := recv(t, seen, "the redirected request")
+			got := testkit.Recv(t, seen, "the redirected request")
 			assert.Equal(t, tt.wantMethod, got.method)
 			assert.Equal(t, "kept", got.header.Get("X-Keep"))
 			if tt.wantBody {
@@ -173,8 +176,8 @@ func TestExchangeRedirectOfAStreamedBody(t *testing.T) {
 		status  int
 		wantErr string // "" when the redirect is followed without the body
 	}{
-		{"307 cannot replay it", 307, ErrFailed},
-		{"308 cannot replay it", 308, ErrFailed},
+		{"307 cannot replay it", 307, neterr.Failed},
+		{"308 cannot replay it", 308, neterr.Failed},
 		{"303 drops it", 303, ""},
 	}
 	for _, tt := range tests {
@@ -182,7 +185,7 @@ func TestExchangeRedirectOfAStreamedBody(t *testing.T) {
 			srv, seen := redirectServer(t)
 			c := newClient(t, Options{})
 			rec := newRecorder()
-			x := start(t, c, &Request{Method: "POST", URL: mustURL(t, redirectURL(srv.URL, tt.status, "/echo")), BodyMode: BodyStreaming}, rec)
+			x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, redirectURL(srv.URL, tt.status, "/echo")), BodyMode: BodyStreaming}, rec)
 			x.WriteBody([]byte("streamed"))
 			x.EndBody()
 			evs := waitDone(t, x, rec)
@@ -192,7 +195,7 @@ func TestExchangeRedirectOfAStreamedBody(t *testing.T) {
 				return
 			}
 			requireEnd(t, evs)
-			got := recv(t, seen, "the redirected request")
+			got := testkit.Recv(t, seen, "the redirected request")
 			assert.Equal(t, "GET", got.method)
 			assert.Empty(t, got.body)
 		})
@@ -221,7 +224,7 @@ func TestExchangeRedirect303DoesNotWaitForTheStreamedBodyToEnd(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url+"/upload"), BodyMode: BodyStreaming}, rec)
+	x := start(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url+"/upload"), BodyMode: BodyStreaming}, rec)
 	x.WriteBody([]byte("the first part of a body the host is still producing"))
 
 	rec.waitKind(t, evRedirect)
@@ -261,9 +264,9 @@ func TestExchangeRedirect303WhileALargeBodyIsStillBeingSent(t *testing.T) {
 	c := newClient(t, Options{})
 	rec := newRecorder()
 	body := bytes.Repeat([]byte("s"), 8<<20)
-	evs := run(t, c, &Request{Method: "POST", URL: mustURL(t, srv.url+"/upload"), BodyMode: BodyBuffered, Body: body}, rec)
+	evs := run(t, c, &Request{Method: "POST", URL: testkit.MustURL(t, srv.url+"/upload"), BodyMode: BodyBuffered, Body: body}, rec)
 	requireEnd(t, evs)
-	got := recv(t, seen, "the GET after the 303")
+	got := testkit.Recv(t, seen, "the GET after the 303")
 	assert.Equal(t, "GET", got.method)
 	assert.Empty(t, got.body)
 }
@@ -286,7 +289,7 @@ func TestExchangeFollowsARedirectWhoseBodyStalls(t *testing.T) {
 	})
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.url+"/start")}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.url+"/start")}, rec)
 	select {
 	case <-x.Done():
 	case <-time.After(3 * time.Second):
@@ -300,8 +303,8 @@ func TestExchangeFollowsARedirectWhoseBodyStalls(t *testing.T) {
 func TestExchangeRedirectErrorMode(t *testing.T) {
 	srv, seen := redirectServer(t)
 	c := newClient(t, Options{})
-	evs := run(t, c, &Request{Method: "GET", URL: mustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectError}, newRecorder())
-	err := requireFail(t, evs, ErrRedirectPolicy)
+	evs := run(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectError}, newRecorder())
+	err := requireFail(t, evs, neterr.RedirectPolicy)
 	assert.Equal(t, "Attempted to redirect, but redirect policy was 'error'", err.Error())
 	assert.Equal(t, []string{evFail}, kinds(evs), "no Redirect event in error mode")
 	assert.Empty(t, seen, "the redirect is not followed")
@@ -332,7 +335,7 @@ func TestExchangeManualRedirect(t *testing.T) {
 				follow := *tt.sync
 				rec.onRedirect = func(x *Exchange, r *Redirect) { x.FollowRedirect(follow) }
 			}
-			x := start(t, c, &Request{Method: "GET", URL: mustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectManual}, rec)
+			x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectManual}, rec)
 			x.FollowRedirect(false) // before any redirect: ignored
 			rd := rec.waitKind(t, evRedirect)
 			assert.Equal(t, 302, rd.redirect.StatusCode)
@@ -344,10 +347,10 @@ func TestExchangeManualRedirect(t *testing.T) {
 			if tt.follow {
 				requireEnd(t, evs)
 				assert.Equal(t, []string{evRedirect, evResponse, evData + "*", evEnd}, kinds(evs))
-				assert.Equal(t, "/echo", recv(t, seen, "the followed request").path)
+				assert.Equal(t, "/echo", testkit.Recv(t, seen, "the followed request").path)
 				return
 			}
-			err := requireFail(t, evs, ErrRedirectCancelled)
+			err := requireFail(t, evs, neterr.RedirectCancelled)
 			assert.Equal(t, "Redirect was cancelled", err.Error())
 			assert.Equal(t, []string{evRedirect, evFail}, kinds(evs))
 			assert.Empty(t, seen)
@@ -361,7 +364,7 @@ func TestExchangeManualRedirectWaitsForTheHost(t *testing.T) {
 	srv, seen := redirectServer(t)
 	c := newClient(t, Options{})
 	rec := newRecorder()
-	x := start(t, c, &Request{Method: "GET", URL: mustURL(t, srv.URL+"/loop/0?stop=3"), Redirect: RedirectManual}, rec)
+	x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, srv.URL+"/loop/0?stop=3"), Redirect: RedirectManual}, rec)
 	for hop := 1; hop <= 3; hop++ {
 		rec.waitFor(t, fmt.Sprintf("redirect %d", hop), func(evs []event) bool { return count(evs, evRedirect) == hop })
 		assert.Equal(t, hop, count(rec.snapshot(), evRedirect), "no further hop before the answer")
@@ -381,7 +384,7 @@ func TestExchangeTooManyRedirects(t *testing.T) {
 		redirects int
 	}{
 		{"20 redirects are followed", 20, "", 20},
-		{"the 21st fails", 0, ErrTooManyRedirects, 20},
+		{"the 21st fails", 0, neterr.TooManyRedirects, 20},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -404,11 +407,11 @@ func TestExchangeRedirectLocationFailures(t *testing.T) {
 		location string
 		wantErr  string
 	}{
-		{"ftp", "ftp://127.0.0.1/file", ErrUnsafeRedirect},
-		{"file", "file:///etc/passwd", ErrUnsafeRedirect},
-		{"data", "data:text/plain,hello", ErrUnsafeRedirect},
-		{"not a URL", "http://[::1", ErrInvalidRedirect},
-		{"no host", "http://", ErrInvalidRedirect},
+		{"ftp", "ftp://127.0.0.1/file", neterr.UnsafeRedirect},
+		{"file", "file:///etc/passwd", neterr.UnsafeRedirect},
+		{"data", "data:text/plain,hello", neterr.UnsafeRedirect},
+		{"not a URL", "http://[::1", neterr.InvalidRedirect},
+		{"no host", "http://", neterr.InvalidRedirect},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -449,12 +452,12 @@ func TestExchangeRedirectDropsAuthorizationAcrossOrigins(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := newClient(t, Options{})
-			req := &Request{Method: "GET", URL: mustURL(t, redirectURL(a.URL, 302, tt.to)), Header: []Header{
-				{"Authorization", "Bearer secret"}, {"Proxy-Authorization", "Basic cHJveHk6cHc="}, {"X-Custom", "kept"},
+			req := &Request{Method: "GET", URL: testkit.MustURL(t, redirectURL(a.URL, 302, tt.to)), Header: []httpwire.Header{
+				{Name: "Authorization", Value: "Bearer secret"}, {Name: "Proxy-Authorization", Value: "Basic cHJveHk6cHc="}, {Name: "X-Custom", Value: "kept"},
 			}}
 			rec := newRecorder()
 			requireEnd(t, run(t, c, req, rec))
-			got := recv(t, tt.seen, "the redirected request")
+			got := testkit.Recv(t, tt.seen, "the redirected request")
 			assert.Equal(t, "kept", got.header.Get("X-Custom"))
 			if tt.wantAuth {
 				assert.Equal(t, "Bearer secret", got.header.Get("Authorization"))

@@ -3,6 +3,8 @@ package gocore
 import (
 	"net/url"
 	"strings"
+
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
 )
 
 // The referrer policies (the fetch standard's names). The default is
@@ -43,7 +45,7 @@ func referrerFor(referrer, policy string, target *url.URL) string {
 	ref.User, ref.Fragment, ref.RawFragment = nil, "", ""
 	full := ref.String()
 	origin := ref.Scheme + "://" + ref.Host + "/"
-	sameOrigin := originOf(ref) == originOf(target)
+	sameOrigin := httpwire.Origin(ref) == httpwire.Origin(target)
 	downgrade := ref.Scheme == "https" && target.Scheme != "https"
 	switch strings.ToLower(policy) {
 	case PolicyNoReferrer:

@@ -4,13 +4,10 @@ import (
 	"net/url"
 	"strings"
 	"time"
-)
 
-// Header is one request or response header line, with the name's case kept.
-type Header struct {
-	Name  string
-	Value string
-}
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+)
 
 // RedirectMode is the request's redirect policy.
 type RedirectMode int
@@ -37,7 +34,7 @@ const (
 type Request struct {
 	Method   string
 	URL      *url.URL
-	Header   []Header // in the order the app set them, names as given
+	Header   []httpwire.Header // in the order the app set them, names as given
 	BodyMode BodyMode
 	Body     []byte // BodyBuffered only
 	Redirect RedirectMode
@@ -76,84 +73,22 @@ var restrictedHeaders = map[string]bool{
 
 // Validate checks what the host cannot check cheaply: restricted headers,
 // header syntax (the last defence against injection) and the URL.
-func (r *Request) Validate() *NetError {
+func (r *Request) Validate() *neterr.Error {
 	if r.URL == nil || (r.URL.Scheme != "http" && r.URL.Scheme != "https") || r.URL.Host == "" {
-		return Failure(ErrInvalidURL, nil)
+		return neterr.New(neterr.InvalidURL, nil)
 	}
-	if !ValidToken(r.Method) {
-		return Failure(ErrInvalidArgument, nil)
+	if !httpwire.ValidToken(r.Method) {
+		return neterr.New(neterr.InvalidArgument, nil)
 	}
 	for _, h := range r.Header {
 		lower := strings.ToLower(h.Name)
 		if restrictedHeaders[lower] ||
 			(lower == "connection" && strings.EqualFold(strings.TrimSpace(h.Value), "upgrade")) {
-			return &NetError{Name: ErrInvalidArgument, Header: h.Name}
+			return &neterr.Error{Name: neterr.InvalidArgument, Header: h.Name}
 		}
-		if !ValidToken(h.Name) || !ValidHeaderValue(h.Value) {
-			return &NetError{Name: ErrInvalidArgument, Header: h.Name}
+		if !httpwire.ValidToken(h.Name) || !httpwire.ValidHeaderValue(h.Value) {
+			return &neterr.Error{Name: neterr.InvalidArgument, Header: h.Name}
 		}
 	}
 	return nil
-}
-
-// ValidToken reports whether s is a non-empty RFC 9110 token, the grammar
-// of methods and header names.
-func ValidToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTokenByte(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenByte(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
-// ValidHeaderValue reports whether v can be sent as a header value: no CR,
-// LF or NUL, which is exactly Chromium's (and Electron's) rule.
-func ValidHeaderValue(v string) bool {
-	return strings.IndexAny(v, "\r\n\x00") < 0
-}
-
-// headerIndex returns the index of the first header named name
-// (case-insensitively), or -1.
-func headerIndex(hs []Header, name string) int {
-	for i, h := range hs {
-		if strings.EqualFold(h.Name, name) {
-			return i
-		}
-	}
-	return -1
-}
-
-// headerValue returns the first value of name, or "".
-func headerValue(hs []Header, name string) string {
-	if i := headerIndex(hs, name); i >= 0 {
-		return hs[i].Value
-	}
-	return ""
-}
-
-// withoutHeaders returns hs minus every header whose lower-cased name is in drop.
-func withoutHeaders(hs []Header, drop ...string) []Header {
-	out := make([]Header, 0, len(hs))
-next:
-	for _, h := range hs {
-		for _, d := range drop {
-			if strings.EqualFold(h.Name, d) {
-				continue next
-			}
-		}
-		out = append(out, h)
-	}
-	return out
 }

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // ResolveOptions are Electron's resolveHost options.
@@ -43,8 +46,8 @@ var errLookupRefused = errors.New("local lookups only")
 // ResolveHost resolves host as Electron's net.resolveHost does: localhost
 // and IP literals are answered locally; every failure is
 // ERR_NAME_NOT_RESOLVED.
-func (c *Client) ResolveHost(ctx context.Context, host string, opts ResolveOptions) ([]Endpoint, *NetError) {
-	notResolved := func(err error) *NetError { return Failure(ErrNameNotResolved, err) }
+func (c *Client) ResolveHost(ctx context.Context, host string, opts ResolveOptions) ([]Endpoint, *neterr.Error) {
+	notResolved := func(err error) *neterr.Error { return neterr.New(neterr.NameNotResolved, err) }
 	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
 	if host == "" {
 		return nil, notResolved(errors.New("empty host"))
@@ -58,7 +61,7 @@ func (c *Client) ResolveHost(ctx context.Context, host string, opts ResolveOptio
 		}
 		return []Endpoint{endpointOf(ip)}, nil
 	}
-	if _, err := localAnswer(host, "0"); err != nil {
+	if _, err := httpwire.LocalAnswer(host, "0"); err != nil {
 		return nil, notResolved(err) // *.invalid: never asked of DNS
 	}
 	if lower := strings.ToLower(host); lower == "localhost" || strings.HasSuffix(lower, ".localhost") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -33,11 +34,11 @@ func TestResolveHostFailuresAreNameNotResolved(t *testing.T) {
 	for _, host := range []string{"", "no-such-host.invalid"} {
 		_, err := c.ResolveHost(context.Background(), host, ResolveOptions{Source: "localOnly"})
 		require.NotNil(t, err, host)
-		assert.Equal(t, ErrNameNotResolved, err.Name)
+		assert.Equal(t, neterr.NameNotResolved, err.Name)
 	}
 	_, err := c.ResolveHost(context.Background(), "127.0.0.1", ResolveOptions{QueryType: "AAAA"})
 	require.NotNil(t, err, "an IPv4 literal asked for AAAA")
-	assert.Equal(t, ErrNameNotResolved, err.Name)
+	assert.Equal(t, neterr.NameNotResolved, err.Name)
 }
 
 func TestResolveHostCacheUsage(t *testing.T) {

@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // CacheMode is a request's cache mode, as fetch and Chromium name them.
@@ -45,7 +48,7 @@ func (x *Exchange) consultCache(h *hop) (served bool, err error) {
 	mode := x.req.CacheMode
 	switch {
 	case entry == nil && mode == CacheOnlyIfCached:
-		return false, Failure(ErrCacheMiss, nil)
+		return false, neterr.New(neterr.CacheMiss, nil)
 	case entry == nil:
 		return false, nil
 	case mode == CacheForceCache || mode == CacheOnlyIfCached:
@@ -62,17 +65,17 @@ func (x *Exchange) consultCache(h *hop) (served bool, err error) {
 }
 
 // conditionalHeaders are what a revalidation adds to the hop's head.
-func conditionalHeaders(h *hop) []Header {
+func conditionalHeaders(h *hop) []httpwire.Header {
 	if h.revalidating == nil {
 		return nil
 	}
-	var hs []Header
+	var hs []httpwire.Header
 	etag, lastModified := h.revalidating.Validators()
-	if etag != "" && headerIndex(h.header, "If-None-Match") < 0 {
-		hs = append(hs, Header{"If-None-Match", etag})
+	if etag != "" && httpwire.HeaderIndex(h.header, "If-None-Match") < 0 {
+		hs = append(hs, httpwire.Header{Name: "If-None-Match", Value: etag})
 	}
-	if lastModified != "" && headerIndex(h.header, "If-Modified-Since") < 0 {
-		hs = append(hs, Header{"If-Modified-Since", lastModified})
+	if lastModified != "" && httpwire.HeaderIndex(h.header, "If-Modified-Since") < 0 {
+		hs = append(hs, httpwire.Header{Name: "If-Modified-Since", Value: lastModified})
 	}
 	return hs
 }
@@ -81,23 +84,23 @@ func conditionalHeaders(h *hop) []Header {
 // network one, marked FromCache.
 func (x *Exchange) deliverCached(h *hop, entry *CachedResponse) error {
 	head := *entry.Head
-	head.Headers = append([]Header(nil), entry.Head.Headers...)
+	head.Headers = append([]httpwire.Header(nil), entry.Head.Headers...)
 	head.URL = displayURL(h.url)
 	head.FromCache = true
 	head.Reused = false
-	if headerIndex(head.Headers, "Content-Encoding") < 0 && len(entry.Body) <= connBufferSize && x.credit.take(int64(len(entry.Body))) {
+	if httpwire.HeaderIndex(head.Headers, "Content-Encoding") < 0 && len(entry.Body) <= httpwire.BufferSize && x.credit.take(int64(len(entry.Body))) {
 		head.Body, head.Complete = entry.Body, true
 		x.sink.Response(&head)
 		return nil
 	}
-	body := newDecodedBody(bytes.NewReader(entry.Body), head.Headers)
+	body := httpwire.NewDecodedBody(bytes.NewReader(entry.Body), head.Headers)
 	defer body.Close()
 	x.sink.Response(&head)
-	return x.pumpBody(nil, framing{length: int64(len(entry.Body))}, body, nil)
+	return x.pumpBody(nil, httpwire.Framing{Length: int64(len(entry.Body))}, body, nil)
 }
 
 // storeCookies hands a response's Set-Cookie headers to the session's jar.
-func (x *Exchange) storeCookies(h *hop, head *ResponseHead) {
+func (x *Exchange) storeCookies(h *hop, head *httpwire.ResponseHead) {
 	jar := x.client.jar
 	if jar == nil || !x.req.Cookies {
 		return
@@ -122,7 +125,7 @@ func (x *Exchange) crossSiteForCookies(h *hop) bool {
 // cookieHeader is the Cookie header the hop carries from the jar, or "".
 func (x *Exchange) cookieHeader(h *hop) string {
 	jar := x.client.jar
-	if jar == nil || !x.req.Cookies || headerIndex(h.header, "Cookie") >= 0 {
+	if jar == nil || !x.req.Cookies || httpwire.HeaderIndex(h.header, "Cookie") >= 0 {
 		return ""
 	}
 	return jar.CookieHeader(h.url, x.crossSiteForCookies(h))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -63,13 +64,13 @@ func TestSameSite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s and %s", tt.a, tt.b), func(t *testing.T) {
-			a, b := mustURL(t, tt.a), mustURL(t, tt.b)
+			a, b := testkit.MustURL(t, tt.a), testkit.MustURL(t, tt.b)
 			assert.Equal(t, tt.want, sameSite(a, b))
 			assert.Equal(t, tt.want, sameSite(b, a), "symmetric")
 		})
 	}
-	assert.False(t, sameSite(nil, mustURL(t, "http://a.test/")))
-	assert.False(t, sameSite(mustURL(t, "file:///x"), mustURL(t, "file:///y")), "no host, no site")
+	assert.False(t, sameSite(nil, testkit.MustURL(t, "http://a.test/")))
+	assert.False(t, sameSite(testkit.MustURL(t, "file:///x"), testkit.MustURL(t, "file:///y")), "no host, no site")
 }
 
 func TestCrossSiteForCookies(t *testing.T) {
@@ -89,7 +90,7 @@ func TestCrossSiteForCookies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, crossSiteForCookies(mustURL(t, tt.first), tt.initiator, mustURL(t, tt.target)))
+			assert.Equal(t, tt.want, crossSiteForCookies(testkit.MustURL(t, tt.first), tt.initiator, testkit.MustURL(t, tt.target)))
 		})
 	}
 }

@@ -7,24 +7,9 @@ import (
 	"strconv"
 	"syscall"
 	"time"
-)
 
-// Timing is how a response came to be (this library's addition, which no
-// peer gives with Electron's API). Phase durations are zero on a reused
-// connection; Sent and FirstByte count from the start of the exchange.
-type Timing struct {
-	DNS        time.Duration // resolving the host (0 for IP literals)
-	Connect    time.Duration // TCP connect, after DNS
-	TLS        time.Duration // TLS handshake
-	Sent       time.Duration // the request head (and a small body) written
-	FirstByte  time.Duration // the first byte of the answer
-	Reused     bool
-	RemoteAddr string
-	RemotePort int
-	Protocol   string // "http/1.1" or "h2"
-	TLSVersion string // e.g. "TLS 1.3"; "" over plain HTTP
-	Cipher     string
-}
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+)
 
 // dialTiming is what dialing a connection took.
 type dialTiming struct {
@@ -75,7 +60,7 @@ func cipherSuiteName(id uint16) string {
 }
 
 // describeConn fills the connection facts of t from c.
-func describeConn(t *Timing, c *conn) {
+func describeConn(t *httpwire.Timing, c *conn) {
 	if c.h2 {
 		t.Protocol = "h2"
 	} else {

@@ -12,6 +12,8 @@ import (
 	"os"
 	"runtime"
 	"time"
+
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // CertificateCheck is what the host's verify procedure is asked about
@@ -19,7 +21,7 @@ import (
 type CertificateCheck struct {
 	Hostname string
 	Chain    []*x509.Certificate // the server's chain, leaf first
-	Verdict  *NetError           // the engine's own verification; nil when it trusts the chain
+	Verdict  *neterr.Error       // the engine's own verification; nil when it trusts the chain
 }
 
 // CertSink is a Sink that can verify certificates itself. When the session
@@ -125,7 +127,7 @@ func (x *Exchange) hostVerification(cfg *tls.Config, host string) {
 		own := verifyServer(cs.PeerCertificates, host, roots, time.Now())
 		check := &CertificateCheck{Hostname: host, Chain: cs.PeerCertificates}
 		if own != nil {
-			check.Verdict = Classify(own)
+			check.Verdict = neterr.Classify(own)
 		}
 		a, err := x.ask(askCert, func() { sink.VerifyCertificate(check) })
 		if err != nil {
@@ -137,7 +139,7 @@ func (x *Exchange) hostVerification(cfg *tls.Config, host string) {
 		case VerdictUseDefault:
 			return own
 		}
-		return Failure(ErrFailed, errors.New("the certificate verify procedure refused the certificate"))
+		return neterr.New(neterr.Failed, errors.New("the certificate verify procedure refused the certificate"))
 	}
 }
 
@@ -168,7 +170,7 @@ func verifyServerCertificates(cfg *tls.Config, host string) {
 // *tls.CertificateVerificationError.
 func verifyServer(chain []*x509.Certificate, host string, roots *x509.CertPool, now time.Time) error {
 	if len(chain) == 0 {
-		return Failure(ErrCertInvalid, errors.New("the server sent no certificate"))
+		return neterr.New(neterr.CertInvalid, errors.New("the server sent no certificate"))
 	}
 	chainErr, dateErr := verifyChain(chain, roots, now)
 	nameErr := chain[0].VerifyHostname(host)
@@ -177,19 +179,19 @@ func verifyServer(chain []*x509.Certificate, host string, roots *x509.CertPool, 
 	var invalid x509.CertificateInvalidError
 	switch {
 	case chainErr != nil && errors.As(chainErr, &invalid):
-		name, worst = ErrCertInvalid, chainErr
+		name, worst = neterr.CertInvalid, chainErr
 	case chainErr != nil && isUnknownAuthority(chainErr):
-		name, worst = ErrCertAuthorityInvalid, chainErr
+		name, worst = neterr.CertAuthorityInvalid, chainErr
 	case chainErr != nil:
-		name, worst = ErrCertInvalid, chainErr // the platform verifier's other refusals
+		name, worst = neterr.CertInvalid, chainErr // the platform verifier's other refusals
 	case nameErr != nil:
-		name, worst = ErrCertCommonNameInvalid, nameErr
+		name, worst = neterr.CertCommonNameInvalid, nameErr
 	case dateErr != nil:
-		name, worst = ErrCertDateInvalid, dateErr
+		name, worst = neterr.CertDateInvalid, dateErr
 	default:
 		return nil
 	}
-	return Failure(name, &tls.CertificateVerificationError{UnverifiedCertificates: chain, Err: worst})
+	return neterr.New(name, &tls.CertificateVerificationError{UnverifiedCertificates: chain, Err: worst})
 }
 
 // verifyChain verifies chain without a name and returns the date problem
@@ -268,18 +270,18 @@ func DescribeCertificate(c *x509.Certificate) CertificateJSON {
 }
 
 // CertErrorCode is Chromium's number for a certificate error name (0 for none).
-func CertErrorCode(e *NetError) int {
+func CertErrorCode(e *neterr.Error) int {
 	if e == nil {
 		return 0
 	}
 	switch e.Name {
-	case ErrCertCommonNameInvalid:
+	case neterr.CertCommonNameInvalid:
 		return -200
-	case ErrCertDateInvalid:
+	case neterr.CertDateInvalid:
 		return -201
-	case ErrCertAuthorityInvalid:
+	case neterr.CertAuthorityInvalid:
 		return -202
-	case ErrCertInvalid:
+	case neterr.CertInvalid:
 		return -207
 	}
 	return -2

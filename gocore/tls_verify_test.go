@@ -21,6 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
+	"github.com/go-net-request/go-net-request/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -147,16 +150,16 @@ func TestExchangeCertificateVerdicts(t *testing.T) {
 		{name: "trusted, IP literal in the certificate", trusted: true, host: "127.0.0.1"},
 		{name: "trusted, DNS name in the certificate", trusted: true, host: "localhost"},
 		{name: "trusted, IP literal only in the certificate", leaf: leafSpec{dnsNames: []string{}, ips: []net.IP{net.IPv4(127, 0, 0, 1)}}, trusted: true, host: "127.0.0.1"},
-		{name: "untrusted authority", host: "127.0.0.1", wantErr: ErrCertAuthorityInvalid},
-		{name: "untrusted authority, another host", leaf: otherHost, host: "127.0.0.1", wantErr: ErrCertAuthorityInvalid},
-		{name: "trusted, another host", leaf: otherHost, trusted: true, host: "127.0.0.1", wantErr: ErrCertCommonNameInvalid},
-		{name: "trusted, IP literal not in the certificate", leaf: leafSpec{dnsNames: []string{"localhost"}}, trusted: true, host: "127.0.0.1", wantErr: ErrCertCommonNameInvalid},
-		{name: "trusted, expired", leaf: expired, trusted: true, host: "127.0.0.1", wantErr: ErrCertDateInvalid},
-		{name: "trusted, not yet valid", leaf: notYet, trusted: true, host: "localhost", wantErr: ErrCertDateInvalid},
-		{name: "untrusted authority, expired", leaf: expired, host: "127.0.0.1", wantErr: ErrCertAuthorityInvalid},
-		{name: "trusted, expired, another host", leaf: expiredFor("wrong.example"), trusted: true, host: "127.0.0.1", wantErr: ErrCertCommonNameInvalid},
-		{name: "untrusted authority, expired, another host", leaf: expiredFor("wrong.example"), host: "127.0.0.1", wantErr: ErrCertAuthorityInvalid},
-		{name: "trusted, not for servers, another host", leaf: leafSpec{dnsNames: []string{"wrong.example"}, usage: x509.ExtKeyUsageClientAuth}, trusted: true, host: "127.0.0.1", wantErr: ErrCertInvalid},
+		{name: "untrusted authority", host: "127.0.0.1", wantErr: neterr.CertAuthorityInvalid},
+		{name: "untrusted authority, another host", leaf: otherHost, host: "127.0.0.1", wantErr: neterr.CertAuthorityInvalid},
+		{name: "trusted, another host", leaf: otherHost, trusted: true, host: "127.0.0.1", wantErr: neterr.CertCommonNameInvalid},
+		{name: "trusted, IP literal not in the certificate", leaf: leafSpec{dnsNames: []string{"localhost"}}, trusted: true, host: "127.0.0.1", wantErr: neterr.CertCommonNameInvalid},
+		{name: "trusted, expired", leaf: expired, trusted: true, host: "127.0.0.1", wantErr: neterr.CertDateInvalid},
+		{name: "trusted, not yet valid", leaf: notYet, trusted: true, host: "localhost", wantErr: neterr.CertDateInvalid},
+		{name: "untrusted authority, expired", leaf: expired, host: "127.0.0.1", wantErr: neterr.CertAuthorityInvalid},
+		{name: "trusted, expired, another host", leaf: expiredFor("wrong.example"), trusted: true, host: "127.0.0.1", wantErr: neterr.CertCommonNameInvalid},
+		{name: "untrusted authority, expired, another host", leaf: expiredFor("wrong.example"), host: "127.0.0.1", wantErr: neterr.CertAuthorityInvalid},
+		{name: "trusted, not for servers, another host", leaf: leafSpec{dnsNames: []string{"wrong.example"}, usage: x509.ExtKeyUsageClientAuth}, trusted: true, host: "127.0.0.1", wantErr: neterr.CertInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,12 +196,12 @@ func TestCertificateVerdictOnEveryPath(t *testing.T) {
 	t.Run("HTTP/1.1", func(t *testing.T) {
 		srv := newServerWithCert(t, wrongHost, false)
 		evs, _ := get(t, newClient(t, Options{RootCAs: untrusting(), DisableHTTP2: true}), srv.URL)
-		requireFail(t, evs, ErrCertAuthorityInvalid)
+		requireFail(t, evs, neterr.CertAuthorityInvalid)
 	})
 	t.Run("HTTP/2", func(t *testing.T) {
 		srv := newServerWithCert(t, wrongHost, true)
 		evs, _ := get(t, newClient(t, Options{RootCAs: untrusting()}), srv.URL)
-		requireFail(t, evs, ErrCertAuthorityInvalid)
+		requireFail(t, evs, neterr.CertAuthorityInvalid)
 
 		trusted := newServerWithCert(t, ca.issue(t, leafSpec{}), true)
 		evs, rec := get(t, newClient(t, Options{RootCAs: ca.pool}), trusted.URL)
@@ -209,37 +212,37 @@ func TestCertificateVerdictOnEveryPath(t *testing.T) {
 	t.Run("inside a CONNECT tunnel", func(t *testing.T) {
 		srv := newServerWithCert(t, wrongHost, false)
 		targets := map[string]string{"target.test:443": srv.Listener.Addr().String()}
-		addr, seen := newConnectProxy(t, established, targets, nil)
+		addr, seen := testkit.NewConnectProxy(t, testkit.Established, targets, nil)
 		c := newClient(t, Options{RootCAs: untrusting()})
-		require.NoError(t, c.SetProxy(ProxyConfig{Mode: ProxyModeFixedServers, ProxyRules: addr}))
+		require.NoError(t, c.SetProxy(proxy.Config{Mode: proxy.ModeFixedServers, ProxyRules: addr}))
 		evs, _ := get(t, c, "https://target.test/")
-		requireFail(t, evs, ErrCertAuthorityInvalid)
-		assert.Equal(t, "target.test:443", recv(t, seen, "the CONNECT").target)
+		requireFail(t, evs, neterr.CertAuthorityInvalid)
+		assert.Equal(t, "target.test:443", testkit.Recv(t, seen, "the CONNECT").Target)
 
 		trusting := newClient(t, Options{RootCAs: ca.pool})
-		require.NoError(t, trusting.SetProxy(ProxyConfig{Mode: ProxyModeFixedServers, ProxyRules: addr}))
+		require.NoError(t, trusting.SetProxy(proxy.Config{Mode: proxy.ModeFixedServers, ProxyRules: addr}))
 		evs, _ = get(t, trusting, "https://target.test/")
-		requireFail(t, evs, ErrCertCommonNameInvalid)
+		requireFail(t, evs, neterr.CertCommonNameInvalid)
 	})
 	t.Run("HTTPS proxy by IP literal", func(t *testing.T) {
 		target := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "via proxy") })
 		proxyCert := ca.issue(t, leafSpec{dnsNames: []string{}, ips: []net.IP{net.IPv4(127, 0, 0, 1)}})
 		serverTLS := &tls.Config{Certificates: []tls.Certificate{proxyCert}}
-		proxy := newTCPServer(t, func(c net.Conn) {
+		proxyAddr := testkit.NewTCPServer(t, func(c net.Conn) {
 			tc := tls.Server(c, serverTLS)
 			defer tc.Close()
 			pc, err := net.Dial("tcp", target.Listener.Addr().String())
 			if err != nil {
 				return
 			}
-			pipeConns(tc, pc) // an http proxy that forwards everything to the target
+			testkit.PipeConns(tc, pc) // an http proxy that forwards everything to the target
 		})
 		for _, tc := range []struct {
 			roots   *x509.CertPool
 			wantErr string
-		}{{ca.pool, ""}, {untrusting(), ErrProxyCertificateInvalid}} {
+		}{{ca.pool, ""}, {untrusting(), neterr.ProxyCertificateInvalid}} {
 			c := newClient(t, Options{RootCAs: tc.roots})
-			require.NoError(t, c.SetProxy(ProxyConfig{Mode: ProxyModeFixedServers, ProxyRules: "https://" + proxy}))
+			require.NoError(t, c.SetProxy(proxy.Config{Mode: proxy.ModeFixedServers, ProxyRules: "https://" + proxyAddr}))
 			evs, rec := get(t, c, "http://target.test/")
 			if tc.wantErr != "" {
 				requireFail(t, evs, tc.wantErr)
@@ -269,12 +272,12 @@ func TestResumedSessionIsVerifiedAgain(t *testing.T) {
 	}
 	require.NoError(t, c.SetExtraRootCAs(""))
 	evs, _ := get(t, c, srv.URL)
-	requireFail(t, evs, ErrCertAuthorityInvalid)
+	requireFail(t, evs, neterr.CertAuthorityInvalid)
 }
 
 func TestVerifyServerWithoutCertificates(t *testing.T) {
 	err := verifyServer(nil, "localhost", untrusting(), time.Now())
-	assert.Equal(t, ErrCertInvalid, netErrorName(err))
+	assert.Equal(t, neterr.CertInvalid, neterr.NameOf(err))
 }
 
 // TestRootsWithCertFile checks how SSL_CERT_FILE adds to the system store
@@ -328,7 +331,7 @@ func TestSSLCertFileTrustedBySessions(t *testing.T) {
 	srv := newServerWithCert(t, ca.issue(t, leafSpec{}), false)
 
 	evs, _ := get(t, newClient(t, Options{}), srv.URL)
-	requireFail(t, evs, ErrCertAuthorityInvalid)
+	requireFail(t, evs, neterr.CertAuthorityInvalid)
 	t.Setenv(certFileEnv, file)
 	for _, host := range []string{"127.0.0.1", "localhost"} {
 		evs, _ = get(t, newClient(t, Options{}), urlFor(srv, host))

@@ -7,23 +7,19 @@ const { parseOptions } = require('./options')
 const { validateHeader, isValidHeaderValue, headerLists } = require('./headers')
 const { fromFailure } = require('./errors')
 const { IncomingMessage, kPush, kEnd, kAbort, kFail, kMute, kActive } = require('./incoming-message')
-const { kSessionId, kVerifyCertificate } = require('./session')
+const {
+  EVENT, RESPONSE_FLAG, SPEC_FIELD, SPEC_FLAG, REDIRECT_MODE, RESPONSE_WINDOW, UPLOAD_WINDOW
+} = require('./protocol')
 
-const { EVENT, SPEC_FLAG, RESPONSE_FLAG } = native
-
-/**
- * Response-body credit: how much the engine may read ahead of the app.
- * 4 MiB keeps a fast reader from stalling on grants (1 MiB: about 20% less
- * download throughput) and bounds what a paused response holds.
- */
-const RESPONSE_WINDOW = 4 << 20
-/** Upload window: streamed bytes that may wait in the engine before write() waits. */
-const UPLOAD_WINDOW = 1 << 20
 // The engine waits for JS on every redirect, follow mode included, so that
 // an abort() in a 'redirect' handler stops the next hop as in Electron.
-const ENGINE_REDIRECT_MODE = { follow: 2, error: 1, manual: 2 }
+const ENGINE_REDIRECT_MODE = { follow: REDIRECT_MODE.MANUAL, error: REDIRECT_MODE.ERROR, manual: REDIRECT_MODE.MANUAL }
 
-/** Whether the session's cookies go with the request (SPEC section 9). */
+/**
+ * Whether the session's cookies go with the request, by Electron's rules:
+ * `credentials` decides when given ('same-origin': only to the initiator's
+ * origin), else `useSessionCookies`, which is off by default.
+ */
 function sendsCookies (options) {
   switch (options.credentials) {
     case 'include': return true
@@ -174,9 +170,18 @@ class ClientRequest extends Writable {
     else if (body !== null) flags |= SPEC_FLAG.BODY_BUFFERED
     if (options.credentials === 'omit') flags |= SPEC_FLAG.NO_LOGIN
     if (sendsCookies(options)) flags |= SPEC_FLAG.COOKIES
-    const fields = [flags, options.session[kSessionId], options.method, options.url.href,
-      ENGINE_REDIRECT_MODE[options.redirect], RESPONSE_WINDOW, options.timeout, options.origin || '', options.cacheMode,
-      options.referrerPolicy, options.priority]
+    const fields = new Array(SPEC_FIELD.HEADERS)
+    fields[SPEC_FIELD.FLAGS] = flags
+    fields[SPEC_FIELD.SESSION] = options.session.id
+    fields[SPEC_FIELD.METHOD] = options.method
+    fields[SPEC_FIELD.URL] = options.url.href
+    fields[SPEC_FIELD.REDIRECT] = ENGINE_REDIRECT_MODE[options.redirect]
+    fields[SPEC_FIELD.WINDOW] = RESPONSE_WINDOW
+    fields[SPEC_FIELD.TIMEOUT] = options.timeout
+    fields[SPEC_FIELD.ORIGIN] = options.origin || ''
+    fields[SPEC_FIELD.CACHE] = options.cacheMode
+    fields[SPEC_FIELD.REFERRER_POLICY] = options.referrerPolicy
+    fields[SPEC_FIELD.PRIORITY] = options.priority
     for (const { name, value } of options.headers.values()) {
       const text = String(value)
       // A value whose toString() changed since setHeader must still not inject.
@@ -332,7 +337,7 @@ class ClientRequest extends Writable {
 
   #onCertificate (text) {
     const id = this.#id
-    this.#options.session[kVerifyCertificate](JSON.parse(text), (verdict) => {
+    this.#options.session.verifyCertificate(JSON.parse(text), (verdict) => {
       if (!this.#closing) native.certVerdict(id, verdict)
     })
   }

@@ -2,6 +2,7 @@
 // Cookies: Electron's session.cookies, backed by the session's jar in Go.
 const { EventEmitter } = require('node:events')
 const native = require('./native')
+const { EVENT, OP } = require('./protocol')
 
 class Cookies extends EventEmitter {
   #sessionId
@@ -32,7 +33,7 @@ class Cookies extends EventEmitter {
     if (filter === null || typeof filter !== 'object') {
       return Promise.reject(new TypeError('filter must be an object'))
     }
-    return native.call('cookies.get', { session: this.#sessionId, filter: pick(filter, FILTER_FIELDS) })
+    return native.call(OP.COOKIES_GET, { session: this.#sessionId, filter: pick(filter, FILTER_FIELDS) })
   }
 
   /**
@@ -51,7 +52,7 @@ class Cookies extends EventEmitter {
     // Electron's default when secure is not a boolean: Secure for a
     // SameSite=None cookie. Only this side can tell absent from false.
     if (typeof fields.secure !== 'boolean') fields.secure = fields.sameSite === 'no_restriction'
-    return this.#written(native.call('cookies.set', { session: this.#sessionId, details: fields }))
+    return this.#written(native.call(OP.COOKIES_SET, { session: this.#sessionId, details: fields }))
   }
 
   /**
@@ -62,7 +63,7 @@ class Cookies extends EventEmitter {
     if (typeof url !== 'string' || typeof name !== 'string') {
       return Promise.reject(new TypeError('url and name must be strings'))
     }
-    return this.#written(native.call('cookies.remove', { session: this.#sessionId, url, name }))
+    return this.#written(native.call(OP.COOKIES_REMOVE, { session: this.#sessionId, url, name }))
   }
 
   // A change the app made itself is on disk before its promise resolves:
@@ -75,22 +76,22 @@ class Cookies extends EventEmitter {
 
   /** Writes any unwritten cookie data to disk now. */
   flushStore () {
-    return native.call('cookies.flushStore', { session: this.#sessionId }).then(() => undefined)
+    return native.call(OP.COOKIES_FLUSH_STORE, { session: this.#sessionId }).then(() => undefined)
   }
 
   #subscribe () {
     this.#listenerId = native.listen((kind, n1, n2, text) => {
-      if (kind !== native.EVENT.COOKIE_CHANGED) return
+      if (kind !== EVENT.COOKIE_CHANGED) return
       const { cookie, cause, removed } = JSON.parse(text)
       this.emit('changed', changedEvent(this), cookie, cause, removed)
     })
-    native.call('cookies.subscribe', { session: this.#sessionId, listener: this.#listenerId }).catch(() => {})
+    native.call(OP.COOKIES_SUBSCRIBE, { session: this.#sessionId, listener: this.#listenerId }).catch(() => {})
   }
 
   #unsubscribe () {
     const id = this.#listenerId
     this.#listenerId = 0
-    native.call('cookies.unsubscribe', { session: this.#sessionId, listener: id })
+    native.call(OP.COOKIES_UNSUBSCRIBE, { session: this.#sessionId, listener: id })
       .finally(() => native.unlisten(id)).catch(() => {})
   }
 }

@@ -3,7 +3,6 @@
 // engine (a ClientRequest underneath), as Electron's net.fetch is.
 const { STATUS_CODES } = require('node:http')
 const { ClientRequest } = require('./client-request')
-const { fromPartition } = require('./session')
 
 // Statuses whose response has no body (and HEAD answers).
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304])
@@ -15,9 +14,10 @@ const PRIORITIES = new Set(['throttled', 'idle', 'lowest', 'low', 'medium', 'hig
  * net.fetch(input[, init]) and session.fetch.
  * @param {string | URL | Request} input
  * @param {RequestInit & {session?: object, priority?: string, bypassCustomProtocolHandlers?: boolean}} [init]
+ * @param {object} [session] the Session of session.fetch (else the default session)
  * @returns {Promise<Response>}
  */
-async function fetch (input, init = {}, session = fromPartition('')) {
+async function fetch (input, init = {}, session) {
   // Node's Request normalises the URL, method, headers and every body type
   // (FormData becomes multipart, URLSearchParams and strings get their
   // Content-Type) exactly as the standard says.

@@ -2,7 +2,8 @@
 // net.resolveHost and net.isOnline.
 const os = require('node:os')
 const native = require('./native')
-const { fromPartition, kSessionId } = require('./session')
+const { OP } = require('./protocol')
+const { partitionState, sessionState } = require('./session-registry')
 
 const QUERY_TYPES = ['A', 'AAAA']
 const SOURCES = ['any', 'system', 'dns', 'mdns', 'localOnly']
@@ -19,9 +20,10 @@ function checkOption (options, name, allowed) {
 
 /**
  * Resolves host with Go's resolver, as Electron's net.resolveHost does.
+ * @param {object} [session] the Session of session.resolveHost (else the default session)
  * @returns {Promise<{endpoints: {address: string, family: 'ipv4' | 'ipv6'}[]}>}
  */
-async function resolveHost (host, options = {}, session = fromPartition('')) {
+async function resolveHost (host, options = {}, session) {
   if (typeof host !== 'string') throw new TypeError('host must be a string')
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object')
   const resolve = {
@@ -30,7 +32,8 @@ async function resolveHost (host, options = {}, session = fromPartition('')) {
     cacheUsage: checkOption(options, 'cacheUsage', CACHE_USAGES) || 'allowed'
   }
   checkOption(options, 'secureDnsPolicy', SECURE_DNS_POLICIES) // accepted: Go's resolver has no DoH
-  return native.call('net.resolveHost', { session: session[kSessionId], host, resolve })
+  const state = session === undefined ? partitionState('') : sessionState(session)
+  return native.call(OP.RESOLVE_HOST, { session: state.id, host, resolve })
 }
 
 /** Whether the machine has a non-loopback interface that is up with an address. */

@@ -124,7 +124,7 @@ class IncomingMessage extends Readable {
   /**
    * The request's abort() was called: body events and an engine failure
    * that Readable has already scheduled (next tick) are dropped, so that
-   * only 'aborted' and 'close' follow abort() (SPEC 5).
+   * only 'aborted' and 'close' follow abort(), as Electron documents it.
    */
   [kMute] () {
     this.#muted = true

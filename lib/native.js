@@ -8,22 +8,7 @@ const path = require('node:path')
 const fs = require('node:fs')
 const { netError } = require('./errors')
 const { PREBUILD_DIR_ENV, addonFileName, prebuiltAddon } = require('./prebuilds')
-
-// Event kinds and answers: the values of bridge/bridge.h.
-const EVENT = Object.freeze({
-  REDIRECT: 1,
-  LOGIN: 2,
-  RESPONSE: 3,
-  DATA: 4,
-  END: 5,
-  FAIL: 6,
-  UPLOAD_PROGRESS: 7,
-  RESULT: 8,
-  COOKIE_CHANGED: 9,
-  CERT_VERIFY: 10
-})
-const RESPONSE_FLAG = Object.freeze({ REUSED: 1, COMPLETE: 2, FROM_CACHE: 4 })
-const SPEC_FLAG = Object.freeze({ BODY_BUFFERED: 1, BODY_STREAMING: 2, NO_LOGIN: 4, COOKIES: 8 })
+const { EVENT_FLAG, RESULT_FLAG } = require('./protocol')
 
 /**
  * The addon files to try, best first: the prebuild named by
@@ -93,10 +78,7 @@ binding.setDispatch((id, kind, n1, n2, text, flags, data) => {
   // carves them from Node's pool instead of a backing store each.
   if (typeof data === 'string') data = Buffer.from(data, 'latin1')
   const handler = handlers.get(id)
-  if (kind === EVENT.END || kind === EVENT.FAIL || kind === EVENT.RESULT ||
-      (kind === EVENT.RESPONSE && (flags & RESPONSE_FLAG.COMPLETE) !== 0)) {
-    handlers.delete(id) // the terminal event: the engine is done with id
-  }
+  if ((flags & EVENT_FLAG.TERMINAL) !== 0) handlers.delete(id) // the engine is done with id
   if (handler !== undefined) handler(kind, n1, n2, text, flags, data)
 })
 
@@ -136,15 +118,15 @@ function start (spec, body, handler) {
 
 /**
  * Runs a session operation in the engine.
- * @param {string} op e.g. 'cookies.get'
- * @param {object} fields the operation's arguments
+ * @param {number} op one of OP (lib/protocol.js), e.g. OP.COOKIES_GET
+ * @param {object} fields the operation's arguments (bridge/calls.go's table)
  * @returns {Promise<any>} the result, or a rejection with the engine's message
  */
 function call (op, fields) {
   return new Promise((resolve, reject) => {
     const id = binding.call(JSON.stringify({ op, ...fields }))
     handlers.set(id, (kind, n1, n2, text, flags) => {
-      if (flags & 1) reject(text.startsWith('net::ERR_') ? netError(text.slice(5)) : new Error(text))
+      if ((flags & RESULT_FLAG.ERROR) !== 0) reject(text.startsWith('net::ERR_') ? netError(text.slice(5)) : new Error(text))
       else resolve(JSON.parse(text))
     })
     scheduleFlush()
@@ -166,9 +148,6 @@ module.exports = {
   call,
   listen,
   unlisten,
-  EVENT,
-  RESPONSE_FLAG,
-  SPEC_FLAG,
   start,
   // Upload chunks go at once: the sender is waiting for them, and deferring
   // the wake-up to the next tick halves upload throughput.

@@ -2,10 +2,14 @@
 // ClientRequest options, parsed exactly as Electron parses them.
 const url = require('node:url')
 const { validateHeader, assertHeaderValue } = require('./headers')
-const { Session, fromPartition } = require('./session')
+const { partitionState, sessionState } = require('./session-registry')
+const { CACHE_MODE } = require('./protocol')
 
 const HTTP_PROTOCOLS = new Set(['http:', 'https:'])
+// fetch's cache modes, in the order the TypeError lists them, and their
+// numbers for the engine (bridge.h's GNR_CACHE_*: 'no-store' is NO_STORE).
 const CACHE_MODES = ['default', 'no-store', 'reload', 'no-cache', 'force-cache', 'only-if-cached']
+const CACHE_MODE_NUMBER = new Map(CACHE_MODES.map((mode) => [mode, CACHE_MODE[mode.replace(/-/g, '_').toUpperCase()]]))
 const REFERRER_POLICIES = ['', 'no-referrer', 'no-referrer-when-downgrade', 'origin', 'origin-when-cross-origin',
   'same-origin', 'strict-origin', 'strict-origin-when-cross-origin', 'unsafe-url']
 const REDIRECT_MODES = ['follow', 'error', 'manual']
@@ -101,7 +105,7 @@ function priorityField (priority, incremental) {
 
 /**
  * Parses net.request's options. Throws Electron's synchronous errors.
- * @returns {{method: string, url: {href: string, origin: string, protocol: string}, redirect: string, headers: Map<string, {name: string, value: any}>,
+ * @returns {{method: string, url: {href: string, origin: string, protocol: string}, redirect: string, headers: Map<string, {name: string, value: any}>, session: object,
  *   credentials?: string, useSessionCookies?: boolean, origin?: string, timeout: number, raw: object}}
  */
 function parseOptions (input) {
@@ -134,17 +138,16 @@ function parseOptions (input) {
     validateHeader(name, value)
     headers.set(name.toLowerCase(), { name, value })
   }
-  let session
+  let session // the SessionState (lib/session-registry.js) of the session named
   if (options.session) {
-    if (!(options.session instanceof Session)) {
-      throw new TypeError('`session` should be an instance of the Session class')
-    }
-    session = options.session
+    // A brand check: only a Session made by this library has a state.
+    session = sessionState(options.session)
+    if (session === undefined) throw new TypeError('`session` should be an instance of the Session class')
   } else if (options.partition) {
     if (typeof options.partition !== 'string') throw new TypeError('`partition` should be a string')
-    session = fromPartition(options.partition)
+    session = partitionState(options.partition)
   } else {
-    session = fromPartition('')
+    session = partitionState('')
   }
   if (!HTTP_PROTOCOLS.has(parsed.protocol)) {
     throw new Error('ClientRequest only supports http: and https: protocols')
@@ -160,7 +163,7 @@ function parseOptions (input) {
     throw new TypeError(`Method must be a valid HTTP token ["${method}"]`)
   }
   const cache = options.cache == null ? 'default' : options.cache
-  if (!CACHE_MODES.includes(cache)) {
+  if (!CACHE_MODE_NUMBER.has(cache)) {
     throw new TypeError(`cache mode should be one of ${CACHE_MODES.join(', ')}`)
   }
   const referrerPolicy = options.referrerPolicy == null ? '' : String(options.referrerPolicy)
@@ -181,7 +184,7 @@ function parseOptions (input) {
     redirect,
     headers,
     session,
-    cacheMode: CACHE_MODES.indexOf(cache),
+    cacheMode: CACHE_MODE_NUMBER.get(cache),
     referrerPolicy,
     priority,
     credentials: options.credentials,

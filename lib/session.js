@@ -1,27 +1,17 @@
 'use strict'
 // Sessions: Electron's session module. Each partition has one Session per JS
 // environment; the engine keeps one jar, cache and connection pool per
-// partition for the whole process.
-const os = require('node:os')
-const path = require('node:path')
+// partition for the whole process. The Session is the top of lib/: the
+// state requests need lives below it, in lib/session-registry.js.
 const native = require('./native')
 const { Cookies } = require('./cookies')
 const { assertHeaderValue } = require('./headers')
-const { version } = require('../package.json')
+const { fetch } = require('./fetch')
+const { resolveHost } = require('./host')
+const { OP } = require('./protocol')
+const { brandSession, getDataPath, partitionState, setDataPath } = require('./session-registry')
 
-const kSessionId = Symbol('sessionId')
-const kVerifyCertificate = Symbol('verifyCertificate')
 const kConstruct = Symbol('construct')
-
-const DEFAULT_USER_AGENT = `Mozilla/5.0 (${platformToken()}) go-net-request/${version} Node.js/${process.versions.node}`
-
-function platformToken () {
-  switch (process.platform) {
-    case 'darwin': return 'Macintosh; Intel Mac OS X 10_15_7'
-    case 'win32': return 'Windows NT 10.0; Win64; x64'
-    default: return `X11; Linux ${process.arch === 'x64' ? 'x86_64' : process.arch}`
-  }
-}
 
 /**
  * Chromium's Accept-Language for a comma-separated language list
@@ -41,84 +31,24 @@ function acceptLanguageHeader (languages) {
   return parts.join(',')
 }
 
-let dataPath = null
-
-/** The directory persistent partitions live under (see setDataPath). */
-function getDataPath () {
-  if (dataPath !== null) return dataPath
-  if (process.env.GO_NET_REQUEST_DATA) return path.resolve(process.env.GO_NET_REQUEST_DATA)
-  const home = os.homedir()
-  switch (process.platform) {
-    case 'darwin': return path.join(home, 'Library', 'Application Support', 'go-net-request')
-    case 'win32': return path.join(process.env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'go-net-request')
-    default: return path.join(process.env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'go-net-request')
-  }
-}
-
-/**
- * Addition: sets where persistent partitions keep their cookies and cache.
- * Takes effect for partitions first used afterwards.
- */
-function setDataPath (dir) {
-  if (typeof dir !== 'string' || dir === '') throw new TypeError('`dir` should be a non-empty string')
-  dataPath = path.resolve(dir)
-}
-
-const sessionsByPartition = new Map()
-
-// Cookies a response sets reach the disk a moment (0.1 s) after they
-// change; at exit (process.exit() or the end of the event loop), write them
-// now. No signal listener: one would change how SIGINT and SIGTERM end the
-// process (cookies.set/remove write through instead; see the README).
-let flushOnExit = false
-function writeStoresAtExit () {
-  if (flushOnExit) return
-  flushOnExit = true
-  process.once('exit', () => native.flushStores())
-}
-
 class Session {
-  #id
-  #partition
-  #persistent
-  #storagePath
-  #userAgent = DEFAULT_USER_AGENT
+  #state
   #cookies
-  #verifyProc = null
 
-  constructor (token, partition, options) {
+  constructor (token, state) {
     if (token !== kConstruct) throw new TypeError('Illegal constructor')
-    // Process-wide ids: the engine's sessions are shared by every thread.
-    this.#id = native.newId()
-    this.#partition = partition
-    this.#persistent = partition.startsWith('persist:')
-    this.#storagePath = this.#persistent
-      ? path.join(getDataPath(), 'Partitions', encodeURIComponent(partition.slice('persist:'.length)))
-      : null
-    this.#cookies = new Cookies(this.#id, this.#persistent)
-    if (this.#persistent) writeStoresAtExit()
-    // Queued before any request that names this session, so always first.
-    native.call('session.create', {
-      session: this.#id,
-      options: {
-        partition,
-        persistent: this.#persistent,
-        path: this.#storagePath || '',
-        cache: options.cache !== false,
-        userAgent: this.#userAgent
-      }
-    }).then(({ warning }) => {
-      if (warning) process.emitWarning(warning, { code: 'GO_NET_REQUEST_STORE' })
-    })
+    this.#state = state
+    this.#cookies = new Cookies(state.id, state.persistent)
+    brandSession(this, state)
   }
 
   /** The session's cookie jar (Electron's Cookies). */
   get cookies () { return this.#cookies }
 
-  isPersistent () { return this.#persistent }
+  isPersistent () { return this.#state.persistent }
 
   /** The partition's directory on disk, or null for an in-memory session. */
-  getStoragePath () { return this.#storagePath }
+  getStoragePath () { return this.#state.storagePath }
 
   /**
    * Electron's setUserAgent: the User-Agent (and, with acceptLanguages, the
@@ -133,29 +63,29 @@ class Session {
     // Electron ignores an acceptLanguages that is not a string.
     const acceptLanguage = typeof acceptLanguages === 'string' ? acceptLanguageHeader(acceptLanguages) : ''
     assertHeaderValue('Accept-Language', acceptLanguage, acceptLanguages)
-    this.#userAgent = userAgent
-    native.call('session.setUserAgent', { session: this.#id, value: userAgent, acceptLanguage }).catch(() => {})
+    this.#state.userAgent = userAgent
+    native.call(OP.SET_USER_AGENT, { session: this.#state.id, userAgent, acceptLanguage }).catch(() => {})
   }
 
-  getUserAgent () { return this.#userAgent }
+  getUserAgent () { return this.#state.userAgent }
 
   /** Closes the idle keep-alive connections of the session. */
   closeAllConnections () {
-    return native.call('session.closeAllConnections', { session: this.#id }).then(() => undefined)
+    return native.call(OP.CLOSE_ALL_CONNECTIONS, { session: this.#state.id }).then(() => undefined)
   }
 
   clearCache () {
-    return native.call('session.clearCache', { session: this.#id }).then(() => undefined)
+    return native.call(OP.CLEAR_CACHE, { session: this.#state.id }).then(() => undefined)
   }
 
   /** @returns {Promise<number>} bytes used by the session's HTTP cache */
   getCacheSize () {
-    return native.call('session.getCacheSize', { session: this.#id })
+    return native.call(OP.GET_CACHE_SIZE, { session: this.#state.id })
   }
 
   /** Clears the session's cookies (the storage this library keeps). */
   clearStorageData (options) {
-    return native.call('session.clearStorageData', { session: this.#id }).then(() => undefined)
+    return native.call(OP.CLEAR_STORAGE_DATA, { session: this.#state.id }).then(() => undefined)
   }
 
   /**
@@ -172,7 +102,7 @@ class Session {
       if (config[key] != null) proxy[key] = String(config[key])
     }
     if (proxy.mode === undefined) proxy.mode = proxy.pacScript ? 'pac_script' : proxy.proxyRules ? 'fixed_servers' : 'direct'
-    return native.call('session.setProxy', { session: this.#id, proxy }).then(() => undefined)
+    return native.call(OP.SET_PROXY, { session: this.#state.id, proxy }).then(() => undefined)
   }
 
   /**
@@ -181,12 +111,12 @@ class Session {
    * @returns {Promise<string>}
    */
   resolveProxy (url) {
-    return native.call('session.resolveProxy', { session: this.#id, url: String(url) })
+    return native.call(OP.RESOLVE_PROXY, { session: this.#state.id, url: String(url) })
   }
 
   /** Forgets the credentials logins gave. */
   clearAuthCache () {
-    return native.call('session.clearAuthCache', { session: this.#id }).then(() => undefined)
+    return native.call(OP.CLEAR_AUTH_CACHE, { session: this.#state.id }).then(() => undefined)
   }
 
   /** Writes unwritten cookie data to disk. */
@@ -204,8 +134,8 @@ class Session {
     if (proc !== null && typeof proc !== 'function') {
       throw new TypeError('`proc` should be a function or null')
     }
-    this.#verifyProc = proc
-    native.call('session.setCertificateVerifyProc', { session: this.#id, value: proc ? 'on' : 'off' }).catch(() => {})
+    this.#state.verifyProc = proc
+    native.call(OP.SET_CERTIFICATE_VERIFY_PROC, { session: this.#state.id, hostVerifies: proc !== null }).catch(() => {})
   }
 
   /**
@@ -218,38 +148,29 @@ class Session {
   setCACertificates (pems) {
     const text = Array.isArray(pems) ? pems.join('\n') : pems
     if (typeof text !== 'string') return Promise.reject(new TypeError('`pems` should be a string or an array of strings'))
-    return native.call('session.setCACertificates', { session: this.#id, value: text }).then(() => undefined)
-  }
-
-  [kVerifyCertificate] (request, callback) {
-    let answered = false
-    const once = (verdict) => {
-      if (answered) return
-      answered = true
-      callback(verdict === 0 || verdict === -2 || verdict === -3 ? verdict : -2)
-    }
-    if (this.#verifyProc === null) return once(-3)
-    this.#verifyProc(request, once)
+    return native.call(OP.SET_CA_CERTIFICATES, { session: this.#state.id, pems: text }).then(() => undefined)
   }
 
   /** net.fetch through this session. */
   fetch (input, init) {
-    return require('./fetch').fetch(input, init, this)
+    return fetch(input, init, this)
   }
 
   /** net.resolveHost through this session's DNS cache. */
   resolveHost (host, options) {
-    return require('./host').resolveHost(host, options, this)
+    return resolveHost(host, options, this)
   }
-
-  get [kSessionId] () { return this.#id }
 }
+
+// One Session per partition in this environment; requests that name a
+// partition before the app asks for its Session share its state.
+const sessionsByPartition = new Map()
 
 function fromPartition (partition, options = {}) {
   if (typeof partition !== 'string') throw new TypeError('`partition` should be a string')
   let session = sessionsByPartition.get(partition)
   if (session === undefined) {
-    session = new Session(kConstruct, partition, options || {})
+    session = new Session(kConstruct, partitionState(partition, options || {}))
     sessionsByPartition.set(partition, session)
   }
   return session
@@ -258,8 +179,6 @@ function fromPartition (partition, options = {}) {
 module.exports = {
   Session,
   acceptLanguageHeader,
-  kSessionId,
-  kVerifyCertificate,
   fromPartition,
   setDataPath,
   getDataPath,

@@ -20,11 +20,11 @@ const root = path.resolve(__dirname, '..')
 
 /** The fuzz targets, by package. */
 const TARGETS = [
-  ['./gocore', 'FuzzReadResponseHead'],
-  ['./gocore', 'FuzzChunkedReader'],
-  ['./gocore', 'FuzzParseChallenge'],
+  ['./gocore/httpwire', 'FuzzReadResponseHead'],
+  ['./gocore/httpwire', 'FuzzChunkedReader'],
+  ['./gocore/auth', 'FuzzParseChallenge'],
   ['./gocore', 'FuzzValidateRequest'],
-  ['./gocore', 'FuzzSetCookie'],
+  ['./gocore/cookies', 'FuzzSetCookie'],
   ['./bridge', 'FuzzParseSpec']
 ]
 

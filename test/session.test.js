@@ -137,6 +137,17 @@ test('`session` must be a Session; `partition` must be a string', () => {
   request.abort()
 })
 
+test('`session` is checked by brand, not by prototype: an object made from Session.prototype is refused at once', async () => {
+  const url = 'http://127.0.0.1:1/'
+  const fake = Object.create(net.Session.prototype)
+  assert.ok(fake instanceof net.Session)
+  assert.throws(() => net.request({ url, session: fake }), {
+    name: 'TypeError',
+    message: '`session` should be an instance of the Session class'
+  })
+  await assert.rejects(net.fetch(url, { session: fake }), { name: 'TypeError', message: '`session` should be an instance of the Session class' })
+})
+
 test('`session` wins over `partition`; `partition` names a fromPartition session', { timeout: 20000 }, async (t) => {
   const srv = await startHttpServer(echo)
   t.after(() => srv.close())

@@ -31,6 +31,9 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore"
+	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
 // window is the response credit the host (lib/client-request.js) uses.
@@ -57,7 +60,7 @@ type sink struct {
 	proto    string
 	bytes    int64
 	consumed int64
-	err      *gocore.NetError
+	err      *neterr.Error
 	done     chan struct{}
 	ready    chan struct{} // WriteReady, capacity 1
 }
@@ -67,11 +70,11 @@ func newSink() *sink {
 }
 
 func (s *sink) Redirect(*gocore.Redirect) {}
-func (s *sink) Login(*gocore.AuthInfo) {
+func (s *sink) Login(*auth.Info) {
 	<-s.started
 	s.x.Load().Login(nil)
 }
-func (s *sink) Response(h *gocore.ResponseHead) {
+func (s *sink) Response(h *httpwire.ResponseHead) {
 	s.bytes += int64(len(h.Body))
 	s.status = h.StatusCode
 	s.proto = strconv.Itoa(h.Major) + "." + strconv.Itoa(h.Minor)
@@ -86,7 +89,7 @@ func (s *sink) Data(p []byte) {
 	}
 }
 func (s *sink) End()                        { close(s.done) }
-func (s *sink) Fail(err *gocore.NetError)   { s.err = err; close(s.done) }
+func (s *sink) Fail(err *neterr.Error)      { s.err = err; close(s.done) }
 func (s *sink) UploadProgress(int64, int64) {}
 func (s *sink) WriteReady() {
 	select {

@@ -37,7 +37,9 @@ static env_state *find_env_locked(uint64_t id) {
 }
 
 /* Any thread (called from Go). Never blocks: the queue is unbounded and the
- * tsfn call is non-blocking (BRIDGE-NOTES trap 8). The tsfn is called only
+ * tsfn call is non-blocking (a bounded tsfn queue with blocking calls from
+ * several threads loses wake-ups, a Node bug that hung Go producers; the
+ * windows of docs/bridge-protocol.md bound what is queued). The tsfn is called only
  * when the queue goes empty -> non-empty (the doorbell), under the lock, so
  * teardown cannot release it concurrently. */
 void shim_post(gnr_event *ev) {
@@ -93,9 +95,7 @@ void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
   while (list) {
     gnr_event *ev = list;
     list = ev->next;
-    if (ev->kind == GNR_EV_END || ev->kind == GNR_EV_FAIL || ev->kind == GNR_EV_RESULT ||
-        (ev->kind == GNR_EV_RESPONSE && (ev->flags & GNR_RESPONSE_COMPLETE)))
-      shim_request_finished(env, st);
+    if (ev->flags & GNR_EVENT_TERMINAL) shim_request_finished(env, st);
 
     napi_handle_scope scope;
     if (napi_open_handle_scope(env, &scope) != napi_ok) {
@@ -124,9 +124,10 @@ void shim_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
       ok = napi_create_buffer_copy(env, ev->data_len, ev->data, NULL, &args[6]) == napi_ok;
     gnr_event_free(ev);
     if (ok && napi_call_function(env, recv, dispatch, 7, args, NULL) == napi_pending_exception) {
-      /* An app handler threw: take Node's uncaught-exception path, never a
-       * swallowed warning (SPEC section 5). Any other failure means JS can
-       * no longer run here (a terminating worker): nothing to report. */
+      /* An app handler threw: take Node's uncaught-exception path, as any
+       * EventEmitter's exception does, never a swallowed warning. Any other
+       * failure means JS can no longer run here (a terminating worker):
+       * nothing to report. */
       napi_value exception;
       if (napi_get_and_clear_last_exception(env, &exception) == napi_ok &&
           napi_fatal_exception(env, exception) != napi_ok) {

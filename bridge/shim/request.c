@@ -164,7 +164,7 @@ static napi_value cancel(napi_env env, napi_callback_info info) {
   return push_simple(env, info, GNR_CMD_CANCEL, 0, 0, false);
 }
 
-/* JS thread. certVerdict(id, verdict: 0 | -2 | -3) */
+/* JS thread. certVerdict(id, verdict: enum gnr_cert_verdict) */
 static napi_value cert_verdict(napi_env env, napi_callback_info info) {
   return push_simple(env, info, GNR_CMD_CERT_VERDICT, 0, 0, true);
 }
