@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/cookies"
+	"github.com/go-net-request/go-net-request/gocore/httpcache"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/proxy"
 	"golang.org/x/net/http2"
@@ -45,7 +46,7 @@ type Options struct {
 	// Jar is the session's cookie jar; nil sends and stores no cookies.
 	Jar *cookies.Jar
 	// Cache is the session's HTTP cache; nil caches nothing.
-	Cache *HTTPCache
+	Cache *httpcache.Cache
 }
 
 // A Client is one session's engine state: the connection pool, the auth
@@ -61,7 +62,7 @@ type Client struct {
 	pool         *pool
 	live         atomic.Int64 // exchanges started and not yet finished
 	jar          *cookies.Jar
-	cache        *HTTPCache
+	cache        *httpcache.Cache
 	cacheOff     atomic.Bool // the session was made with {cache: false}
 	dns          dnsCache
 	hostVerifies atomic.Bool // the host's verify procedure decides about certificates

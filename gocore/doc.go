@@ -24,16 +24,16 @@
 // Around the exchange, by file: client.go (connections, pool, dialing),
 // proxy_route.go (the session's proxies per request, CONNECT tunnels,
 // proxy logins),
-// tls_verify.go (the host's certificate verdicts, extra CAs), cache.go and
-// cache_disk.go (RFC 9111 cache) with session_io.go (how an exchange uses
-// the cache and the cookie jar), site.go (sites and the SameSite context),
+// tls_verify.go (the host's certificate verdicts, extra CAs),
+// session_io.go (how an exchange uses the HTTP cache and the cookie jar), site.go (sites and the SameSite context),
 // referrer.go, resolve.go (resolveHost), timing.go.
 //
 // Packages beside it: neterr (the one error table: Chromium's error names
 // and Classify), httpwire (headers, the HTTP/1.1 head writer and parser,
 // body framing, chunked coding, content decoding, origins), cookies (the
 // session's cookie jar and its file), auth (login challenges, Basic and
-// Digest, the credentials cache, a hop's login state), proxy (Chromium's
+// Digest, the credentials cache, a hop's login state), httpcache (the
+// session's RFC 9111 cache, in memory or on disk), proxy (Chromium's
 // proxy configuration, PAC on goja, dialing through HTTP, HTTPS and SOCKS
 // proxies).
 package gocore

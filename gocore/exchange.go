@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore/auth"
+	"github.com/go-net-request/go-net-request/gocore/httpcache"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/go-net-request/go-net-request/gocore/proxy"
@@ -242,11 +243,11 @@ type hop struct {
 	body         []byte // buffered body, replayable
 	hasBody      bool
 	streaming    bool
-	login        auth.Login      // with the server: 401s and Authorization
-	proxyLogin   auth.Login      // with a plain-http proxy: 407s and Proxy-Authorization
-	revalidating *CachedResponse // the stored answer a conditional request revalidates
-	sentAt       time.Time       // when this hop's request went out (cache ages)
-	fetchSite    string          // Sec-Fetch-Site over the URL chain so far; "" before the first
+	login        auth.Login       // with the server: 401s and Authorization
+	proxyLogin   auth.Login       // with a plain-http proxy: 407s and Proxy-Authorization
+	revalidating *httpcache.Entry // the stored answer a conditional request revalidates
+	sentAt       time.Time        // when this hop's request went out (cache ages)
+	fetchSite    string           // Sec-Fetch-Site over the URL chain so far; "" before the first
 }
 
 func (x *Exchange) run() {
@@ -1235,7 +1236,7 @@ func wantsClose(hs []httpwire.Header) bool {
 // keeping a copy for the HTTP cache when the response may be stored.
 func (x *Exchange) deliver(c *conn, head *httpwire.ResponseHead, f httpwire.Framing, h *hop) error {
 	cache := x.cacheFor(h)
-	if cache != nil && !Storable(h.method, h.header, head) {
+	if cache != nil && !httpcache.Storable(h.method, h.header, head) {
 		cache = nil
 	}
 	headSent := x.awaitH2Body(c, head, f)
