@@ -21,12 +21,22 @@
 // negotiated by ALPN and its streams are read through the same exchange
 // path.
 //
-// Around the exchange, by file: client.go (connections, pool, dialing),
-// proxy_route.go (the session's proxies per request, CONNECT tunnels,
-// proxy logins),
-// tls_verify.go (the host's certificate verdicts, extra CAs),
-// session_io.go (how an exchange uses the HTTP cache and the cookie jar), site.go (sites and the SameSite context),
-// referrer.go, resolve.go (resolveHost), timing.go.
+// One request, by file: exchange.go (Exchange, Sink, Start, the host's
+// answers, the terminal event), hop.go (the hop loop: cache, round trip,
+// then follow, retry or deliver), redirect.go, login.go (401s and 407s,
+// the credentials the session keeps), request_head.go (the request line
+// and headers the engine adds), roundtrip.go (a hop over a route:
+// pooled, dialed or HTTP/2 connections, stale-connection retries),
+// send.go (writing the request, the body sender), delivery.go (the
+// response body to the sink, discarding, keep-alive), session_io.go (how
+// a hop uses the HTTP cache and the cookie jar).
+//
+// Around the exchange: client.go (the Client, connections, pool,
+// dialing), h2.go (the HTTP/2 pool and send), proxy_route.go (the
+// session's proxies per request, CONNECT tunnels), tls_verify.go (the
+// host's certificate verdicts, extra CAs), site.go (sites and the SameSite
+// context), referrer.go, resolve.go (resolveHost), timing.go, peek*.go
+// (is an idle socket still open).
 //
 // Packages beside it: neterr (the one error table: Chromium's error names
 // and Classify), httpwire (headers, the HTTP/1.1 head writer and parser,

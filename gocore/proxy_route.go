@@ -9,8 +9,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
@@ -170,62 +168,6 @@ func (x *Exchange) tunnel(d *proxy.Dialer, via proxy.Server, host, port string) 
 		proxyAuth = auth.Authorization(ch, *cred, "CONNECT", authority)
 	}
 	return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy kept refusing the tunnel"))
-}
-
-// proxyLogin answers a plain-http proxy's 407 like login answers a 401: it
-// reports whether to retry; false delivers the 407 as a response.
-func (x *Exchange) proxyLogin(h *hop, c *conn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
-	ch := auth.Pick(auth.ParseChallenges(head.Headers, "Proxy-Authenticate"))
-	if ch == nil || c.httpProxy == nil {
-		return false, nil
-	}
-	via := *c.httpProxy
-	key := proxyAuthKey(via, ch.Params["realm"])
-	if h.proxyLogin.Sent != nil || h.proxyLogin.FromCache {
-		x.client.auth.Forget(key) // what was just sent was refused: it is not kept
-	}
-	var cred *auth.Credentials
-	if e := x.client.auth.Lookup(key); e != nil && !h.proxyLogin.TriedCache {
-		h.proxyLogin.TriedCache = true
-		cred = &e.Cred
-	} else {
-		if x.req.NoLogin {
-			return false, nil
-		}
-		h.proxyLogin.TriedCache = true
-		port, _ := strconv.Atoi(via.Port)
-		info := &auth.Info{IsProxy: true, Scheme: ch.Scheme, Host: via.Host, Port: port, Realm: ch.Params["realm"]}
-		var err error
-		if cred, err = x.askLoginFor(c, info); err != nil {
-			return false, err
-		}
-	}
-	if cred == nil {
-		return false, nil
-	}
-	if err := x.readyToRetry(h, c, f); err != nil {
-		return false, err
-	}
-	// Kept by the session once the proxy accepts them (storeProxyAuth).
-	h.proxyLogin.Answer(*ch, *cred, "/", key)
-	return true, nil
-}
-
-// storeProxyAuth keeps the proxy credentials of the hop once an answer
-// other than 407 shows the proxy took them. Unlike the server's, they stay
-// pending: every accepted answer stores them again, so credentials another
-// request forgot meanwhile come back.
-func (x *Exchange) storeProxyAuth(h *hop, head *httpwire.ResponseHead) {
-	if h.proxyLogin.Pending && head.StatusCode != 407 {
-		x.client.auth.Store(h.proxyLogin.Key, h.proxyLogin.Sent)
-	}
-}
-
-// absoluteTarget is the request target sent to an http proxy.
-func absoluteTarget(u *url.URL) string {
-	v := *u
-	v.User, v.Fragment, v.RawFragment = nil, "", ""
-	return strings.TrimSuffix(v.Scheme+"://"+v.Host, "/") + requestTarget(u)
 }
 
 // newConn wraps an open connection (no TLS, or TLS already done by the caller).
