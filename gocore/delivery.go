@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-net-request/go-net-request/gocore/httpcache"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -31,7 +32,7 @@ const DefaultResponseWindow = 1 << 20
 // discard drops a response body we do not deliver (redirects, retried
 // 401s). It never waits for the network: a body that has fully arrived is
 // skipped and the connection kept; otherwise the connection is closed.
-func (x *Exchange) discard(c *conn, f httpwire.Framing) {
+func (x *Exchange) discard(c *transport.Conn, f httpwire.Framing) {
 	if f.None {
 		x.release(c, f)
 		return
@@ -40,7 +41,7 @@ func (x *Exchange) discard(c *conn, f httpwire.Framing) {
 		x.closeConn(c)
 		return
 	}
-	buffered, _ := c.br.Peek(c.br.Buffered())
+	buffered, _ := c.Reader.Peek(c.Reader.Buffered())
 	src := bytes.NewReader(buffered)
 	view := bufio.NewReaderSize(src, 4096)
 	if _, err := io.Copy(io.Discard, httpwire.BodyReader(view, f)); err != nil {
@@ -48,7 +49,7 @@ func (x *Exchange) discard(c *conn, f httpwire.Framing) {
 		return
 	}
 	consumed := len(buffered) - src.Len() - view.Buffered()
-	c.br.Discard(consumed)
+	c.Reader.Discard(consumed)
 	x.release(c, f)
 }
 
@@ -56,8 +57,8 @@ func (x *Exchange) discard(c *conn, f httpwire.Framing) {
 // without waiting for the network: one event per 16 KiB record would cost
 // the host a thread wake-up each. Only for bodies whose readers keep no
 // state across a failed read (no chunk parser, no decoder).
-func (x *Exchange) readArrived(c *conn, body io.Reader, buf []byte, m int) (int, error) {
-	c.nc.SetReadDeadline(time.Unix(1, 0)) // reads now fail rather than wait
+func (x *Exchange) readArrived(c *transport.Conn, body io.Reader, buf []byte, m int) (int, error) {
+	c.Net.SetReadDeadline(time.Unix(1, 0)) // reads now fail rather than wait
 	var err error
 	for m < len(buf) {
 		var k int
@@ -67,9 +68,9 @@ func (x *Exchange) readArrived(c *conn, body io.Reader, buf []byte, m int) (int,
 			break
 		}
 	}
-	c.nc.SetReadDeadline(time.Time{})
+	c.Net.SetReadDeadline(time.Time{})
 	if x.ctx.Err() != nil {
-		c.nc.SetDeadline(time.Unix(1, 0)) // a cancel raced the reset above
+		c.Net.SetDeadline(time.Unix(1, 0)) // a cancel raced the reset above
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		err = nil // nothing more has arrived yet
@@ -83,16 +84,16 @@ func (x *Exchange) readArrived(c *conn, body io.Reader, buf []byte, m int) (int,
 // the pool before the event: an app that answers with its next request at
 // once must find it there, not open another (at concurrency 64 a third of
 // the connections were extra).
-func (x *Exchange) deliverWhole(c *conn, head *httpwire.ResponseHead, f httpwire.Framing) bool {
+func (x *Exchange) deliverWhole(c *transport.Conn, head *httpwire.ResponseHead, f httpwire.Framing) bool {
 	if !f.None {
-		if f.Chunked || f.Length < 0 || f.Length > int64(c.br.Buffered()) ||
+		if f.Chunked || f.Length < 0 || f.Length > int64(c.Reader.Buffered()) ||
 			httpwire.HeaderIndex(head.Headers, "Content-Encoding") >= 0 || !x.credit.take(f.Length) {
 			return false
 		}
-		buffered, _ := c.br.Peek(int(f.Length))            // cannot block
+		buffered, _ := c.Reader.Peek(int(f.Length))        // cannot block
 		x.wholeBody = append(x.wholeBody[:0], buffered...) // the read buffer goes with the connection
 		head.Body = x.wholeBody
-		c.br.Discard(int(f.Length))
+		c.Reader.Discard(int(f.Length))
 	}
 	x.release(c, f)
 	head.Complete = true
@@ -111,8 +112,8 @@ var h2WholeWait = 500 * time.Microsecond
 // where deliverWhole finds it. A body that takes longer than h2WholeWait
 // gets the head delivered first, from a timer, so a slow body never delays
 // the response; headSent reports that.
-func (x *Exchange) awaitH2Body(c *conn, head *httpwire.ResponseHead, f httpwire.Framing) (headSent bool) {
-	if !c.h2 || f.None || f.Chunked || f.Length <= 0 || f.Length > int64(c.br.Size()) ||
+func (x *Exchange) awaitH2Body(c *transport.Conn, head *httpwire.ResponseHead, f httpwire.Framing) (headSent bool) {
+	if !c.Stream || f.None || f.Chunked || f.Length <= 0 || f.Length > int64(c.Reader.Size()) ||
 		httpwire.HeaderIndex(head.Headers, "Content-Encoding") >= 0 {
 		return false
 	}
@@ -126,7 +127,7 @@ func (x *Exchange) awaitH2Body(c *conn, head *httpwire.ResponseHead, f httpwire.
 			x.sink.Response(head)
 		}
 	})
-	c.br.Peek(int(f.Length)) // an error comes again from the pump's read
+	c.Reader.Peek(int(f.Length)) // an error comes again from the pump's read
 	timer.Stop()
 	mu.Lock()
 	defer mu.Unlock()
@@ -136,7 +137,7 @@ func (x *Exchange) awaitH2Body(c *conn, head *httpwire.ResponseHead, f httpwire.
 
 // deliver emits the response and pumps its decoded body, paced by credit,
 // keeping a copy for the HTTP cache when the response may be stored.
-func (x *Exchange) deliver(c *conn, head *httpwire.ResponseHead, f httpwire.Framing, h *hop) error {
+func (x *Exchange) deliver(c *transport.Conn, head *httpwire.ResponseHead, f httpwire.Framing, h *hop) error {
 	cache := x.cacheFor(h)
 	if cache != nil && !httpcache.Storable(h.method, h.header, head) {
 		cache = nil
@@ -149,7 +150,7 @@ func (x *Exchange) deliver(c *conn, head *httpwire.ResponseHead, f httpwire.Fram
 		x.wholeBody = nil
 		return nil
 	}
-	raw := httpwire.BodyReader(c.br, f)
+	raw := httpwire.BodyReader(c.Reader, f)
 	var tee *cacheTee
 	if cache != nil && f.Length <= maxCachedBody {
 		tee = &cacheTee{r: raw}
@@ -169,7 +170,7 @@ func (x *Exchange) deliver(c *conn, head *httpwire.ResponseHead, f httpwire.Fram
 
 // pumpBody delivers body as Data, paced by credit; at its end it calls
 // completeFn (if any) and releases c (nil for a body from the cache).
-func (x *Exchange) pumpBody(c *conn, f httpwire.Framing, body *httpwire.DecodedBody, completeFn func()) error {
+func (x *Exchange) pumpBody(c *transport.Conn, f httpwire.Framing, body *httpwire.DecodedBody, completeFn func()) error {
 	lender, lends := x.sink.(ChunkSink)
 	var buf []byte
 	if !lends {
@@ -192,7 +193,7 @@ func (x *Exchange) pumpBody(c *conn, f httpwire.Framing, body *httpwire.DecodedB
 			buf = lender.NewChunk(int(n))
 		}
 		m, rerr := body.Read(buf[:n])
-		if c != nil && m > 0 && int64(m) < n && rerr == nil && c.tlsRaw != nil && !f.Chunked && !body.Coded() {
+		if c != nil && m > 0 && int64(m) < n && rerr == nil && c.OverTLS() && !f.Chunked && !body.Coded() {
 			m, rerr = x.readArrived(c, body, buf[:n], m)
 		}
 		switch {

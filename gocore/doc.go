@@ -31,19 +31,21 @@
 // response body to the sink, discarding, keep-alive), session_io.go (how
 // a hop uses the HTTP cache and the cookie jar).
 //
-// Around the exchange: client.go (the Client, connections, pool,
-// dialing), h2.go (the HTTP/2 pool and send), proxy_route.go (the
-// session's proxies per request, CONNECT tunnels), tls_verify.go (the
-// host's certificate verdicts, extra CAs), site.go (sites and the SameSite
-// context), referrer.go, resolve.go (resolveHost), timing.go, peek*.go
-// (is an idle socket still open).
+// Around the exchange: client.go (the Client and its options), h2.go
+// (sending a hop as an HTTP/2 stream), proxy_route.go (the session's
+// proxies per request, CONNECT tunnels and their logins), tls_verify.go
+// (the host's certificate verdicts, extra CAs), site.go (sites and the
+// SameSite context), referrer.go, resolve.go (resolveHost). The
+// connections themselves (pool, HTTP/2 pool, dialing, proxies, TLS and
+// its verification) are internal/transport's.
 //
 // Packages beside it: neterr (the one error table: Chromium's error names
 // and Classify), httpwire (headers, the HTTP/1.1 head writer and parser,
 // body framing, chunked coding, content decoding, origins), cookies (the
 // session's cookie jar and its file), auth (login challenges, Basic and
 // Digest, the credentials cache, a hop's login state), httpcache (the
-// session's RFC 9111 cache, in memory or on disk), proxy (Chromium's
+// session's RFC 9111 cache, in memory or on disk), internal/transport
+// (connections, pools, dialing, TLS verification), proxy (Chromium's
 // proxy configuration, PAC on goja, dialing through HTTP, HTTPS and SOCKS
 // proxies).
 package gocore

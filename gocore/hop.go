@@ -68,7 +68,7 @@ func (x *Exchange) loop() error {
 		if wantsClose(h.header) {
 			f.KeepAlive = false // the app asked for this connection to close
 		}
-		if c.earlyAnswer {
+		if c.EarlyAnswer {
 			// The answer began before the whole body went out: whatever the
 			// server does with the rest, this connection is not reused.
 			f.KeepAlive = false
@@ -88,10 +88,10 @@ func (x *Exchange) loop() error {
 			x.discard(c, f)
 			return x.deliverCached(h, entry)
 		}
-		if c.httpProxy != nil {
+		if c.HTTPProxy != nil {
 			x.storeProxyAuth(h, head)
 		}
-		if head.StatusCode == 407 && c.httpProxy != nil && logins < maxRedirects {
+		if head.StatusCode == 407 && c.HTTPProxy != nil && logins < maxRedirects {
 			retry, err := x.proxyLogin(h, c, head, f)
 			if err != nil {
 				return err

@@ -1,17 +1,14 @@
 package gocore
 
 import (
-	"bufio"
 	"context"
-	"crypto/tls"
 	"errors"
-	"fmt"
 	"net"
 	"net/url"
 	"os"
 
 	"github.com/go-net-request/go-net-request/gocore/auth"
-	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/go-net-request/go-net-request/gocore/proxy"
 )
@@ -55,15 +52,6 @@ func (c *Client) proxiesFor(ctx context.Context, target *url.URL) ([]proxy.Serve
 	return list, err
 }
 
-// connKey names the connections of an origin reached one way.
-func connKey(scheme, host, port string, via proxy.Server) string {
-	key := scheme + "://" + net.JoinHostPort(host, port)
-	if !via.IsDirect() {
-		key += " via " + via.String()
-	}
-	return key
-}
-
 // proxyAuthKey is the auth-cache key of a proxy's credentials.
 func proxyAuthKey(p proxy.Server, realm string) auth.Key {
 	return auth.Key{Origin: p.Scheme + "://" + p.Addr(), Realm: realm, Proxy: true}
@@ -78,46 +66,12 @@ func (c *Client) proxyAuthorization(p proxy.Server, method, target string) strin
 	return ""
 }
 
-// dialVia opens a connection to host:port through via (or directly),
-// asking the host for proxy credentials when a CONNECT tunnel is refused
-// with a 407, then speaks TLS for https.
-func (x *Exchange) dialVia(via proxy.Server, scheme, host, port string) (*conn, error) {
-	if via.IsDirect() {
-		return x.client.dial(x.ctx, scheme, host, port, x.hostVerification)
-	}
-	d := &proxy.Dialer{Dial: x.client.dialer.DialContext, TLSConfig: x.client.tlsConfig.Load().Clone(), UserAgent: x.client.UserAgent(),
-		VerifyTLS: func(cfg *tls.Config, host string) { verifyServerCertificates(cfg, hostForCertificate(host)) }}
-	var nc net.Conn
-	var err error
-	switch {
-	case via.Scheme == proxy.SchemeSOCKS5:
-		nc, err = d.DialSOCKS5(x.ctx, via, host, port, nil)
-	case via.Scheme == proxy.SchemeSOCKS4:
-		nc, err = d.DialSOCKS4(x.ctx, via, host, port)
-	case scheme == "http":
-		// Plain http goes to the proxy itself, in absolute form.
-		nc, err = d.DialProxy(x.ctx, via)
-		if err != nil {
-			return nil, err
-		}
-		c := newConn(nc, connKey(scheme, host, port, via), nil)
-		c.httpProxy = &via
-		return c, nil
-	default:
-		nc, err = x.tunnel(d, via, host, port)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if scheme != "https" {
-		return newConn(nc, connKey(scheme, host, port, via), nil), nil
-	}
-	c, err := x.client.handshake(x.ctx, nc, host, port, x.hostVerification)
-	if err != nil {
-		return nil, err
-	}
-	c.key = connKey(scheme, host, port, via)
-	return c, nil
+// dialVia opens a connection for this exchange through via (or
+// directly): a CONNECT tunnel's logins and, when the session asks for it,
+// the certificate verdicts are the exchange's to answer.
+func (x *Exchange) dialVia(via proxy.Server, scheme, host, port string) (*transport.Conn, error) {
+	tunnel := func(d *proxy.Dialer) (net.Conn, error) { return x.tunnel(d, via, host, port) }
+	return x.client.dialer.DialVia(x.ctx, via, scheme, host, port, hostJudge{x}, tunnel)
 }
 
 // tunnel opens a CONNECT tunnel, answering 407s from the session's
@@ -168,38 +122,4 @@ func (x *Exchange) tunnel(d *proxy.Dialer, via proxy.Server, host, port string) 
 		proxyAuth = auth.Authorization(ch, *cred, "CONNECT", authority)
 	}
 	return nil, neterr.New(neterr.TunnelConnectionFailed, errors.New("proxy kept refusing the tunnel"))
-}
-
-// newConn wraps an open connection (no TLS, or TLS already done by the caller).
-func newConn(nc net.Conn, key string, raw *bufferedConn) *conn {
-	return &conn{
-		nc:     nc,
-		br:     bufio.NewReaderSize(nc, httpwire.BufferSize),
-		bw:     bufio.NewWriterSize(nc, httpwire.BufferSize),
-		key:    key,
-		tlsRaw: raw,
-	}
-}
-
-// handshake speaks TLS to host over nc.
-func (c *Client) handshake(ctx context.Context, nc net.Conn, host, port string, configure func(*tls.Config, string)) (*conn, error) {
-	cfg := c.tlsConfig.Load().Clone()
-	cfg.ServerName = host
-	verifyServerCertificates(cfg, hostForCertificate(host))
-	if configure != nil {
-		configure(cfg, hostForCertificate(host))
-	}
-	raw := &bufferedConn{Conn: nc, r: bufio.NewReaderSize(nc, tlsReadBuffer)}
-	tc := tls.Client(raw, cfg)
-	hctx, cancel := context.WithTimeout(ctx, c.opts.DialTimeout)
-	err := tc.HandshakeContext(hctx)
-	cancel()
-	if err != nil {
-		nc.Close()
-		if ctx.Err() != nil {
-			return nil, neterr.Cause(ctx)
-		}
-		return nil, fmt.Errorf("tls handshake with %s: %w", net.JoinHostPort(host, port), err)
-	}
-	return newConn(tc, "", raw), nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/go-net-request/go-net-request/gocore/proxy"
 	"golang.org/x/net/http2"
@@ -15,7 +16,7 @@ import (
 // roundTrip sends the hop's request and reads the final response head. A
 // reused keep-alive connection that the server had already closed is
 // retried on another, when the body can be sent again.
-func (x *Exchange) roundTrip(h *hop) (*conn, *httpwire.ResponseHead, error) {
+func (x *Exchange) roundTrip(h *hop) (*transport.Conn, *httpwire.ResponseHead, error) {
 	host, port := h.url.Hostname(), httpwire.Port(h.url)
 	routes, err := x.client.proxiesFor(x.ctx, h.url)
 	if err != nil {
@@ -48,21 +49,21 @@ func proxyUnreachable(err error) bool {
 // via and reads the final head. A reused keep-alive connection that the
 // server had already closed is retried on another, when the body can be
 // sent again.
-func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*conn, *httpwire.ResponseHead, error) {
-	key := connKey(h.url.Scheme, host, port, via)
-	var fresh *conn // the HTTP/2 connection this request opened, if it did
+func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*transport.Conn, *httpwire.ResponseHead, error) {
+	key := transport.Key(h.url.Scheme, host, port, via)
+	var fresh *transport.Conn // the HTTP/2 connection this request opened, if it did
 	secure := h.url.Scheme == "https"
 	for attempt := 0; ; attempt++ {
 		if cc, nc := x.h2For(secure, key); cc != nil {
 			return x.sendOnPooledH2(h, cc, nc, key, fresh)
 		}
-		var c *conn
+		var c *transport.Conn
 		if attempt < 3 {
-			c = x.client.pool.get(key)
+			c = x.client.pool.Get(key)
 		}
 		reused := c != nil
 		if c == nil && secure {
-			wait, owner := x.client.gate.enter(key)
+			wait, owner := x.client.gate.Enter(key)
 			if wait != nil {
 				select { // another request is finding out whether the origin speaks h2
 				case <-wait:
@@ -75,22 +76,22 @@ func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*c
 			if owner {
 				var err error
 				if c, err = x.dialVia(via, h.url.Scheme, host, port); err != nil {
-					x.client.gate.leave(key, "")
+					x.client.gate.Leave(key, "")
 					return nil, nil, err
 				}
 				protocol := "http/1.1"
-				if tc, ok := c.nc.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" {
+				if tc, ok := c.Net.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" {
 					protocol = "h2"
-					if _, err := x.client.upgradeAndPool(c); err != nil {
-						x.client.gate.leave(key, "")
+					if _, err := x.client.h2.UpgradeAndPool(c); err != nil {
+						x.client.gate.Leave(key, "")
 						return nil, nil, err
 					}
 					fresh = c
-					x.client.gate.leave(key, protocol)
+					x.client.gate.Leave(key, protocol)
 					attempt--
 					continue // the pooled HTTP/2 connection serves this request too
 				}
-				x.client.gate.leave(key, protocol)
+				x.client.gate.Leave(key, protocol)
 			}
 		}
 		if c == nil {
@@ -99,7 +100,7 @@ func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*c
 				return nil, nil, err
 			}
 		}
-		if tc, ok := c.nc.(*tls.Conn); ok && !reused && tc.ConnectionState().NegotiatedProtocol == "h2" {
+		if tc, ok := c.Net.(*tls.Conn); ok && !reused && tc.ConnectionState().NegotiatedProtocol == "h2" {
 			// An origin that was known to speak HTTP/1.1 now offers h2.
 			return x.sendOnNewH2(h, c, key)
 		}
@@ -122,14 +123,14 @@ func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*c
 // sendOnPooledH2 sends the hop as a stream of the pooled HTTP/2
 // connection cc (over nc); fresh is that connection when this request
 // opened it, for its dial timing.
-func (x *Exchange) sendOnPooledH2(h *hop, cc *http2.ClientConn, nc net.Conn, key string, fresh *conn) (*conn, *httpwire.ResponseHead, error) {
+func (x *Exchange) sendOnPooledH2(h *hop, cc *http2.ClientConn, nc net.Conn, key string, fresh *transport.Conn) (*transport.Conn, *httpwire.ResponseHead, error) {
 	c, head, err := x.sendH2(cc, key, h)
 	if err == nil {
 		head.Reused = fresh == nil
 		x.progress()
-		c.h2Conn = nc
+		c.Carrier = nc
 		if fresh != nil {
-			c.dialed = fresh.dialed
+			c.Dialed = fresh.Dialed
 		}
 		x.stamp(head, c, fresh == nil)
 	}
@@ -139,8 +140,8 @@ func (x *Exchange) sendOnPooledH2(h *hop, cc *http2.ClientConn, nc net.Conn, key
 // sendOnNewH2 sends the hop over c, just dialed, whose origin was known to
 // speak HTTP/1.1 and now offers h2. A connection the pool does not take
 // serves this one request and is then shut down.
-func (x *Exchange) sendOnNewH2(h *hop, c *conn, key string) (*conn, *httpwire.ResponseHead, error) {
-	cc, pooled, err := x.client.upgradeH2(c)
+func (x *Exchange) sendOnNewH2(h *hop, c *transport.Conn, key string) (*transport.Conn, *httpwire.ResponseHead, error) {
+	cc, pooled, err := x.client.h2.Upgrade(c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -150,7 +151,7 @@ func (x *Exchange) sendOnNewH2(h *hop, c *conn, key string) (*conn, *httpwire.Re
 	stream, head, err := x.sendH2(cc, key, h)
 	if err == nil {
 		x.progress()
-		stream.dialed, stream.h2Conn = c.dialed, c.nc
+		stream.Dialed, stream.Carrier = c.Dialed, c.Net
 		x.stamp(head, stream, false)
 	}
 	return stream, head, err
@@ -161,16 +162,16 @@ func (x *Exchange) h2For(secure bool, key string) (*http2.ClientConn, net.Conn) 
 	if !secure {
 		return nil, nil
 	}
-	return x.client.h2.get(key)
+	return x.client.h2.Get(key)
 }
 
 // stamp records on head how the answer came (Timing).
-func (x *Exchange) stamp(head *httpwire.ResponseHead, c *conn, reused bool) {
-	t := &httpwire.Timing{Reused: reused, Sent: c.sentAt.Sub(x.startedAt), FirstByte: c.firstByteAt.Sub(x.startedAt)}
+func (x *Exchange) stamp(head *httpwire.ResponseHead, c *transport.Conn, reused bool) {
+	t := &httpwire.Timing{Reused: reused, Sent: c.SentAt.Sub(x.startedAt), FirstByte: c.FirstByteAt.Sub(x.startedAt)}
 	if !reused {
-		t.DNS, t.Connect, t.TLS = c.dialed.dns, c.dialed.connect, c.dialed.tls
+		t.DNS, t.Connect, t.TLS = c.Dialed.DNS, c.Dialed.Connect, c.Dialed.TLS
 	}
-	describeConn(t, c)
+	c.Describe(t)
 	head.Timing = t
 }
 
@@ -185,25 +186,25 @@ func staleConnError(err error) bool {
 }
 
 // watch makes cancellation of the exchange unblock any I/O on c.
-func (x *Exchange) watch(c *conn) {
-	c.unwatch = context.AfterFunc(x.ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+func (x *Exchange) watch(c *transport.Conn) {
+	c.Unwatch = context.AfterFunc(x.ctx, func() { c.Net.SetDeadline(time.Unix(1, 0)) })
 }
 
-func (x *Exchange) closeConn(c *conn) {
-	if c.unwatch != nil {
-		c.unwatch()
+func (x *Exchange) closeConn(c *transport.Conn) {
+	if c.Unwatch != nil {
+		c.Unwatch()
 	}
-	c.nc.Close()
+	c.Net.Close()
 	x.stopSender() // closing the socket unblocks a sender stuck writing
 }
 
 // release returns c to the pool when it can serve another request: the
 // response said keep-alive and the whole request body went out.
-func (x *Exchange) release(c *conn, f httpwire.Framing) {
-	if !f.KeepAlive || !x.senderSucceeded() || !c.unwatch() {
+func (x *Exchange) release(c *transport.Conn, f httpwire.Framing) {
+	if !f.KeepAlive || !x.senderSucceeded() || !c.Unwatch() {
 		x.closeConn(c)
 		return
 	}
-	c.unwatch = nil
-	x.client.pool.put(c)
+	c.Unwatch = nil
+	x.client.pool.Put(c)
 }

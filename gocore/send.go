@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
+	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -25,7 +26,7 @@ type bodySender struct {
 	finished atomic.Bool             // set just before done is sent
 }
 
-func (x *Exchange) startSender(c *conn, body []byte, streaming bool) {
+func (x *Exchange) startSender(c *transport.Conn, body []byte, streaming bool) {
 	ctx, cancel := context.WithCancelCause(x.ctx)
 	s := &bodySender{cancel: cancel, done: make(chan error, 1)}
 	x.sender = s
@@ -62,12 +63,12 @@ func (x *Exchange) stopSender() {
 }
 
 // send writes the request and reads the final head (skipping 1xx).
-func (x *Exchange) send(c *conn, h *hop) (*httpwire.ResponseHead, error) {
+func (x *Exchange) send(c *transport.Conn, h *hop) (*httpwire.ResponseHead, error) {
 	x.stopSender() // a previous hop's: its connection is closed or idle by now
 	target, headers := requestTarget(h.url), x.requestHeaders(h)
-	if c.httpProxy != nil {
+	if c.HTTPProxy != nil {
 		target = absoluteTarget(h.url)
-		value := x.client.proxyAuthorization(*c.httpProxy, h.method, target)
+		value := x.client.proxyAuthorization(*c.HTTPProxy, h.method, target)
 		sent := h.proxyLogin.Sent
 		h.proxyLogin.FromCache = value != "" && sent == nil
 		if sent != nil {
@@ -77,31 +78,31 @@ func (x *Exchange) send(c *conn, h *hop) (*httpwire.ResponseHead, error) {
 			headers = append(headers, httpwire.Header{Name: "Proxy-Authorization", Value: value})
 		}
 	}
-	if err := httpwire.WriteRequestHead(c.bw, h.method, target, headers); err != nil {
+	if err := httpwire.WriteRequestHead(c.Writer, h.method, target, headers); err != nil {
 		return nil, err
 	}
 	switch {
 	case h.hasBody && len(h.body) <= inlineBodyLimit:
-		c.bw.Write(h.body)
-		if err := c.bw.Flush(); err != nil {
+		c.Writer.Write(h.body)
+		if err := c.Writer.Flush(); err != nil {
 			return nil, err
 		}
 		if len(h.body) > 0 {
 			x.sink.UploadProgress(int64(len(h.body)), int64(len(h.body)))
 		}
 	case h.hasBody || h.streaming:
-		if err := c.bw.Flush(); err != nil {
+		if err := c.Writer.Flush(); err != nil {
 			return nil, err
 		}
 		// The sender gets its own copy of the hop's body state: a redirect
 		// may change the hop while the sender still runs.
 		x.startSender(c, h.body, h.streaming)
 	default:
-		if err := c.bw.Flush(); err != nil {
+		if err := c.Writer.Flush(); err != nil {
 			return nil, err
 		}
 	}
-	c.sentAt = time.Now()
+	c.SentAt = time.Now()
 	if x.req.Timeout <= 0 && x.sender == nil {
 		// Chromium-like default: an answer that never begins is a timeout
 		// (not while a body still goes out: a long upload is not a stall).
@@ -109,16 +110,16 @@ func (x *Exchange) send(c *conn, h *hop) (*httpwire.ResponseHead, error) {
 		stall := time.AfterFunc(x.client.opts.HeadTimeout, func() { x.cancel(neterr.New(neterr.TimedOut, nil)) })
 		defer stall.Stop()
 	}
-	if _, err := c.br.Peek(1); err != nil { // the first byte of the answer
+	if _, err := c.Reader.Peek(1); err != nil { // the first byte of the answer
 		if errors.Is(err, io.EOF) {
 			return nil, x.uploadFailure(c, neterr.New(neterr.EmptyResponse, err))
 		}
 		return nil, x.uploadFailure(c, err) // Peek took the error from the reader: report it here
 	}
-	c.firstByteAt = time.Now()
-	c.earlyAnswer = x.sender != nil && !x.sender.finished.Load()
+	c.FirstByteAt = time.Now()
+	c.EarlyAnswer = x.sender != nil && !x.sender.finished.Load()
 	for {
-		head, err := httpwire.ReadResponseHead(c.br)
+		head, err := httpwire.ReadResponseHead(c.Reader)
 		if err != nil {
 			return nil, x.uploadFailure(c, err)
 		}
@@ -138,7 +139,7 @@ func (x *Exchange) send(c *conn, h *hop) (*httpwire.ResponseHead, error) {
 // error wins; the read's error stands when the whole body went out. A head
 // that did arrive (a 413 before the server closed) is delivered: this is
 // only for failures.
-func (x *Exchange) uploadFailure(c *conn, readErr error) error {
+func (x *Exchange) uploadFailure(c *transport.Conn, readErr error) error {
 	s := x.sender
 	if s == nil || x.ctx.Err() != nil {
 		return readErr
@@ -149,7 +150,7 @@ func (x *Exchange) uploadFailure(c *conn, readErr error) error {
 		// stops waiting for it: it cannot be sent any more. A write the
 		// server no longer reads is bounded like an answer that never comes.
 		s.cancel(errUploadCut)
-		c.nc.SetWriteDeadline(time.Now().Add(x.client.opts.HeadTimeout))
+		c.Net.SetWriteDeadline(time.Now().Add(x.client.opts.HeadTimeout))
 		sendErr = <-s.done
 	} else {
 		select {
@@ -182,12 +183,12 @@ func connectionEnded(err error) bool {
 
 // sendBody writes a large buffered body, or a streamed one as the host
 // writes it, until done or ctx ends.
-func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming bool, s *bodySender) {
+func (x *Exchange) sendBody(ctx context.Context, c *transport.Conn, body []byte, streaming bool, s *bodySender) {
 	var err error
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("body sender panic: %v", r)
-			c.nc.Close()
+			c.Net.Close()
 		}
 		s.finished.Store(true)
 		s.done <- err
@@ -196,8 +197,8 @@ func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming
 		total := int64(len(body))
 		for off := 0; off < len(body); {
 			end := min(off+BodyChunk, len(body))
-			if _, err = c.bw.Write(body[off:end]); err == nil {
-				err = c.bw.Flush()
+			if _, err = c.Writer.Write(body[off:end]); err == nil {
+				err = c.Writer.Flush()
 			}
 			if err != nil {
 				return
@@ -208,7 +209,7 @@ func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming
 		}
 		return
 	}
-	cw := httpwire.ChunkWriter{W: c.bw}
+	cw := httpwire.ChunkWriter{W: c.Writer}
 	var position int64
 	for {
 		chunks, ended, nerr := x.upload.next(ctx)
@@ -224,7 +225,7 @@ func (x *Exchange) sendBody(ctx context.Context, c *conn, body []byte, streaming
 		if ended {
 			cw.Close()
 		}
-		err = c.bw.Flush()
+		err = c.Writer.Flush()
 		x.upload.sent(chunks) // written or failed, the chunks are done with
 		if err != nil {
 			return
