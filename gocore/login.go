@@ -9,6 +9,7 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/gocore/proxy"
 )
 
 // login answers a 401: from the URL's credentials, the session's cache, or
@@ -146,4 +147,20 @@ func (x *Exchange) settleLogin(h *hop, status int) {
 		x.client.auth.Store(h.login.Key, h.login.Sent)
 		h.login.Pending = false
 	}
+}
+
+// withProxyAuthorization adds to the headers of a request to the http
+// proxy via the Proxy-Authorization the hop answers a 407 with, or else
+// the one the session keeps for the proxy, unless the app set one.
+func (x *Exchange) withProxyAuthorization(h *hop, via proxy.Server, target string, headers []httpwire.Header) []httpwire.Header {
+	value := x.client.proxyAuthorization(via, h.method, target)
+	sent := h.proxyLogin.Sent
+	h.proxyLogin.FromCache = value != "" && sent == nil
+	if sent != nil {
+		value = auth.Authorization(&sent.Challenge, sent.Cred, h.method, target)
+	}
+	if value != "" && httpwire.ValidHeaderValue(value) && httpwire.HeaderIndex(headers, "Proxy-Authorization") < 0 {
+		headers = append(headers, httpwire.Header{Name: "Proxy-Authorization", Value: value})
+	}
+	return headers
 }

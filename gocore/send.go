@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync/atomic"
 	"time"
 
-	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
@@ -68,39 +66,25 @@ func (x *Exchange) send(c *transport.Conn, h *hop) (*httpwire.ResponseHead, erro
 	target, headers := requestTarget(h.url), x.requestHeaders(h)
 	if c.HTTPProxy != nil {
 		target = absoluteTarget(h.url)
-		value := x.client.proxyAuthorization(*c.HTTPProxy, h.method, target)
-		sent := h.proxyLogin.Sent
-		h.proxyLogin.FromCache = value != "" && sent == nil
-		if sent != nil {
-			value = auth.Authorization(&sent.Challenge, sent.Cred, h.method, target)
-		}
-		if value != "" && httpwire.ValidHeaderValue(value) && httpwire.HeaderIndex(headers, "Proxy-Authorization") < 0 {
-			headers = append(headers, httpwire.Header{Name: "Proxy-Authorization", Value: value})
-		}
+		headers = x.withProxyAuthorization(h, *c.HTTPProxy, target, headers)
 	}
-	if err := httpwire.WriteRequestHead(c.Writer, h.method, target, headers); err != nil {
+	inline := h.hasBody && len(h.body) <= inlineBodyLimit
+	var body []byte
+	if inline {
+		body = h.body
+	}
+	if err := c.WriteRequest(h.method, target, headers, body); err != nil {
 		return nil, err
 	}
 	switch {
-	case h.hasBody && len(h.body) <= inlineBodyLimit:
-		c.Writer.Write(h.body)
-		if err := c.Writer.Flush(); err != nil {
-			return nil, err
-		}
+	case inline:
 		if len(h.body) > 0 {
 			x.sink.UploadProgress(int64(len(h.body)), int64(len(h.body)))
 		}
 	case h.hasBody || h.streaming:
-		if err := c.Writer.Flush(); err != nil {
-			return nil, err
-		}
 		// The sender gets its own copy of the hop's body state: a redirect
 		// may change the hop while the sender still runs.
 		x.startSender(c, h.body, h.streaming)
-	default:
-		if err := c.Writer.Flush(); err != nil {
-			return nil, err
-		}
 	}
 	c.SentAt = time.Now()
 	if x.req.Timeout <= 0 && x.sender == nil {
@@ -110,23 +94,15 @@ func (x *Exchange) send(c *transport.Conn, h *hop) (*httpwire.ResponseHead, erro
 		stall := time.AfterFunc(x.client.opts.HeadTimeout, func() { x.cancel(neterr.New(neterr.TimedOut, nil)) })
 		defer stall.Stop()
 	}
-	if _, err := c.Reader.Peek(1); err != nil { // the first byte of the answer
-		if errors.Is(err, io.EOF) {
-			return nil, x.uploadFailure(c, neterr.New(neterr.EmptyResponse, err))
-		}
-		return nil, x.uploadFailure(c, err) // Peek took the error from the reader: report it here
+	if err := c.AwaitAnswer(); err != nil {
+		return nil, x.uploadFailure(c, err)
 	}
-	c.FirstByteAt = time.Now()
 	c.EarlyAnswer = x.sender != nil && !x.sender.finished.Load()
-	for {
-		head, err := httpwire.ReadResponseHead(c.Reader)
-		if err != nil {
-			return nil, x.uploadFailure(c, err)
-		}
-		if head.StatusCode >= 200 || head.StatusCode == 101 {
-			return head, nil
-		}
+	head, err := c.ReadFinalHead()
+	if err != nil {
+		return nil, x.uploadFailure(c, err)
 	}
+	return head, nil
 }
 
 // uploadFailure is what a hop reports when its response head could not be
