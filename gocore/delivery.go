@@ -11,7 +11,6 @@ import (
 
 	"github.com/go-net-request/go-net-request/gocore/httpcache"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
-	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -32,7 +31,7 @@ const DefaultResponseWindow = 1 << 20
 // discard drops a response body we do not deliver (redirects, retried
 // 401s). It never waits for the network: a body that has fully arrived is
 // skipped and the connection kept; otherwise the connection is closed.
-func (x *Exchange) discard(c *transport.Conn, f httpwire.Framing) {
+func (x *Exchange) discard(c *hopConn, f httpwire.Framing) {
 	if f.None {
 		x.release(c, f)
 		return
@@ -57,7 +56,7 @@ func (x *Exchange) discard(c *transport.Conn, f httpwire.Framing) {
 // without waiting for the network: one event per 16 KiB record would cost
 // the host a thread wake-up each. Only for bodies whose readers keep no
 // state across a failed read (no chunk parser, no decoder).
-func (x *Exchange) readArrived(c *transport.Conn, body io.Reader, buf []byte, m int) (int, error) {
+func (x *Exchange) readArrived(c *hopConn, body io.Reader, buf []byte, m int) (int, error) {
 	c.Net.SetReadDeadline(time.Unix(1, 0)) // reads now fail rather than wait
 	var err error
 	for m < len(buf) {
@@ -84,7 +83,7 @@ func (x *Exchange) readArrived(c *transport.Conn, body io.Reader, buf []byte, m 
 // the pool before the event: an app that answers with its next request at
 // once must find it there, not open another (at concurrency 64 a third of
 // the connections were extra).
-func (x *Exchange) deliverWhole(c *transport.Conn, head *httpwire.ResponseHead, f httpwire.Framing) bool {
+func (x *Exchange) deliverWhole(c *hopConn, head *httpwire.ResponseHead, f httpwire.Framing) bool {
 	if !f.None {
 		if f.Chunked || f.Length < 0 || f.Length > int64(c.Reader.Buffered()) ||
 			httpwire.HeaderIndex(head.Headers, "Content-Encoding") >= 0 || !x.credit.take(f.Length) {
@@ -112,7 +111,7 @@ var h2WholeWait = 500 * time.Microsecond
 // where deliverWhole finds it. A body that takes longer than h2WholeWait
 // gets the head delivered first, from a timer, so a slow body never delays
 // the response; headSent reports that.
-func (x *Exchange) awaitH2Body(c *transport.Conn, head *httpwire.ResponseHead, f httpwire.Framing) (headSent bool) {
+func (x *Exchange) awaitH2Body(c *hopConn, head *httpwire.ResponseHead, f httpwire.Framing) (headSent bool) {
 	if !c.Stream || f.None || f.Chunked || f.Length <= 0 || f.Length > int64(c.Reader.Size()) ||
 		httpwire.HeaderIndex(head.Headers, "Content-Encoding") >= 0 {
 		return false
@@ -137,7 +136,7 @@ func (x *Exchange) awaitH2Body(c *transport.Conn, head *httpwire.ResponseHead, f
 
 // deliver emits the response and pumps its decoded body, paced by credit,
 // keeping a copy for the HTTP cache when the response may be stored.
-func (x *Exchange) deliver(c *transport.Conn, head *httpwire.ResponseHead, f httpwire.Framing, h *hop) error {
+func (x *Exchange) deliver(c *hopConn, head *httpwire.ResponseHead, f httpwire.Framing, h *hop) error {
 	cache := x.cacheFor(h)
 	if cache != nil && !httpcache.Storable(h.method, h.header, head) {
 		cache = nil
@@ -170,7 +169,7 @@ func (x *Exchange) deliver(c *transport.Conn, head *httpwire.ResponseHead, f htt
 
 // pumpBody delivers body as Data, paced by credit; at its end it calls
 // completeFn (if any) and releases c (nil for a body from the cache).
-func (x *Exchange) pumpBody(c *transport.Conn, f httpwire.Framing, body *httpwire.DecodedBody, completeFn func()) error {
+func (x *Exchange) pumpBody(c *hopConn, f httpwire.Framing, body *httpwire.DecodedBody, completeFn func()) error {
 	lender, lends := x.sink.(ChunkSink)
 	var buf []byte
 	if !lends {

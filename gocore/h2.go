@@ -11,7 +11,7 @@ import (
 
 // sendH2 sends the hop's request as one stream of cc and reads the final
 // head; the returned Conn reads that stream's body.
-func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*transport.Conn, *httpwire.ResponseHead, error) {
+func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*hopConn, *httpwire.ResponseHead, error) {
 	x.stopSender()
 	target := *h.url
 	target.User, target.Fragment, target.RawFragment = nil, "", ""
@@ -33,7 +33,7 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*transport.
 	if n := int64(len(h.body)); h.hasBody && n > 0 {
 		x.sink.UploadProgress(n, n)
 	}
-	return c, head, nil
+	return wrapConn(c), head, nil
 }
 
 // uploadReader feeds a streamed body to an HTTP/2 stream.

@@ -68,7 +68,7 @@ func (x *Exchange) loop() error {
 		if wantsClose(h.header) {
 			f.KeepAlive = false // the app asked for this connection to close
 		}
-		if c.EarlyAnswer {
+		if c.earlyAnswer {
 			// The answer began before the whole body went out: whatever the
 			// server does with the rest, this connection is not reused.
 			f.KeepAlive = false

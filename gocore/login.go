@@ -7,14 +7,13 @@ import (
 
 	"github.com/go-net-request/go-net-request/gocore/auth"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
-	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/go-net-request/go-net-request/gocore/proxy"
 )
 
 // login answers a 401: from the URL's credentials, the session's cache, or
 // the host. It reports whether to retry; false delivers the 401.
-func (x *Exchange) login(h *hop, c *transport.Conn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
+func (x *Exchange) login(h *hop, c *hopConn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
 	ch := auth.Pick(auth.ParseChallenges(head.Headers, "WWW-Authenticate"))
 	if ch == nil {
 		return false, nil
@@ -50,7 +49,7 @@ func (x *Exchange) login(h *hop, c *transport.Conn, head *httpwire.ResponseHead,
 
 // askLoginFor emits a login for info and waits for the host's answer; nil
 // credentials cancel the login.
-func (x *Exchange) askLoginFor(c *transport.Conn, info *auth.Info) (*auth.Credentials, error) {
+func (x *Exchange) askLoginFor(c *hopConn, info *auth.Info) (*auth.Credentials, error) {
 	a, err := x.ask(askLogin, func() { x.sink.Login(info) })
 	if err != nil {
 		x.closeConn(c)
@@ -61,7 +60,7 @@ func (x *Exchange) askLoginFor(c *transport.Conn, info *auth.Info) (*auth.Creden
 
 // readyToRetry drops a refused answer so the request can go again with
 // credentials; a streamed body cannot be sent again.
-func (x *Exchange) readyToRetry(h *hop, c *transport.Conn, f httpwire.Framing) error {
+func (x *Exchange) readyToRetry(h *hop, c *hopConn, f httpwire.Framing) error {
 	if h.streaming {
 		x.closeConn(c)
 		return neterr.New(neterr.Failed, errors.New("a streamed body cannot be sent again for authentication"))
@@ -85,7 +84,7 @@ func (x *Exchange) applyPreemptiveAuth(h *hop) {
 
 // proxyLogin answers a plain-http proxy's 407 like login answers a 401: it
 // reports whether to retry; false delivers the 407 as a response.
-func (x *Exchange) proxyLogin(h *hop, c *transport.Conn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
+func (x *Exchange) proxyLogin(h *hop, c *hopConn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {
 	ch := auth.Pick(auth.ParseChallenges(head.Headers, "Proxy-Authenticate"))
 	if ch == nil || c.HTTPProxy == nil {
 		return false, nil

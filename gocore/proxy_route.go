@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/go-net-request/go-net-request/gocore/auth"
-	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 	"github.com/go-net-request/go-net-request/gocore/proxy"
 )
@@ -69,9 +68,10 @@ func (c *Client) proxyAuthorization(p proxy.Server, method, target string) strin
 // dialVia opens a connection for this exchange through via (or
 // directly): a CONNECT tunnel's logins and, when the session asks for it,
 // the certificate verdicts are the exchange's to answer.
-func (x *Exchange) dialVia(via proxy.Server, scheme, host, port string) (*transport.Conn, error) {
+func (x *Exchange) dialVia(via proxy.Server, scheme, host, port string) (*hopConn, error) {
 	tunnel := func(d *proxy.Dialer) (net.Conn, error) { return x.tunnel(d, via, host, port) }
-	return x.client.dialer.DialVia(x.ctx, via, scheme, host, port, hostJudge{x}, tunnel)
+	c, err := x.client.dialer.DialVia(x.ctx, via, scheme, host, port, hostJudge{x}, tunnel)
+	return wrapConn(c), err
 }
 
 // tunnel opens a CONNECT tunnel, answering 407s from the session's

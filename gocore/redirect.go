@@ -5,7 +5,6 @@ import (
 	"net/url"
 
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
-	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -32,7 +31,7 @@ func displayURL(u *url.URL) string {
 
 // redirect handles one 3xx hop: checks, policy, the host's decision, and
 // the request changes Chromium makes.
-func (x *Exchange) redirect(h *hop, c *transport.Conn, head *httpwire.ResponseHead, f httpwire.Framing, loc string, count int) error {
+func (x *Exchange) redirect(h *hop, c *hopConn, head *httpwire.ResponseHead, f httpwire.Framing, loc string, count int) error {
 	next, err := h.url.Parse(loc)
 	if err != nil {
 		x.closeConn(c)

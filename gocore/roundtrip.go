@@ -16,7 +16,7 @@ import (
 // roundTrip sends the hop's request and reads the final response head. A
 // reused keep-alive connection that the server had already closed is
 // retried on another, when the body can be sent again.
-func (x *Exchange) roundTrip(h *hop) (*transport.Conn, *httpwire.ResponseHead, error) {
+func (x *Exchange) roundTrip(h *hop) (*hopConn, *httpwire.ResponseHead, error) {
 	host, port := h.url.Hostname(), httpwire.Port(h.url)
 	routes, err := x.client.proxiesFor(x.ctx, h.url)
 	if err != nil {
@@ -49,17 +49,17 @@ func proxyUnreachable(err error) bool {
 // via and reads the final head. A reused keep-alive connection that the
 // server had already closed is retried on another, when the body can be
 // sent again.
-func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*transport.Conn, *httpwire.ResponseHead, error) {
+func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*hopConn, *httpwire.ResponseHead, error) {
 	key := transport.Key(h.url.Scheme, host, port, via)
-	var fresh *transport.Conn // the HTTP/2 connection this request opened, if it did
+	var fresh *hopConn // the HTTP/2 connection this request opened, if it did
 	secure := h.url.Scheme == "https"
 	for attempt := 0; ; attempt++ {
 		if cc, nc := x.h2For(secure, key); cc != nil {
 			return x.sendOnPooledH2(h, cc, nc, key, fresh)
 		}
-		var c *transport.Conn
+		var c *hopConn
 		if attempt < 3 {
-			c = x.client.pool.Get(key)
+			c = wrapConn(x.client.pool.Get(key))
 		}
 		reused := c != nil
 		if c == nil && secure {
@@ -82,7 +82,7 @@ func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*t
 				protocol := "http/1.1"
 				if tc, ok := c.Net.(*tls.Conn); ok && tc.ConnectionState().NegotiatedProtocol == "h2" {
 					protocol = "h2"
-					if _, err := x.client.h2.UpgradeAndPool(c); err != nil {
+					if _, err := x.client.h2.UpgradeAndPool(c.Conn); err != nil {
 						x.client.gate.Leave(key, "")
 						return nil, nil, err
 					}
@@ -123,7 +123,7 @@ func (x *Exchange) roundTripVia(h *hop, via proxy.Server, host, port string) (*t
 // sendOnPooledH2 sends the hop as a stream of the pooled HTTP/2
 // connection cc (over nc); fresh is that connection when this request
 // opened it, for its dial timing.
-func (x *Exchange) sendOnPooledH2(h *hop, cc *http2.ClientConn, nc net.Conn, key string, fresh *transport.Conn) (*transport.Conn, *httpwire.ResponseHead, error) {
+func (x *Exchange) sendOnPooledH2(h *hop, cc *http2.ClientConn, nc net.Conn, key string, fresh *hopConn) (*hopConn, *httpwire.ResponseHead, error) {
 	c, head, err := x.sendH2(cc, key, h)
 	if err == nil {
 		head.Reused = fresh == nil
@@ -140,8 +140,8 @@ func (x *Exchange) sendOnPooledH2(h *hop, cc *http2.ClientConn, nc net.Conn, key
 // sendOnNewH2 sends the hop over c, just dialed, whose origin was known to
 // speak HTTP/1.1 and now offers h2. A connection the pool does not take
 // serves this one request and is then shut down.
-func (x *Exchange) sendOnNewH2(h *hop, c *transport.Conn, key string) (*transport.Conn, *httpwire.ResponseHead, error) {
-	cc, pooled, err := x.client.h2.Upgrade(c)
+func (x *Exchange) sendOnNewH2(h *hop, c *hopConn, key string) (*hopConn, *httpwire.ResponseHead, error) {
+	cc, pooled, err := x.client.h2.Upgrade(c.Conn)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -166,7 +166,7 @@ func (x *Exchange) h2For(secure bool, key string) (*http2.ClientConn, net.Conn) 
 }
 
 // stamp records on head how the answer came (Timing).
-func (x *Exchange) stamp(head *httpwire.ResponseHead, c *transport.Conn, reused bool) {
+func (x *Exchange) stamp(head *httpwire.ResponseHead, c *hopConn, reused bool) {
 	t := &httpwire.Timing{Reused: reused, Sent: c.SentAt.Sub(x.startedAt), FirstByte: c.FirstByteAt.Sub(x.startedAt)}
 	if !reused {
 		t.DNS, t.Connect, t.TLS = c.Dialed.DNS, c.Dialed.Connect, c.Dialed.TLS
@@ -185,14 +185,30 @@ func staleConnError(err error) bool {
 	return false
 }
 
-// watch makes cancellation of the exchange unblock any I/O on c.
-func (x *Exchange) watch(c *transport.Conn) {
-	c.Unwatch = context.AfterFunc(x.ctx, func() { c.Net.SetDeadline(time.Unix(1, 0)) })
+// hopConn is a connection as one hop uses it: the exchange's watch over
+// it and what its answer showed.
+type hopConn struct {
+	*transport.Conn
+	unwatch     func() bool // stops the exchange's cancellation watch; nil when none
+	earlyAnswer bool        // the answer began before the request body was all sent
 }
 
-func (x *Exchange) closeConn(c *transport.Conn) {
-	if c.Unwatch != nil {
-		c.Unwatch()
+// wrapConn is c for a hop (nil for nil).
+func wrapConn(c *transport.Conn) *hopConn {
+	if c == nil {
+		return nil
+	}
+	return &hopConn{Conn: c}
+}
+
+// watch makes cancellation of the exchange unblock any I/O on c.
+func (x *Exchange) watch(c *hopConn) {
+	c.unwatch = context.AfterFunc(x.ctx, func() { c.Net.SetDeadline(time.Unix(1, 0)) })
+}
+
+func (x *Exchange) closeConn(c *hopConn) {
+	if c.unwatch != nil {
+		c.unwatch()
 	}
 	c.Net.Close()
 	x.stopSender() // closing the socket unblocks a sender stuck writing
@@ -200,11 +216,11 @@ func (x *Exchange) closeConn(c *transport.Conn) {
 
 // release returns c to the pool when it can serve another request: the
 // response said keep-alive and the whole request body went out.
-func (x *Exchange) release(c *transport.Conn, f httpwire.Framing) {
-	if !f.KeepAlive || !x.senderSucceeded() || !c.Unwatch() {
+func (x *Exchange) release(c *hopConn, f httpwire.Framing) {
+	if !f.KeepAlive || !x.senderSucceeded() || !c.unwatch() {
 		x.closeConn(c)
 		return
 	}
-	c.Unwatch = nil
-	x.client.pool.Put(c)
+	c.unwatch = nil
+	x.client.pool.Put(c.Conn)
 }

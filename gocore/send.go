@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
-	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
 
@@ -24,7 +23,7 @@ type bodySender struct {
 	finished atomic.Bool             // set just before done is sent
 }
 
-func (x *Exchange) startSender(c *transport.Conn, body []byte, streaming bool) {
+func (x *Exchange) startSender(c *hopConn, body []byte, streaming bool) {
 	ctx, cancel := context.WithCancelCause(x.ctx)
 	s := &bodySender{cancel: cancel, done: make(chan error, 1)}
 	x.sender = s
@@ -61,7 +60,7 @@ func (x *Exchange) stopSender() {
 }
 
 // send writes the request and reads the final head (skipping 1xx).
-func (x *Exchange) send(c *transport.Conn, h *hop) (*httpwire.ResponseHead, error) {
+func (x *Exchange) send(c *hopConn, h *hop) (*httpwire.ResponseHead, error) {
 	x.stopSender() // a previous hop's: its connection is closed or idle by now
 	target, headers := requestTarget(h.url), x.requestHeaders(h)
 	if c.HTTPProxy != nil {
@@ -97,7 +96,7 @@ func (x *Exchange) send(c *transport.Conn, h *hop) (*httpwire.ResponseHead, erro
 	if err := c.AwaitAnswer(); err != nil {
 		return nil, x.uploadFailure(c, err)
 	}
-	c.EarlyAnswer = x.sender != nil && !x.sender.finished.Load()
+	c.earlyAnswer = x.sender != nil && !x.sender.finished.Load()
 	head, err := c.ReadFinalHead()
 	if err != nil {
 		return nil, x.uploadFailure(c, err)
@@ -115,7 +114,7 @@ func (x *Exchange) send(c *transport.Conn, h *hop) (*httpwire.ResponseHead, erro
 // error wins; the read's error stands when the whole body went out. A head
 // that did arrive (a 413 before the server closed) is delivered: this is
 // only for failures.
-func (x *Exchange) uploadFailure(c *transport.Conn, readErr error) error {
+func (x *Exchange) uploadFailure(c *hopConn, readErr error) error {
 	s := x.sender
 	if s == nil || x.ctx.Err() != nil {
 		return readErr
@@ -159,7 +158,7 @@ func connectionEnded(err error) bool {
 
 // sendBody writes a large buffered body, or a streamed one as the host
 // writes it, until done or ctx ends.
-func (x *Exchange) sendBody(ctx context.Context, c *transport.Conn, body []byte, streaming bool, s *bodySender) {
+func (x *Exchange) sendBody(ctx context.Context, c *hopConn, body []byte, streaming bool, s *bodySender) {
 	var err error
 	defer func() {
 		if r := recover(); r != nil {

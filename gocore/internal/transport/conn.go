@@ -23,11 +23,9 @@ type Conn struct {
 	Carrier   net.Conn      // for an HTTP/2 stream: the connection it rides on
 	Dialed    DialTiming    // what opening the connection took (zero once reused)
 
-	// The current request's, kept by the exchange that uses the connection.
-	Unwatch     func() bool // stops the exchange's cancellation watch; nil while idle
-	EarlyAnswer bool        // the answer began before the request body was all sent
-	SentAt      time.Time   // the request went out
-	FirstByteAt time.Time   // the first byte of its answer came
+	// The current request's timing.
+	SentAt      time.Time // the request went out
+	FirstByteAt time.Time // the first byte of its answer came
 
 	idleSince time.Time
 	tlsRaw    *bufferedConn // under TLS: the buffered socket the records come from
