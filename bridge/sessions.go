@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-net-request/go-net-request/gocore"
 	"github.com/go-net-request/go-net-request/gocore/cookies"
+	"github.com/go-net-request/go-net-request/gocore/httpcache"
 )
 
 // A session is one partition's engine state: its client (connections, auth
@@ -23,7 +24,7 @@ type session struct {
 	persistent bool
 	client     *gocore.Client
 	jar        *cookies.Jar
-	cache      *gocore.HTTPCache
+	cache      *httpcache.Cache
 
 	mu        sync.Mutex
 	listeners map[listener]struct{} // JS cookie-change listeners
@@ -55,7 +56,7 @@ var defaultSession = newMemorySession("")
 func newMemorySession(partition string) *session {
 	s := &session{partition: partition, listeners: map[listener]struct{}{}}
 	s.jar, _ = cookies.NewJar("", s.cookieChanged)
-	s.cache, _ = gocore.NewHTTPCache("", memoryCacheBytes)
+	s.cache, _ = httpcache.New("", memoryCacheBytes)
 	s.client = gocore.NewClient(gocore.Options{Jar: s.jar, Cache: s.cache})
 	return s
 }
@@ -103,10 +104,10 @@ func createSession(id uint64, opts sessionOptions) (warning string) {
 			jar, _ = cookies.NewJar("", s.cookieChanged)
 		}
 		s.jar = jar
-		cache, err := gocore.NewHTTPCache(filepath.Join(opts.Path, "Cache"), diskCacheBytes)
+		cache, err := httpcache.New(filepath.Join(opts.Path, "Cache"), diskCacheBytes)
 		if err != nil {
 			warning = joinWarnings(warning, fmt.Sprintf("HTTP cache of partition %q: %v; using memory", opts.Partition, err))
-			cache, _ = gocore.NewHTTPCache("", memoryCacheBytes)
+			cache, _ = httpcache.New("", memoryCacheBytes)
 		}
 		s.cache = cache
 		s.client = gocore.NewClient(gocore.Options{Jar: s.jar, Cache: s.cache})

@@ -21,19 +21,31 @@
 // negotiated by ALPN and its streams are read through the same exchange
 // path.
 //
-// Around the exchange, by file: client.go (connections, pool, dialing),
-// proxy_route.go (the session's proxies per request, CONNECT tunnels,
-// proxy logins),
-// tls_verify.go (the host's certificate verdicts, extra CAs), cache.go and
-// cache_disk.go (RFC 9111 cache) with session_io.go (how an exchange uses
-// the cache and the cookie jar), site.go (sites and the SameSite context),
-// referrer.go, resolve.go (resolveHost), timing.go.
+// One request, by file: exchange.go (Exchange, Sink, Start, the host's
+// answers, the terminal event), hop.go (the hop loop: cache, round trip,
+// then follow, retry or deliver), redirect.go, login.go (401s and 407s,
+// the credentials the session keeps), request_head.go (the request line
+// and headers the engine adds), roundtrip.go (a hop over a route:
+// pooled, dialed or HTTP/2 connections, stale-connection retries),
+// send.go (writing the request, the body sender), delivery.go (the
+// response body to the sink, discarding, keep-alive), session_io.go (how
+// a hop uses the HTTP cache and the cookie jar).
+//
+// Around the exchange: client.go (the Client and its options), h2.go
+// (sending a hop as an HTTP/2 stream), proxy_route.go (the session's
+// proxies per request, CONNECT tunnels and their logins), tls_verify.go
+// (the host's certificate verdicts, extra CAs), site.go (sites and the
+// SameSite context), referrer.go, resolve.go (resolveHost). The
+// connections themselves (pool, HTTP/2 pool, dialing, proxies, TLS and
+// its verification) are internal/transport's.
 //
 // Packages beside it: neterr (the one error table: Chromium's error names
 // and Classify), httpwire (headers, the HTTP/1.1 head writer and parser,
 // body framing, chunked coding, content decoding, origins), cookies (the
 // session's cookie jar and its file), auth (login challenges, Basic and
-// Digest, the credentials cache, a hop's login state), proxy (Chromium's
+// Digest, the credentials cache, a hop's login state), httpcache (the
+// session's RFC 9111 cache, in memory or on disk), internal/transport
+// (connections, pools, dialing, TLS verification), proxy (Chromium's
 // proxy configuration, PAC on goja, dialing through HTTP, HTTPS and SOCKS
 // proxies).
 package gocore

@@ -1,136 +1,17 @@
 package gocore
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"io"
-	"net"
-	"net/http"
-	"sort"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
-	"github.com/go-net-request/go-net-request/gocore/neterr"
+	"github.com/go-net-request/go-net-request/gocore/internal/transport"
 	"golang.org/x/net/http2"
 )
 
-// HTTP/2, negotiated by ALPN on https connections: one multiplexed
-// connection per origin (and route) carries every request of the session.
-// An HTTP/2 stream is handed to the exchange as a conn whose reader is the
-// response body, so redirects, logins, decoding, credit and the cache work
-// exactly as they do over HTTP/1.1.
-
-var h2Transport = &http2.Transport{DisableCompression: true, AllowHTTP: false}
-
-// h2Pool keeps the session's HTTP/2 connections, one per key.
-type h2Pool struct {
-	mu    sync.Mutex
-	conns map[string]*http2.ClientConn
-	nets  map[*http2.ClientConn]net.Conn // the TLS connection under each, for Timing
-}
-
-// get returns the pooled connection for key and the TLS connection under it.
-func (p *h2Pool) get(key string) (*http2.ClientConn, net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	cc := p.conns[key]
-	if cc != nil && !cc.CanTakeNewRequest() {
-		delete(p.conns, key)
-		delete(p.nets, cc)
-		cc.Close()
-		return nil, nil
-	}
-	return cc, p.nets[cc]
-}
-
-// put pools cc for key unless a usable connection is already there; it
-// reports whether cc was pooled (if not, the caller shuts it down once its
-// request is under way).
-func (p *h2Pool) put(key string, cc *http2.ClientConn, nc net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if old := p.conns[key]; old != nil && old.CanTakeNewRequest() {
-		return false
-	}
-	if old := p.conns[key]; old != nil {
-		delete(p.nets, old)
-	}
-	p.conns[key] = cc
-	p.nets[cc] = nc
-	return true
-}
-
-func (p *h2Pool) closeAll() {
-	p.mu.Lock()
-	conns := p.conns
-	p.conns = map[string]*http2.ClientConn{}
-	p.nets = map[*http2.ClientConn]net.Conn{}
-	p.mu.Unlock()
-	for _, cc := range conns {
-		cc.Close()
-	}
-}
-
-// upgradeH2 turns a TLS connection that negotiated "h2" into a pooled
-// HTTP/2 client connection.
-// upgradeAndPool makes conn the origin's pooled HTTP/2 connection (or
-// closes it when one is already there).
-func (c *Client) upgradeAndPool(conn *conn) (*http2.ClientConn, error) {
-	cc, pooled, err := c.upgradeH2(conn)
-	if err == nil && !pooled {
-		cc.Close()
-	}
-	return cc, err
-}
-
-func (c *Client) upgradeH2(conn *conn) (cc *http2.ClientConn, pooled bool, err error) {
-	cc, err = h2Transport.NewClientConn(conn.nc)
-	if err != nil {
-		conn.nc.Close()
-		return nil, false, err
-	}
-	return cc, c.h2.put(conn.key, cc, conn.nc), nil
-}
-
-// commonLowerNames are the lower-case forms of the response header names
-// most servers send, so a response costs no allocation per name.
-var commonLowerNames = func() map[string]string {
-	m := map[string]string{}
-	for _, name := range []string{"Accept-Ranges", "Access-Control-Allow-Origin", "Age", "Alt-Svc",
-		"Cache-Control", "Content-Encoding", "Content-Language", "Content-Length", "Content-Security-Policy",
-		"Content-Type", "Date", "Etag", "Expires", "Last-Modified", "Location", "Server", "Set-Cookie",
-		"Strict-Transport-Security", "Vary", "Via", "X-Content-Type-Options", "X-Frame-Options"} {
-		m[name] = strings.ToLower(name)
-	}
-	return m
-}()
-
-// lowerName lower-cases a canonical header name.
-func lowerName(name string) string {
-	if lower, ok := commonLowerNames[name]; ok {
-		return lower
-	}
-	return strings.ToLower(name)
-}
-
-// h2Skipped reports the headers HTTP/2 forbids or carries elsewhere (Host
-// becomes :authority).
-func h2Skipped(name string) bool {
-	for _, skip := range [...]string{"connection", "keep-alive", "transfer-encoding", "upgrade",
-		"proxy-connection", "content-length"} {
-		if strings.EqualFold(name, skip) {
-			return true
-		}
-	}
-	return false
-}
-
 // sendH2 sends the hop's request as one stream of cc and reads the final
-// head; the returned conn reads that stream's body.
-func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *httpwire.ResponseHead, error) {
+// head; the returned Conn reads that stream's body.
+func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*hopConn, *httpwire.ResponseHead, error) {
 	x.stopSender()
 	target := *h.url
 	target.User, target.Fragment, target.RawFragment = nil, "", ""
@@ -138,76 +19,21 @@ func (x *Exchange) sendH2(cc *http2.ClientConn, key string, h *hop) (*conn, *htt
 	if err := httpwire.CheckRequestHead(h.method, requestTarget(h.url), headers); err != nil {
 		return nil, nil, err // the same guard as the HTTP/1.1 head writer's
 	}
-	// Built by hand: http.NewRequest would print and parse the URL again.
-	req := (&http.Request{Method: h.method, URL: &target, Host: target.Host,
-		Header: make(http.Header, len(headers)+1)}).WithContext(x.ctx)
+	r := &transport.H2Request{Method: h.method, URL: &target, Headers: headers, Priority: x.req.Priority}
 	switch {
 	case h.hasBody:
-		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(h.body)), int64(len(h.body))
+		r.Body, r.Length = io.NopCloser(bytes.NewReader(h.body)), int64(len(h.body))
 	case h.streaming:
-		req.Body, req.ContentLength = io.NopCloser(&uploadReader{x: x}), -1
+		r.Body, r.Length = io.NopCloser(&uploadReader{x: x}), -1
 	}
-	for _, hd := range headers {
-		switch {
-		case strings.EqualFold(hd.Name, "host"):
-			req.Host = hd.Value
-		case !h2Skipped(hd.Name):
-			req.Header.Add(hd.Name, hd.Value)
-		}
-	}
-	if x.req.Priority != "" && req.Header.Get("Priority") == "" && httpwire.ValidHeaderValue(x.req.Priority) {
-		req.Header.Set("Priority", x.req.Priority) // RFC 9218, as Chromium sends it on HTTP/2
-	}
-	sentAt := time.Now()
-	resp, err := cc.RoundTrip(req)
+	c, head, err := transport.RoundTripH2(x.ctx, cc, key, r)
 	if err != nil {
-		return nil, nil, h2Failure(err)
+		return nil, nil, err
 	}
-	headAt := time.Now()
 	if n := int64(len(h.body)); h.hasBody && n > 0 {
 		x.sink.UploadProgress(n, n)
 	}
-	_, statusText, _ := strings.Cut(resp.Status, " ") // "200 OK": x/net writes the code, a space, the text
-	head := &httpwire.ResponseHead{StatusCode: resp.StatusCode, Major: 2, Minor: 0, StatusText: statusText}
-	names := make([]string, 0, len(resp.Header))
-	for name := range resp.Header {
-		names = append(names, name)
-	}
-	sort.Strings(names) // HTTP/2 gives no order we could keep
-	for _, name := range names {
-		for _, v := range resp.Header[name] {
-			head.Headers = append(head.Headers, httpwire.Header{Name: lowerName(name), Value: v})
-		}
-	}
-	stream := &h2Stream{body: resp.Body}
-	size := h2StreamBuffer
-	if resp.ContentLength > int64(size) && resp.ContentLength <= h2WholeMax {
-		size = int(resp.ContentLength) // room for the whole body: see awaitH2Body
-	}
-	return &conn{nc: stream, br: bufio.NewReaderSize(stream, size), key: key, h2: true,
-		sentAt: sentAt, firstByteAt: headAt}, head, nil
-}
-
-// h2StreamBuffer sizes a stream's reader: the pump's large reads bypass it,
-// so it only serves decoders' small reads. A connection-sized one per
-// request made garbage enough to keep the GC busy at HTTP/2 request rates.
-const h2StreamBuffer = 4 << 10
-
-// h2WholeMax is the largest HTTP/2 body delivered with its head as one
-// event (one DATA frame at the default frame size).
-const h2WholeMax = 16 << 10
-
-// h2Failure names an HTTP/2 round-trip failure.
-func h2Failure(err error) error {
-	var se http2.StreamError
-	if errors.As(err, &se) {
-		return neterr.New(neterr.HTTP2ProtocolError, err)
-	}
-	var ge http2.GoAwayError
-	if errors.As(err, &ge) {
-		return neterr.New(neterr.ConnectionClosed, err)
-	}
-	return err
+	return wrapConn(c), head, nil
 }
 
 // uploadReader feeds a streamed body to an HTTP/2 stream.
@@ -240,59 +66,4 @@ func (u *uploadReader) Read(p []byte) (int, error) {
 	u.x.progress()
 	u.x.sink.UploadProgress(u.sent, 0)
 	return n, nil
-}
-
-// h2Stream is an HTTP/2 response body seen as a connection: reads come
-// from the stream; closing it resets the stream, not the connection.
-type h2Stream struct {
-	body io.ReadCloser
-}
-
-func (s *h2Stream) Read(p []byte) (int, error) { return s.body.Read(p) }
-func (s *h2Stream) Write(p []byte) (int, error) {
-	return 0, errors.New("an HTTP/2 stream is read-only here")
-}
-func (s *h2Stream) Close() error                       { return s.body.Close() }
-func (s *h2Stream) LocalAddr() net.Addr                { return nil }
-func (s *h2Stream) RemoteAddr() net.Addr               { return nil }
-func (s *h2Stream) SetDeadline(time.Time) error        { return nil } // the request's context cancels it
-func (s *h2Stream) SetReadDeadline(time.Time) error    { return nil }
-func (s *h2Stream) SetWriteDeadline(t time.Time) error { return nil }
-
-// dialGate makes concurrent first requests to an https origin wait for the
-// first connection's ALPN answer, so that an HTTP/2 origin gets one shared
-// connection rather than one per request (Chromium does the same). Once an
-// origin is known to speak HTTP/1.1, nobody waits.
-type dialGate struct {
-	mu      sync.Mutex
-	pending map[string]chan struct{}
-	known   map[string]string // key -> negotiated protocol
-}
-
-// enter returns (nil, true) when the caller should dial and then call
-// leave; (ch, false) when it should wait for ch and look again; (nil,
-// false) when it may dial without waiting.
-func (g *dialGate) enter(key string) (<-chan struct{}, bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.known[key] == "http/1.1" {
-		return nil, false
-	}
-	if ch, ok := g.pending[key]; ok {
-		return ch, false
-	}
-	g.pending[key] = make(chan struct{})
-	return nil, true
-}
-
-func (g *dialGate) leave(key, protocol string) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if protocol != "" {
-		g.known[key] = protocol
-	}
-	if ch, ok := g.pending[key]; ok {
-		close(ch)
-		delete(g.pending, key)
-	}
 }

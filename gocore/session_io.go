@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-net-request/go-net-request/gocore/httpcache"
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 	"github.com/go-net-request/go-net-request/gocore/neterr"
 )
@@ -27,7 +28,7 @@ const (
 const maxCachedBody = 8 << 20
 
 // cacheFor returns the cache this hop may use, or nil.
-func (x *Exchange) cacheFor(h *hop) *HTTPCache {
+func (x *Exchange) cacheFor(h *hop) *httpcache.Cache {
 	c := x.client.cache
 	if c == nil || x.client.cacheOff.Load() || h.method != "GET" || x.req.CacheMode == CacheNoStore {
 		return nil
@@ -82,7 +83,7 @@ func conditionalHeaders(h *hop) []httpwire.Header {
 
 // deliverCached answers from a stored response, decoded and paced like a
 // network one, marked FromCache.
-func (x *Exchange) deliverCached(h *hop, entry *CachedResponse) error {
+func (x *Exchange) deliverCached(h *hop, entry *httpcache.Entry) error {
 	head := *entry.Head
 	head.Headers = append([]httpwire.Header(nil), entry.Head.Headers...)
 	head.URL = displayURL(h.url)

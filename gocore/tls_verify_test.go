@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -275,48 +274,6 @@ func TestResumedSessionIsVerifiedAgain(t *testing.T) {
 	requireFail(t, evs, neterr.CertAuthorityInvalid)
 }
 
-func TestVerifyServerWithoutCertificates(t *testing.T) {
-	err := verifyServer(nil, "localhost", untrusting(), time.Now())
-	assert.Equal(t, neterr.CertInvalid, neterr.NameOf(err))
-}
-
-// TestRootsWithCertFile checks how SSL_CERT_FILE adds to the system store
-// on Windows and macOS (systemRoots): its certificates on top of the
-// system's, and nothing (the system store alone) when the file cannot be
-// read or holds no certificate.
-func TestRootsWithCertFile(t *testing.T) {
-	dir := t.TempDir()
-	fileCA, systemCA := newTestCA(t), newTestCA(t)
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
-		return path
-	}
-	system := func() (*x509.CertPool, error) { return systemCA.pool.Clone(), nil }
-	trusts := func(pool *x509.CertPool, ca *testCA) bool {
-		leaf, err := x509.ParseCertificate(ca.issue(t, leafSpec{}).Certificate[0])
-		require.NoError(t, err)
-		_, err = leaf.Verify(x509.VerifyOptions{Roots: pool})
-		return err == nil
-	}
-
-	pool := rootsWithCertFile(write("ca.pem", "a comment\n"+fileCA.pem), system)
-	require.NotNil(t, pool)
-	assert.True(t, trusts(pool, fileCA), "the file's CA")
-	assert.True(t, trusts(pool, systemCA), "the system's CAs stay")
-
-	for name, file := range map[string]string{
-		"unset":          "",
-		"missing file":   filepath.Join(dir, "none.pem"),
-		"a directory":    dir,
-		"no certificate": write("empty.pem", "-----BEGIN NOTHING-----\n-----END NOTHING-----\n"),
-	} {
-		assert.Nil(t, rootsWithCertFile(file, system), name)
-	}
-	noSystem := func() (*x509.CertPool, error) { return nil, errors.New("no system store") }
-	assert.Nil(t, rootsWithCertFile(write("ca2.pem", fileCA.pem), noSystem), "the system store alone when it cannot be extended")
-}
-
 // TestSSLCertFileTrustedBySessions checks a session made while
 // SSL_CERT_FILE names a CA trusts that CA, for an IP literal too. On
 // Linux crypto/x509 reads the file itself, once per process: the test
@@ -332,7 +289,7 @@ func TestSSLCertFileTrustedBySessions(t *testing.T) {
 
 	evs, _ := get(t, newClient(t, Options{}), srv.URL)
 	requireFail(t, evs, neterr.CertAuthorityInvalid)
-	t.Setenv(certFileEnv, file)
+	t.Setenv("SSL_CERT_FILE", file)
 	for _, host := range []string{"127.0.0.1", "localhost"} {
 		evs, _ = get(t, newClient(t, Options{}), urlFor(srv, host))
 		requireEnd(t, evs)

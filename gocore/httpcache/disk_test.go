@@ -1,4 +1,4 @@
-package gocore
+package httpcache
 
 import (
 	"bytes"
@@ -265,24 +265,24 @@ func TestDiskCacheEntryBeingReadCanBeRemovedOrReplaced(t *testing.T) {
 	one := entrySizeOf(t, "http://h.test/0", "old")
 	tests := []struct {
 		name   string
-		change func(t *testing.T, c *HTTPCache, u *url.URL)
+		change func(t *testing.T, c *Cache, u *url.URL)
 		after  string // what a Lookup of u returns afterwards; "" for a miss
 	}{
-		{"Clear", func(t *testing.T, c *HTTPCache, u *url.URL) { require.NoError(t, c.Clear()) }, ""},
-		{"Invalidate", func(t *testing.T, c *HTTPCache, u *url.URL) { c.Invalidate(u) }, ""},
-		{"Store of a newer response", func(t *testing.T, c *HTTPCache, u *url.URL) {
+		{"Clear", func(t *testing.T, c *Cache, u *url.URL) { require.NoError(t, c.Clear()) }, ""},
+		{"Invalidate", func(t *testing.T, c *Cache, u *url.URL) { c.Invalidate(u) }, ""},
+		{"Store of a newer response", func(t *testing.T, c *Cache, u *url.URL) {
 			cacheStore(t, c, u.String(), nil, cacheHead(200), "new")
 		}, "new"},
-		{"Store of the same response twice", func(t *testing.T, c *HTTPCache, u *url.URL) {
+		{"Store of the same response twice", func(t *testing.T, c *Cache, u *url.URL) {
 			cacheStore(t, c, u.String(), nil, cacheHead(200), "new")
 			cacheStore(t, c, u.String(), nil, cacheHead(200), "newer")
 		}, "newer"},
-		{"Update after a 304", func(t *testing.T, c *HTTPCache, u *url.URL) {
+		{"Update after a 304", func(t *testing.T, c *Cache, u *url.URL) {
 			entry := c.Lookup("GET", u, nil)
 			require.NotNil(t, entry)
 			require.NotNil(t, c.Update(entry, cacheHead(304, "ETag", `"2"`), cacheT0, cacheT0))
 		}, "old"},
-		{"eviction", func(t *testing.T, c *HTTPCache, u *url.URL) {
+		{"eviction", func(t *testing.T, c *Cache, u *url.URL) {
 			for i := 1; i <= 16; i++ {
 				cacheStore(t, c, fmt.Sprintf("http://h.test/%d", i), nil, cacheHead(200), "old")
 			}
@@ -305,7 +305,7 @@ func TestDiskCacheEntryBeingReadCanBeRemovedOrReplaced(t *testing.T) {
 			held, err := decodeEntry(data)
 			require.NoError(t, err, "the reader reads the whole old entry")
 			assert.Equal(t, "old", string(held.Body))
-			lookupBody := func(c *HTTPCache) string {
+			lookupBody := func(c *Cache) string {
 				if e := c.Lookup("GET", u, nil); e != nil {
 					return string(e.Body)
 				}
@@ -343,7 +343,7 @@ func TestDiskCacheInADirectoryWithALongPath(t *testing.T) {
 func TestDiskCacheStoreRecreatesARemovedDirectory(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cache", "nested")
 	c := openTestCache(t, dir, 1<<20)
-	require.DirExists(t, dir, "NewHTTPCache creates the directory")
+	require.DirExists(t, dir, "New creates the directory")
 	require.NoError(t, os.RemoveAll(dir))
 	cacheStore(t, c, "http://r.test/", nil, cacheHead(200), "x")
 	assert.NotNil(t, c.Lookup("GET", cacheURL(t, "http://r.test/"), nil))
@@ -353,18 +353,18 @@ func TestDiskCacheStoreRecreatesARemovedDirectory(t *testing.T) {
 func TestNewHTTPCacheFailsOnAFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(file, nil, 0o600))
-	_, err := NewHTTPCache(file, 1<<20)
+	_, err := New(file, 1<<20)
 	assert.Error(t, err)
 }
 
 // encodedEntry is an entry file's bytes.
-func encodedEntry(e *CachedResponse) []byte {
+func encodedEntry(e *Entry) []byte {
 	meta := encodeMeta(e)
 	return append(append(entryHeader(meta, e.Body), meta...), e.Body...)
 }
 
-func sampleEntry() *CachedResponse {
-	return &CachedResponse{
+func sampleEntry() *Entry {
+	return &Entry{
 		Head:         cacheHead(200, "Content-Type", "text/plain", "Vary", "Accept"),
 		Body:         []byte("hello, cache"),
 		RequestTime:  cacheT0.Add(-time.Second),

@@ -1,4 +1,4 @@
-package gocore
+package httpcache
 
 import (
 	"errors"

@@ -1,11 +1,11 @@
 //go:build unix
 
-package gocore
+package httpcache
 
 import "os"
 
 // A Unix file's name can be removed or replaced while it is open; readers
-// keep reading what they opened (see cache_file_windows.go for Windows).
+// keep reading what they opened (see file_windows.go for Windows).
 
 // openEntryFile opens an entry file for reading.
 func openEntryFile(name string) (*os.File, error) { return os.Open(name) }

@@ -1,4 +1,4 @@
-package gocore
+package httpcache
 
 import (
 	"fmt"
@@ -39,9 +39,9 @@ func cacheHead(code int, kv ...string) *httpwire.ResponseHead {
 
 func cacheDate(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
 
-func openTestCache(t *testing.T, dir string, maxBytes int64) *HTTPCache {
+func openTestCache(t *testing.T, dir string, maxBytes int64) *Cache {
 	t.Helper()
-	c, err := NewHTTPCache(dir, maxBytes)
+	c, err := New(dir, maxBytes)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -49,14 +49,14 @@ func openTestCache(t *testing.T, dir string, maxBytes int64) *HTTPCache {
 
 // cacheModes runs test against in-memory and on-disk caches; open makes a
 // new, empty one (on disk, in a new directory).
-func cacheModes(t *testing.T, test func(t *testing.T, open func(maxBytes int64) *HTTPCache)) {
+func cacheModes(t *testing.T, test func(t *testing.T, open func(maxBytes int64) *Cache)) {
 	for _, disk := range []bool{false, true} {
 		name := "memory"
 		if disk {
 			name = "disk"
 		}
 		t.Run(name, func(t *testing.T) {
-			test(t, func(maxBytes int64) *HTTPCache {
+			test(t, func(maxBytes int64) *Cache {
 				dir := ""
 				if disk {
 					dir = t.TempDir()
@@ -67,7 +67,7 @@ func cacheModes(t *testing.T, test func(t *testing.T, open func(maxBytes int64) 
 	}
 }
 
-func cacheStore(t *testing.T, c *HTTPCache, rawURL string, req []httpwire.Header, head *httpwire.ResponseHead, body string) {
+func cacheStore(t *testing.T, c *Cache, rawURL string, req []httpwire.Header, head *httpwire.ResponseHead, body string) {
 	t.Helper()
 	c.Store("GET", cacheURL(t, rawURL), req, head, []byte(body), cacheT0.Add(-time.Second), cacheT0)
 }
@@ -128,14 +128,14 @@ func TestStorable(t *testing.T) {
 }
 
 // cachedAt is a response requested delay before cacheT0 and received at cacheT0.
-func cachedAt(code int, delay time.Duration, kv ...string) *CachedResponse {
-	return &CachedResponse{Head: cacheHead(code, kv...), RequestTime: cacheT0.Add(-delay), ResponseTime: cacheT0}
+func cachedAt(code int, delay time.Duration, kv ...string) *Entry {
+	return &Entry{Head: cacheHead(code, kv...), RequestTime: cacheT0.Add(-delay), ResponseTime: cacheT0}
 }
 
 func TestCachedResponseAge(t *testing.T) {
 	tests := []struct {
 		name    string
-		resp    *CachedResponse
+		resp    *Entry
 		elapsed time.Duration
 		want    time.Duration
 	}{
@@ -165,7 +165,7 @@ func TestCachedResponseFreshnessLifetime(t *testing.T) {
 	forever := time.Duration(1<<63 - 1)
 	tests := []struct {
 		name string
-		resp *CachedResponse
+		resp *Entry
 		want time.Duration
 	}{
 		{"max-age", cachedAt(200, 0, "Cache-Control", "max-age=60"), time.Minute},
@@ -203,7 +203,7 @@ func TestCachedResponseFresh(t *testing.T) {
 	lm := cacheDate(cacheT0.Add(-1000 * time.Second))
 	tests := []struct {
 		name    string
-		resp    *CachedResponse
+		resp    *Entry
 		req     []httpwire.Header
 		elapsed time.Duration
 		want    bool
@@ -257,7 +257,7 @@ func TestCachedResponseValidatorsAndMustRevalidate(t *testing.T) {
 
 	tests := []struct {
 		name string
-		resp *CachedResponse
+		resp *Entry
 		want bool
 	}{
 		{"must-revalidate", cachedAt(200, 0, "Cache-Control", "max-age=60, Must-Revalidate"), true},
@@ -278,7 +278,7 @@ func TestSplitDirectives(t *testing.T) {
 }
 
 func TestHTTPCacheStoreAndLookup(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		head := cacheHead(200, "Content-Type", "text/plain", "Cache-Control", "max-age=60", "Set-Cookie", "a=1", "Set-Cookie", "b=2")
 		head.URL = "http://example.test/page"
@@ -317,7 +317,7 @@ func TestHTTPCacheStoreAndLookup(t *testing.T) {
 }
 
 func TestHTTPCacheStoreReplacesTheEntry(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		cacheStore(t, c, "http://a.test/", nil, cacheHead(200, "ETag", `"1"`), "first")
 		size := c.Size()
@@ -330,7 +330,7 @@ func TestHTTPCacheStoreReplacesTheEntry(t *testing.T) {
 }
 
 func TestHTTPCacheStoreSkipsWhatIsNotStorable(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		u := cacheURL(t, "http://a.test/x")
 		c.Store("POST", u, nil, cacheHead(200, "Cache-Control", "max-age=60"), []byte("p"), cacheT0, cacheT0)
@@ -372,7 +372,7 @@ func TestHTTPCacheVary(t *testing.T) {
 		{"Vary: * never matches", []string{"*"}, nil, nil, false},
 		{"Vary with a * member never matches", []string{"Accept", "*"}, cacheHeaders("Accept", "a"), cacheHeaders("Accept", "a"), false},
 	}
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				c := open(1 << 20)
@@ -389,7 +389,7 @@ func TestHTTPCacheVary(t *testing.T) {
 }
 
 func TestHTTPCacheKeepsOneEntryPerVariant(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		vary := func() *httpwire.ResponseHead { return cacheHead(200, "Vary", "Accept-Language") }
 		cacheStore(t, c, "http://v.test/", cacheHeaders("Accept-Language", "en"), vary(), "hello")
@@ -422,7 +422,7 @@ func TestHTTPCacheKeepsOneEntryPerVariant(t *testing.T) {
 }
 
 func TestHTTPCacheUpdateMergesHeadersAndKeepsTheBody(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		u := cacheURL(t, "http://u.test/r")
 		stored := cacheHead(200,
@@ -497,7 +497,7 @@ func TestHTTPCacheUpdateKeepsTheDateAndAgeThe304Sends(t *testing.T) {
 }
 
 func TestHTTPCacheUpdateWithNoStoreRemovesTheEntry(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		u := cacheURL(t, "http://u.test/")
 		cacheStore(t, c, u.String(), nil, cacheHead(200, "ETag", `"1"`), "body")
@@ -511,7 +511,7 @@ func TestHTTPCacheUpdateWithNoStoreRemovesTheEntry(t *testing.T) {
 }
 
 func TestHTTPCacheUpdateOfAnEvictedEntryStoresItAgain(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		u := cacheURL(t, "http://u.test/")
 		cacheStore(t, c, u.String(), nil, cacheHead(200, "ETag", `"1"`), "body")
@@ -535,7 +535,7 @@ func entrySizeOf(t *testing.T, rawURL, body string) int64 {
 func TestHTTPCacheEvictsTheLeastRecentlyUsed(t *testing.T) {
 	body := string(make([]byte, 1000))
 	one := entrySizeOf(t, "http://lru.test/0", body)
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(8 * one)
 		for i := range 8 {
 			cacheStore(t, c, fmt.Sprintf("http://lru.test/%d", i), nil, cacheHead(200), body)
@@ -557,7 +557,7 @@ func TestHTTPCacheEvictsTheLeastRecentlyUsed(t *testing.T) {
 }
 
 func TestHTTPCacheSizeCountsHeadsAndBodies(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		assert.Zero(t, c.Size())
 		cacheStore(t, c, "http://s.test/", nil, cacheHead(200), "")
@@ -574,7 +574,7 @@ func TestHTTPCacheSizeCountsHeadsAndBodies(t *testing.T) {
 }
 
 func TestHTTPCacheDoesNotStoreAnEntryOverAnEighthOfTheBound(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		small := entrySizeOf(t, "http://big.test/", "")
 		c := open(8 * (small + 100))
 		cacheStore(t, c, "http://big.test/", nil, cacheHead(200), string(make([]byte, 100)))
@@ -586,7 +586,7 @@ func TestHTTPCacheDoesNotStoreAnEntryOverAnEighthOfTheBound(t *testing.T) {
 }
 
 func TestHTTPCacheInvalidate(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		cacheStore(t, c, "http://i.test/a", nil, cacheHead(200), "a")
 		cacheStore(t, c, "http://i.test/b", nil, cacheHead(200), "b")
@@ -639,7 +639,7 @@ func TestHTTPCacheInvalidateUnsafe(t *testing.T) {
 }
 
 func TestHTTPCacheClear(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		for i := range 5 {
 			cacheStore(t, c, fmt.Sprintf("http://c.test/%d", i), nil, cacheHead(200), "x")
@@ -655,7 +655,7 @@ func TestHTTPCacheClear(t *testing.T) {
 }
 
 func TestHTTPCacheAfterCloseDoesNothing(t *testing.T) {
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(1 << 20)
 		cacheStore(t, c, "http://z.test/", nil, cacheHead(200), "x")
 		entry := c.Lookup("GET", cacheURL(t, "http://z.test/"), nil)
@@ -675,7 +675,7 @@ func TestHTTPCacheAfterCloseDoesNothing(t *testing.T) {
 func TestHTTPCacheConcurrentUse(t *testing.T) {
 	body := string(make([]byte, 500))
 	one := entrySizeOf(t, "http://cc.test/00", body)
-	cacheModes(t, func(t *testing.T, open func(int64) *HTTPCache) {
+	cacheModes(t, func(t *testing.T, open func(int64) *Cache) {
 		c := open(16 * one)
 		var wg sync.WaitGroup
 		for g := range 8 {
@@ -722,7 +722,7 @@ func TestHTTPCacheConcurrentUse(t *testing.T) {
 func TestHTTPCacheLeavesNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for _, dir := range []string{"", t.TempDir()} {
-		c, err := NewHTTPCache(dir, 1<<20)
+		c, err := New(dir, 1<<20)
 		require.NoError(t, err)
 		var wg sync.WaitGroup
 		for i := range 4 {

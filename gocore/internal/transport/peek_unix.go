@@ -1,6 +1,6 @@
 //go:build unix
 
-package gocore
+package transport
 
 import "syscall"
 

@@ -1,4 +1,4 @@
-package gocore
+package httpcache
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 // hex SHA-256 of the key, "-", 16 hex digits of the SHA-256 of its Vary
 // data), written to a temporary file and renamed into place, so a reader
 // sees a whole file or none. Entry files are opened, removed and replaced
-// through cache_file_*.go, so that on Windows too an entry can be removed
+// through file_*.go, so that on Windows too an entry can be removed
 // or replaced while a Lookup still reads it. An entry file is
 //
 //	offset  size  field
@@ -52,7 +52,7 @@ import (
 // store order from modification times), takes each one's last use from the
 // index when it is there and valid (else the modification time), deletes
 // leftover temporary files and evicts down to the bound. One directory
-// serves one open HTTPCache at a time.
+// serves one open Cache at a time.
 
 const (
 	entryMagic     = "GNRC"
@@ -65,14 +65,14 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-var errCorruptEntry = errors.New("gocore: corrupt cache entry")
+var errCorruptEntry = errors.New("httpcache: corrupt cache entry")
 
-func (c *HTTPCache) entryPath(id string) string { return filepath.Join(c.dir, id) }
+func (c *Cache) entryPath(id string) string { return filepath.Join(c.dir, id) }
 
-func (c *HTTPCache) indexPath() string { return filepath.Join(c.dir, indexName) }
+func (c *Cache) indexPath() string { return filepath.Join(c.dir, indexName) }
 
 // openDir builds the index from the directory (see above).
-func (c *HTTPCache) openDir() error {
+func (c *Cache) openDir() error {
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func validEntryID(name string) bool {
 }
 
 // removeFile deletes an entry's file; one already gone is not an error.
-func (c *HTTPCache) removeFile(id string) error {
+func (c *Cache) removeFile(id string) error {
 	if c.dir == "" {
 		return nil
 	}
@@ -149,7 +149,7 @@ func (c *HTTPCache) removeFile(id string) error {
 }
 
 // writeTemp writes an entry file under a temporary name and returns it.
-func (c *HTTPCache) writeTemp(meta, body []byte) (string, error) {
+func (c *Cache) writeTemp(meta, body []byte) (string, error) {
 	f, err := c.createTemp()
 	if err != nil {
 		return "", err
@@ -173,7 +173,7 @@ func (c *HTTPCache) writeTemp(meta, body []byte) (string, error) {
 
 // createTemp creates a temporary file in the directory, making the
 // directory again if it was removed under us (a storage wipe).
-func (c *HTTPCache) createTemp() (*os.File, error) {
+func (c *Cache) createTemp() (*os.File, error) {
 	f, err := os.CreateTemp(c.dir, tempPrefix+"*")
 	if errors.Is(err, os.ErrNotExist) {
 		if err = os.MkdirAll(c.dir, 0o700); err == nil {
@@ -184,7 +184,7 @@ func (c *HTTPCache) createTemp() (*os.File, error) {
 }
 
 // readEntry reads and checks an entry file.
-func (c *HTTPCache) readEntry(id string) (*CachedResponse, error) {
+func (c *Cache) readEntry(id string) (*Entry, error) {
 	f, err := openEntryFile(c.entryPath(id))
 	if err != nil {
 		return nil, err
@@ -236,7 +236,7 @@ func entryHeader(meta, body []byte) []byte {
 }
 
 // decodeEntry parses an entry file; the body shares data.
-func decodeEntry(data []byte) (*CachedResponse, error) {
+func decodeEntry(data []byte) (*Entry, error) {
 	if len(data) < entryHeaderLen || string(data[:4]) != entryMagic ||
 		binary.BigEndian.Uint32(data[4:]) != formatVersion {
 		return nil, errCorruptEntry
@@ -264,7 +264,7 @@ func decodeEntry(data []byte) (*CachedResponse, error) {
 }
 
 // encodeMeta encodes everything of an entry but its body.
-func encodeMeta(e *CachedResponse) []byte {
+func encodeMeta(e *Entry) []byte {
 	h := e.Head
 	size := 64 + len(e.key) + len(h.StatusText) + len(h.URL)
 	for _, f := range e.vary {
@@ -300,9 +300,9 @@ func encodeMeta(e *CachedResponse) []byte {
 	return b
 }
 
-func decodeMeta(p []byte) (*CachedResponse, error) {
+func decodeMeta(p []byte) (*Entry, error) {
 	r := &metaReader{p: p}
-	e := &CachedResponse{Head: &httpwire.ResponseHead{}}
+	e := &Entry{Head: &httpwire.ResponseHead{}}
 	e.key = r.str()
 	if n := r.count(); n > 0 {
 		e.vary = make([]varyField, n)
@@ -425,7 +425,7 @@ func (r *metaReader) time() time.Time {
 
 // writeIndexLocked writes the index file: every entry's last use, most
 // recent first.
-func (c *HTTPCache) writeIndexLocked() error {
+func (c *Cache) writeIndexLocked() error {
 	b := []byte(indexMagic)
 	b = binary.BigEndian.AppendUint32(b, formatVersion)
 	b = binary.AppendUvarint(b, uint64(c.lru.Len()))

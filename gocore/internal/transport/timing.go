@@ -1,4 +1,4 @@
-package gocore
+package transport
 
 import (
 	"context"
@@ -11,15 +11,15 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/httpwire"
 )
 
-// dialTiming is what dialing a connection took.
-type dialTiming struct {
-	dns, connect, tls time.Duration
+// DialTiming is what opening a connection took.
+type DialTiming struct {
+	DNS, Connect, TLS time.Duration
 }
 
 // timedDial dials like d, reporting how long DNS and the TCP connect took:
 // the dialer's control hook runs once the name is resolved, just before
 // the connect.
-func timedDial(ctx context.Context, d net.Dialer, network, addr string) (net.Conn, dialTiming, error) {
+func timedDial(ctx context.Context, d net.Dialer, network, addr string) (net.Conn, DialTiming, error) {
 	start := time.Now()
 	var resolved time.Time
 	d.Control = func(string, string, syscall.RawConn) error {
@@ -30,12 +30,12 @@ func timedDial(ctx context.Context, d net.Dialer, network, addr string) (net.Con
 	}
 	nc, err := d.DialContext(ctx, network, addr)
 	done := time.Now()
-	var t dialTiming
+	var t DialTiming
 	if !resolved.IsZero() {
-		t.dns = resolved.Sub(start)
-		t.connect = done.Sub(resolved)
+		t.DNS = resolved.Sub(start)
+		t.Connect = done.Sub(resolved)
 	} else {
-		t.connect = done.Sub(start)
+		t.Connect = done.Sub(start)
 	}
 	return nc, t, err
 }
@@ -59,16 +59,17 @@ func cipherSuiteName(id uint16) string {
 	return tls.CipherSuiteName(id) // TLS 1.3 suites and unknown ids
 }
 
-// describeConn fills the connection facts of t from c.
-func describeConn(t *httpwire.Timing, c *conn) {
-	if c.h2 {
+// Describe fills the connection facts of t (protocol, TLS, remote
+// address) from c.
+func (c *Conn) Describe(t *httpwire.Timing) {
+	if c.Stream {
 		t.Protocol = "h2"
 	} else {
 		t.Protocol = "http/1.1"
 	}
-	nc := c.nc
-	if c.h2 && c.h2Conn != nil {
-		nc = c.h2Conn
+	nc := c.Net
+	if c.Stream && c.Carrier != nil {
+		nc = c.Carrier
 	}
 	if c.tlsVersion == "" {
 		if tc, ok := nc.(*tls.Conn); ok {
