@@ -114,6 +114,12 @@ const (
 // maxRedirects is Chromium's limit.
 const maxRedirects = 20
 
+// maxLoginRounds caps the 401 and 407 answers one request retries with
+// credentials (server and proxy logins together; a CONNECT tunnel counts its
+// own), so a server that refuses every answer cannot loop forever; Chromium
+// asks for as long as the app answers. 20, like redirects.
+const maxLoginRounds = 20
+
 // inlineBodyLimit is the largest buffered body written together with the
 // head; larger ones are sent by a goroutine while the response is awaited.
 const inlineBodyLimit = 64 << 10
@@ -368,7 +374,7 @@ func (x *Exchange) loop() error {
 		if c.httpProxy != nil {
 			x.storeProxyAuth(h, head)
 		}
-		if head.StatusCode == 407 && c.httpProxy != nil && logins < maxRedirects {
+		if head.StatusCode == 407 && c.httpProxy != nil && logins < maxLoginRounds {
 			retry, err := x.proxyLogin(h, c, head, f)
 			if err != nil {
 				return err
@@ -378,7 +384,7 @@ func (x *Exchange) loop() error {
 				continue
 			}
 		}
-		if head.StatusCode == 401 && !x.req.NoLogin && logins < maxRedirects {
+		if head.StatusCode == 401 && !x.req.NoLogin && logins < maxLoginRounds {
 			retry, err := x.login(h, c, head, f)
 			if err != nil {
 				return err
