@@ -121,7 +121,7 @@ var cookieExpiredTime = time.Unix(0, 0)
 //
 //	NewJar (file loaded, or empty) ──> changes ──> Close
 //	                        every change to a persistent cookie:
-//	                        clean ─mark dirty─> dirty ─flush (timer ~1 s, Flush, Close)─> clean
+//	                        clean ─mark dirty─> dirty ─flush (timer 100 ms, Flush, Close)─> clean
 //
 // Every change is reported to onChange, in order, outside the jar's lock.
 // SameSite is enforced by CookieHeader and SetFromResponse, whose caller
