@@ -104,8 +104,14 @@ func (x *Exchange) deliverWhole(c *hopConn, head *httpwire.ResponseHead, f httpw
 // h2WholeWait is how long a small HTTP/2 body may hold back its head so the
 // two travel as one event: the body is nearly always in the same read as
 // the head, and a stream's reader has no way to say so without waiting.
-// A variable so that a test can make "nearly always" always.
-var h2WholeWait = 500 * time.Microsecond
+const h2WholeWait = 500 * time.Microsecond
+
+// h2HeadAlone starts the wait after which a small HTTP/2 body's head goes
+// alone; stop ends the wait. A variable so that a test can make "nearly
+// always" always, without a timer.
+var h2HeadAlone = func(deliverHead func()) (stop func() bool) {
+	return time.AfterFunc(h2WholeWait, deliverHead).Stop
+}
 
 // awaitH2Body reads a small HTTP/2 body of known length into c's buffer,
 // where deliverWhole finds it. A body that takes longer than h2WholeWait
@@ -118,7 +124,7 @@ func (x *Exchange) awaitH2Body(c *hopConn, head *httpwire.ResponseHead, f httpwi
 	}
 	var mu sync.Mutex
 	waiting, headSent := true, false
-	timer := time.AfterFunc(h2WholeWait, func() {
+	stop := h2HeadAlone(func() {
 		mu.Lock()
 		defer mu.Unlock()
 		if waiting {
@@ -127,7 +133,7 @@ func (x *Exchange) awaitH2Body(c *hopConn, head *httpwire.ResponseHead, f httpwi
 		}
 	})
 	c.Reader.Peek(int(f.Length)) // an error comes again from the pump's read
-	timer.Stop()
+	stop()
 	mu.Lock()
 	defer mu.Unlock()
 	waiting = false

@@ -91,7 +91,7 @@ func (x *Exchange) loop() error {
 		if c.HTTPProxy != nil {
 			x.storeProxyAuth(h, head)
 		}
-		if head.StatusCode == 407 && c.HTTPProxy != nil && logins < maxRedirects {
+		if head.StatusCode == 407 && c.HTTPProxy != nil && logins < maxLoginRounds {
 			retry, err := x.proxyLogin(h, c, head, f)
 			if err != nil {
 				return err
@@ -101,7 +101,7 @@ func (x *Exchange) loop() error {
 				continue
 			}
 		}
-		if head.StatusCode == 401 && !x.req.NoLogin && logins < maxRedirects {
+		if head.StatusCode == 401 && !x.req.NoLogin && logins < maxLoginRounds {
 			retry, err := x.login(h, c, head, f)
 			if err != nil {
 				return err

@@ -11,6 +11,12 @@ import (
 	"github.com/go-net-request/go-net-request/gocore/proxy"
 )
 
+// maxLoginRounds caps the 401 and 407 answers one request retries with
+// credentials (server and proxy logins together; a CONNECT tunnel counts its
+// own), so a server that refuses every answer cannot loop forever; Chromium
+// asks for as long as the app answers. 20, like redirects.
+const maxLoginRounds = 20
+
 // login answers a 401: from the URL's credentials, the session's cache, or
 // the host. It reports whether to retry; false delivers the 401.
 func (x *Exchange) login(h *hop, c *hopConn, head *httpwire.ResponseHead, f httpwire.Framing) (bool, error) {

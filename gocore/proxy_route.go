@@ -81,7 +81,7 @@ func (x *Exchange) tunnel(d *proxy.Dialer, via proxy.Server, host, port string) 
 	authority := net.JoinHostPort(host, port)
 	proxyAuth := x.client.proxyAuthorization(via, "CONNECT", authority)
 	login := auth.Login{FromCache: proxyAuth != "", TriedCache: proxyAuth != ""}
-	for attempt := 0; attempt < maxRedirects; attempt++ {
+	for attempt := 0; attempt < maxLoginRounds; attempt++ {
 		nc, refusal, err := d.DialConnect(x.ctx, via, host, port, proxyAuth)
 		if err != nil {
 			return nil, err

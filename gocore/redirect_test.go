@@ -37,11 +37,25 @@ type seenRequest struct {
 //	/echo                       200 "final", recording the request
 func redirectServer(t *testing.T) (*httptest.Server, <-chan seenRequest) {
 	t.Helper()
+	return gatedRedirectServer(t, nil)
+}
+
+// gatedRedirectServer is redirectServer whose /redirect answers wait for
+// gate to close (nil: no wait), so a test can act before the engine can
+// possibly have the redirect.
+func gatedRedirectServer(t *testing.T, gate <-chan struct{}) (*httptest.Server, <-chan seenRequest) {
+	t.Helper()
 	seen := make(chan seenRequest, 64)
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		switch {
 		case r.URL.Path == "/redirect":
+			if gate != nil {
+				select {
+				case <-gate:
+				case <-time.After(testkit.WaitTimeout):
+				}
+			}
 			status, _ := strconv.Atoi(r.URL.Query().Get("status"))
 			w.Header().Set("Location", r.URL.Query().Get("to"))
 			w.Header().Set("X-Hop", "1")
@@ -328,7 +342,10 @@ func TestExchangeManualRedirect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, seen := redirectServer(t)
+			// The redirect waits for the early answer below: without the
+			// gate that answer could reach an engine already asking.
+			gate := make(chan struct{})
+			srv, seen := gatedRedirectServer(t, gate)
 			c := newClient(t, Options{})
 			rec := newRecorder()
 			if tt.sync != nil {
@@ -337,6 +354,7 @@ func TestExchangeManualRedirect(t *testing.T) {
 			}
 			x := start(t, c, &Request{Method: "GET", URL: testkit.MustURL(t, redirectURL(srv.URL, 302, "/echo")), Redirect: RedirectManual}, rec)
 			x.FollowRedirect(false) // before any redirect: ignored
+			close(gate)
 			rd := rec.waitKind(t, evRedirect)
 			assert.Equal(t, 302, rd.redirect.StatusCode)
 			assert.Equal(t, srv.URL+"/echo", rd.redirect.URL)

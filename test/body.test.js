@@ -1,6 +1,7 @@
 'use strict'
 
-// Request bodies (SPEC 4) and response bodies (SPEC 6): buffered and chunked
+// Request and response bodies
+// (docs/behaviour.md#request-and-response-bodies): buffered and chunked
 // uploads, backpressure both ways, progress events, empty bodies.
 
 const test = require('node:test')

@@ -1,12 +1,13 @@
 'use strict'
 
-// The session's HTTP cache (SPEC sections 9 and 11): freshness, ETag and
-// Last-Modified revalidation, Vary, the `cache` request option (default,
-// no-store, reload, no-cache, force-cache, only-if-cached), invalidation by
-// unsafe methods, getCacheSize / clearCache, `response.fromCache`, caches
-// per session, a persist: partition's cache across a process restart, and
-// fromPartition(name, { cache: false }). Each test uses its own partition
-// (one cache each) and counts what reaches its server.
+// The session's HTTP cache (docs/behaviour.md#the-http-cache): freshness,
+// ETag and Last-Modified revalidation, Vary, the `cache` request option
+// (default, no-store, reload, no-cache, force-cache, only-if-cached),
+// invalidation by unsafe methods, getCacheSize / clearCache,
+// `response.fromCache`, caches per session, a persist: partition's cache
+// across a process restart, and fromPartition(name, { cache: false }). Each
+// test uses its own partition (one cache each) and counts what reaches its
+// server.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')

@@ -1,13 +1,13 @@
 'use strict'
 
-// Cookies (SPEC sections 9 and 11): when requests send and store the
-// session's cookies (useSessionCookies, credentials include / same-origin /
-// omit), an app-set Cookie header, Electron's Cookies API on
+// Cookies (docs/behaviour.md#cookies-origin-and-referrer): when requests send
+// and store the session's cookies (useSessionCookies, credentials include /
+// same-origin / omit), an app-set Cookie header, Electron's Cookies API on
 // session.cookies (get filters, set, remove, the `changed` event and its
 // causes), the public-suffix rule, and persistent partitions: cookies kept
 // across process restarts, session cookies not kept, flushStore, and a
-// corrupt store. Each test uses its own partitions; the processes that
-// touch persist: partitions all use temporary data directories.
+// corrupt store. Each test uses its own partitions; the processes that touch
+// persist: partitions all use temporary data directories.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')

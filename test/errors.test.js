@@ -1,9 +1,10 @@
 'use strict'
 
-// Network errors (SPEC 10): each failure reaches the request's 'error' as an
-// Error whose message is exactly Chromium's name ('net::ERR_...') and whose
-// `code` is that name without 'net::' (addition), against real loopback
-// servers; and the `timeout` option (addition, SPEC 13).
+// Network errors (docs/behaviour.md#errors): each failure reaches the
+// request's 'error' as an Error whose message is exactly Chromium's name
+// ('net::ERR_...') and whose `code` is that name without 'net::' (addition),
+// against real loopback servers; and the `timeout` option (an addition, as
+// Node's ClientRequest has it).
 
 const { trustTestCA } = require('./helpers/tls')
 const certs = trustTestCA() // before the library loads: Go reads SSL_CERT_FILE once

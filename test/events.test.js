@@ -1,9 +1,10 @@
 'use strict'
 
-// Events and their order (SPEC 5): success, failures before and during the
-// body, abort(), destroy(), undrained responses, exceptions in handlers.
-// Each log interleaves the request's events ('req:...') and its response's
-// ('res:...'); consecutive 'res:data' count as one entry.
+// Events and their order (docs/behaviour.md#events-and-their-order): success,
+// failures before and during the body, abort(), destroy(), undrained
+// responses, exceptions in handlers. Each log interleaves the request's
+// events ('req:...') and its response's ('res:...'); consecutive 'res:data'
+// count as one entry.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -82,8 +83,9 @@ test('failure before a response: req error then close (finish first, since end()
   req.end()
   await rec.closed
   await quiet()
-  // SPEC 5 lists error -> close; 'finish' is the Writable's own event for
-  // end(), emitted before the engine reports the failure, as in Electron.
+  // The documented order is error -> close; 'finish' is the Writable's own
+  // event for end(), emitted before the engine reports the failure, as in
+  // Electron.
   assert.deepEqual(rec.log, ['req:finish', 'req:error', 'req:close'])
   assert.equal(rec.errors['req:error'].message, 'net::ERR_CONNECTION_REFUSED')
 })
@@ -306,7 +308,8 @@ async function startResettingServer (t, { part = 20000, together = 1 } = {}) {
   return srv
 }
 
-// After abort() (or destroy()) is called, SPEC 5 allows only these events.
+// After abort() (or destroy()) is called, only these events may come
+// (docs/behaviour.md#events-and-their-order).
 const AFTER_ABORT = new Set(['req:abort', 'res:aborted', 'res:close', 'req:close'])
 
 /**

@@ -1,12 +1,13 @@
 'use strict'
 
-// net.fetch and session.fetch (SPEC section 12): Node's own Response driven
-// by the engine; every request body type (a ReadableStream streamed as the
-// engine reads it), the response body as a byte stream with backpressure,
-// redirect modes, AbortSignal before and during the body, net::ERR_* failures
-// (before the response and mid-body), null bodies, init options that are only
-// accepted, session cookies and the HTTP cache, and one scenario run against
-// Node's global fetch and net.fetch with the same observable results.
+// net.fetch and session.fetch (docs/behaviour.md#netfetch): Node's own
+// Response driven by the engine; every request body type (a ReadableStream
+// streamed as the engine reads it), the response body as a byte stream with
+// backpressure, redirect modes, AbortSignal before and during the body,
+// net::ERR_* failures (before the response and mid-body), null bodies, init
+// options that are only accepted, session cookies and the HTTP cache, and one
+// scenario run against Node's global fetch and net.fetch with the same
+// observable results.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')

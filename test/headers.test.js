@@ -1,9 +1,9 @@
 'use strict'
 
-// Headers over the wire (SPEC sections 3 and 6): what the request head looks
-// like byte for byte (case, order, defaults, refused headers), and how the
-// response head is reported (headers, rawHeaders, status, version) and its
-// body decoded.
+// Headers over the wire (docs/behaviour.md#options-and-request-headers): what
+// the request head looks like byte for byte (case, order, defaults, refused
+// headers), and how the response head is reported (headers, rawHeaders,
+// status, version) and its body decoded.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')

@@ -1,10 +1,11 @@
 'use strict'
 
-// net.resolveHost and session.resolveHost (SPEC section 11), net.isOnline and
-// net.online, and the request policies of SPEC sections 3 and 9: Origin from
-// the `origin` option on requests that are not GET/HEAD, the Referer computed
-// from the app's Referer header (or fetch's referrer) under referrerPolicy
-// and recomputed on every redirect hop (downgrade to http strips it, a
+// net.resolveHost and session.resolveHost (docs/behaviour.md#sessions),
+// net.isOnline and net.online, and the request policies of
+// docs/behaviour.md#cookies-origin-and-referrer: Origin from the `origin`
+// option on requests that are not GET/HEAD, the Referer computed from the
+// app's Referer header (or fetch's referrer) under referrerPolicy and
+// recomputed on every redirect hop (downgrade to http strips it, a
 // cross-origin hop keeps only the origin), priority accepted, Sec-Fetch-*
 // passed through.
 //

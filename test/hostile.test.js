@@ -2,9 +2,10 @@
 
 // Hostile servers (reliability): each test points a request at a loopback
 // peer that misbehaves in one precise way, asserts the exact outcome
-// (net::ERR_* per SPEC 10, or the documented success), and then that the
-// process is still healthy: a normal request to a normal server works and
-// the engine holds no request any more (liveRequests() back to 0).
+// (net::ERR_* as docs/behaviour.md#errors says, or the documented success),
+// and then that the process is still healthy: a normal request to a normal
+// server works and the engine holds no request any more (liveRequests() back
+// to 0).
 
 const test = require('node:test')
 const assert = require('node:assert/strict')

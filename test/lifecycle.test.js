@@ -1,10 +1,10 @@
 'use strict'
 
-// Process life (SPEC sections 1 and 5): an idle library never holds the
-// process open and a request in flight always does (checked in child
-// processes); many concurrent requests; worker_threads; aborts at random
-// moments; garbage collection of requests in flight; loading from ESM; an
-// exception thrown by an app's handler takes Node's normal path.
+// Process life (docs/behaviour.md#module-and-process-life): an idle library
+// never holds the process open and a request in flight always does (checked
+// in child processes); many concurrent requests; worker_threads; aborts at
+// random moments; garbage collection of requests in flight; loading from ESM;
+// an exception thrown by an app's handler takes Node's normal path.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -412,7 +412,7 @@ test('500 requests aborted at random moments: one close each, no error, and the 
       if (body !== BODY) fail('an incomplete body')
       continue
     }
-    // abort() before close emits 'abort' (SPEC 5: "no effect after close").
+    // abort() before close emits 'abort' (only after close has it no effect).
     if (events.filter((e) => e === 'req:abort').length !== 1) fail('not exactly one abort')
     if (mode === 'before-end' && events.includes('req:response')) fail('a response to a request aborted before end()')
     if (events.includes('req:response')) {

@@ -1,10 +1,10 @@
 'use strict'
 
-// Server authentication (SPEC section 8): the login event and its AuthInfo,
-// answering now or later, cancelling, the session's credential cache,
-// credentials: 'omit', and credentials in the URL. Basic and Digest (MD5,
-// SHA-256). Every test starts its own server, so nothing cached by another
-// test applies (the cache is keyed by origin).
+// Server authentication (docs/behaviour.md#logins-server-401-proxy-407): the
+// login event and its AuthInfo, answering now or later, cancelling, the
+// session's credential cache, credentials: 'omit', and credentials in the
+// URL. Basic and Digest (MD5, SHA-256). Every test starts its own server, so
+// nothing cached by another test applies (the cache is keyed by origin).
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')

@@ -1,9 +1,10 @@
 'use strict'
 
-// ClientRequest options and the request-header API (SPEC sections 2 and 3):
-// how the URL is built, what the constructor throws, and what
-// setHeader/getHeader/removeHeader and chunkedEncoding accept and refuse.
-// Where a request is built, a loopback server checks what was asked for.
+// ClientRequest options and the request-header API
+// (docs/behaviour.md#options-and-request-headers): how the URL is built, what
+// the constructor throws, and what setHeader/getHeader/removeHeader and
+// chunkedEncoding accept and refuse. Where a request is built, a loopback
+// server checks what was asked for.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')

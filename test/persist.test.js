@@ -1,10 +1,11 @@
 'use strict'
 
-// When persistent cookies reach the disk (SPEC 11): a process ended by a
-// signal's default action (SIGTERM, SIGINT: no 'exit' event) right after
-// the app's change keeps it; so does one that exits by itself, and one
-// whose app calls flushStore() before the signal. The library adds no
-// signal listener: the signal ends the process as it would have.
+// When persistent cookies reach the disk
+// (docs/behaviour.md#cookies-origin-and-referrer): a process ended by a
+// signal's default action (SIGTERM, SIGINT: no 'exit' event) right after the
+// app's change keeps it; so does one that exits by itself, and one whose app
+// calls flushStore() before the signal. The library adds no signal listener:
+// the signal ends the process as it would have.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')

@@ -1,12 +1,13 @@
 'use strict'
 
-// Proxies (SPEC sections 8 and 11; issue "Network paths"): session.setProxy
-// with Electron's ProxyConfig (direct, auto_detect, fixed_servers with
-// Chromium's proxyRules and proxyBypassRules grammars, pac_script with a
-// real FindProxyForURL), session.resolveProxy's Chromium strings, requests
-// through loopback HTTP proxies (absolute form for http, CONNECT for https)
-// and SOCKS5, proxy logins (isProxy) and their per-session credentials,
-// unreachable proxies and fallbacks, and the implicit loopback bypass.
+// Proxies (docs/behaviour.md#proxies; issue "Network paths"):
+// session.setProxy with Electron's ProxyConfig (direct, auto_detect,
+// fixed_servers with Chromium's proxyRules and proxyBypassRules grammars,
+// pac_script with a real FindProxyForURL), session.resolveProxy's Chromium
+// strings, requests through loopback HTTP proxies (absolute form for http,
+// CONNECT for https) and SOCKS5, proxy logins (isProxy) and their per-session
+// credentials, unreachable proxies and fallbacks, and the implicit loopback
+// bypass.
 //
 // Every test uses a fresh partition, so no proxy config or credentials leak
 // between tests. Targets live on 127.0.0.1, which is never proxied unless
@@ -460,7 +461,8 @@ test('proxy login over plain http: wrong credentials ask again; credentials that
   const wrong = 'Basic ' + Buffer.from(`${PROXY_USER}:wrong`).toString('base64')
   assert.deepEqual(proxy.stats.authorizations, [undefined, wrong])
 
-  // Only credentials that worked are cached (SPEC 8): the next request
+  // Only credentials that worked are cached (a wrong answer is not
+  // replayed on every later request): the next request
   // starts without any, and asks once.
   const sent = proxy.stats.authorizations.length
   const second = await run({ url: http.origin + '/second', session: ses }, {

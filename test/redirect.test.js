@@ -1,9 +1,9 @@
 'use strict'
 
-// Redirects (SPEC section 7): the redirect event and its arguments, method
-// rewriting, the three redirect modes, the hop limit, unsafe schemes,
-// Authorization on cross-origin hops, relative Locations, and a streamed
-// body that cannot be replayed.
+// Redirects (docs/behaviour.md#redirects): the redirect event and its
+// arguments, method rewriting, the three redirect modes, the hop limit,
+// unsafe schemes, Authorization on cross-origin hops, relative Locations, and
+// a streamed body that cannot be replayed.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')

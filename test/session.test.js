@@ -1,6 +1,6 @@
 'use strict'
 
-// Sessions (SPEC sections 2 and 11): net.session.defaultSession and
+// Sessions (docs/behaviour.md#sessions): net.session.defaultSession and
 // fromPartition, the `session` and `partition` request options, where
 // persistent partitions keep their data (setDataPath, GO_NET_REQUEST_DATA,
 // the per-user default), and the Session methods: user agent, auth cache,

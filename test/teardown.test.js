@@ -1,11 +1,12 @@
 'use strict'
 
-// Exit and teardown (SPEC sections 1 and 5): process.exit() with requests
-// in flight, an uncaught exception in a 'data' handler, workers terminated
-// (or exiting) mid-request, the addon's environment cleanup hook, and a
-// process that exits by itself afterwards. Each case runs in a child
-// process (`node -e`) with its own loopback server, bounded by a kill timer:
-// a hang shows as `killed`, a crash as a signal or an unexpected code.
+// Exit and teardown (docs/behaviour.md#module-and-process-life):
+// process.exit() with requests in flight, an uncaught exception in a 'data'
+// handler, workers terminated (or exiting) mid-request, the addon's
+// environment cleanup hook, and a process that exits by itself afterwards.
+// Each case runs in a child process (`node -e`) with its own loopback server,
+// bounded by a kill timer: a hang shows as `killed`, a crash as a signal or
+// an unexpected code.
 
 const { test } = require('node:test')
 const assert = require('node:assert/strict')

@@ -121,7 +121,7 @@ var cookieExpiredTime = time.Unix(0, 0)
 //
 //	NewJar (file loaded, or empty) ──> changes ──> Close
 //	                        every change to a persistent cookie:
-//	                        clean ─mark dirty─> dirty ─flush (timer ~1 s, Flush, Close)─> clean
+//	                        clean ─mark dirty─> dirty ─flush (timer 100 ms, Flush, Close)─> clean
 //
 // Every change is reported to onChange, in order, outside the jar's lock.
 // SameSite is enforced by CookieHeader and SetFromResponse, whose caller
@@ -136,6 +136,9 @@ type Jar struct {
 	onChange   func(Change)     // may be nil; called only by deliver
 	now        func() time.Time // set before first use (tests replace it)
 	flushDelay time.Duration    // set before first use
+	// afterFunc schedules the debounced flush: time.AfterFunc, which tests
+	// replace to fire (or not) the flush themselves. Set before first use.
+	afterFunc func(d time.Duration, f func()) (stop func() bool)
 
 	mu           sync.Mutex
 	byKey        map[string][]*jarCookie // guarded by mu; eTLD+1 (or host) of the domain -> its cookies
@@ -144,7 +147,7 @@ type Jar struct {
 	queue        []Change                // guarded by mu; changes not yet delivered
 	delivering   bool                    // guarded by mu; a goroutine is draining queue
 	dirty        bool                    // guarded by mu; persistent cookies differ from the file
-	timer        *time.Timer             // guarded by mu; the pending debounced flush
+	stopTimer    func() bool             // guarded by mu; stops the pending debounced flush; nil when none
 	closed       bool                    // guarded by mu; no more timers after Close
 
 	writeMu sync.Mutex     // held while writing the file, so snapshots are written in order
@@ -176,7 +179,10 @@ func NewJar(path string, onChange func(Change)) (*Jar, error) {
 		onChange:   onChange,
 		now:        time.Now,
 		flushDelay: cookieDefaultFlushDelay,
-		byKey:      map[string][]*jarCookie{},
+		afterFunc: func(d time.Duration, f func()) func() bool {
+			return time.AfterFunc(d, f).Stop
+		},
+		byKey: map[string][]*jarCookie{},
 	}
 	if path == "" {
 		return j, nil

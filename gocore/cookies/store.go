@@ -106,10 +106,10 @@ func (j *Jar) Flush() error {
 func (j *Jar) Close() error {
 	j.mu.Lock()
 	j.closed = true
-	t := j.timer
-	j.timer = nil
+	stop := j.stopTimer
+	j.stopTimer = nil
 	j.mu.Unlock()
-	if t != nil && t.Stop() {
+	if stop != nil && stop() {
 		j.timerWG.Done() // its callback will never run
 	}
 	j.timerWG.Wait()
@@ -122,9 +122,9 @@ func (j *Jar) markDirtyLocked() {
 		return
 	}
 	j.dirty = true
-	if j.timer == nil && !j.closed {
+	if j.stopTimer == nil && !j.closed {
 		j.timerWG.Add(1)
-		j.timer = time.AfterFunc(j.flushDelay, j.flushOnTimer)
+		j.stopTimer = j.afterFunc(j.flushDelay, j.flushOnTimer)
 	}
 }
 
@@ -133,7 +133,7 @@ func (j *Jar) markDirtyLocked() {
 func (j *Jar) flushOnTimer() {
 	defer j.timerWG.Done()
 	j.mu.Lock()
-	j.timer = nil
+	j.stopTimer = nil
 	j.mu.Unlock()
 	_ = j.Flush()
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,23 +105,83 @@ func TestCookieStoreExpiredCookiesAreNotLoaded(t *testing.T) {
 	assert.False(t, got[0].HostOnly)
 }
 
+// flushTimers stands in for a jar's debounce timer: the test sees what was
+// scheduled and fires it, so "not yet" and "never" need no sleep.
+type flushTimers struct {
+	mu      sync.Mutex
+	started int
+	pending []*flushTimer
+}
+
+type flushTimer struct {
+	flush func()
+	done  bool // fired or stopped
+}
+
+func useFlushTimers(j *Jar) *flushTimers {
+	ft := &flushTimers{}
+	j.afterFunc = func(_ time.Duration, flush func()) func() bool {
+		ft.mu.Lock()
+		defer ft.mu.Unlock()
+		ft.started++
+		timer := &flushTimer{flush: flush}
+		ft.pending = append(ft.pending, timer)
+		return func() bool {
+			ft.mu.Lock()
+			defer ft.mu.Unlock()
+			stopped := !timer.done
+			timer.done = true
+			return stopped
+		}
+	}
+	return ft
+}
+
+// scheduled is how many flushes were scheduled so far.
+func (ft *flushTimers) scheduled() int {
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	return ft.started
+}
+
+// fire runs the pending flushes as their timers would, and reports how many.
+func (ft *flushTimers) fire() int {
+	ft.mu.Lock()
+	var due []*flushTimer
+	for _, timer := range ft.pending {
+		if !timer.done {
+			timer.done = true
+			due = append(due, timer)
+		}
+	}
+	ft.pending = nil
+	ft.mu.Unlock()
+	for _, timer := range due {
+		timer.flush()
+	}
+	return len(due)
+}
+
 func TestCookieStoreWritesAreDebounced(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "Cookies")
 	j, err := NewJar(path, nil)
 	require.NoError(t, err)
-	j.flushDelay = 20 * time.Millisecond
+	timers := useFlushTimers(j)
 	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"session=1"}, false)
-	time.Sleep(50 * time.Millisecond)
-	assert.NoFileExists(t, path, "a session cookie does not dirty the store")
+	assert.Zero(t, timers.scheduled(), "a session cookie does not dirty the store")
 
 	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"}, false)
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"b=1; Max-Age=60"}, false)
+	assert.Equal(t, 1, timers.scheduled(), "one flush for changes close together")
 	assert.NoFileExists(t, path, "not written at once")
-	assert.Eventually(t, func() bool {
-		_, err := os.Stat(path)
-		return err == nil
-	}, 2*time.Second, 5*time.Millisecond, "written by the timer")
+	require.Equal(t, 1, timers.fire())
+	assert.Equal(t, 2, newPersistentCookieJar(t, path).Len(), "written by the timer")
+
+	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"c=1; Max-Age=60"}, false)
+	assert.Equal(t, 2, timers.scheduled(), "a change after the flush schedules the next one")
 	require.NoError(t, j.Close())
-	assert.Equal(t, 1, newPersistentCookieJar(t, path).Len())
+	assert.Zero(t, timers.fire(), "Close stopped the pending flush")
+	assert.Equal(t, 3, newPersistentCookieJar(t, path).Len(), "and wrote the store itself")
 }
 
 func TestCookieStoreWriteIsAtomicAndLeavesNoTemporaryFile(t *testing.T) {
@@ -253,18 +314,16 @@ func TestCookieJarCloseLeavesNoTimerOrGoroutine(t *testing.T) {
 		j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"a=1; Max-Age=60"}, false)
 		require.NoError(t, j.Close())
 		j.mu.Lock()
-		assert.Nil(t, j.timer)
+		assert.Nil(t, j.stopTimer)
 		j.mu.Unlock()
 	}
 
 	j, err := NewJar(path, nil)
 	require.NoError(t, err)
-	j.flushDelay = 20 * time.Millisecond
+	timers := useFlushTimers(j)
 	require.NoError(t, j.Close())
 	j.SetFromResponse(cookieURL(t, "http://example.com/"), []string{"b=1; Max-Age=60"}, false)
-	require.NoError(t, os.Remove(path))
-	time.Sleep(60 * time.Millisecond)
-	assert.NoFileExists(t, path, "no flush is scheduled after Close")
+	assert.Zero(t, timers.scheduled(), "no flush is scheduled after Close")
 
 	// Polled by hand: assert.Eventually runs its condition on goroutines of its own.
 	deadline := time.Now().Add(time.Second)
