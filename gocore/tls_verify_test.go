@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"math/big"
@@ -27,37 +26,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// A testCA is a certificate authority made for one test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  string
-	pool *x509.CertPool // trusts this CA alone
-}
-
-func newTestCA(t *testing.T) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "gocore test CA"},
-		NotBefore:             time.Now().Add(-30 * 24 * time.Hour),
-		NotAfter:              time.Now().Add(30 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool,
-		pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
-}
-
 // leafSpec describes a server certificate; the zero value is valid now
 // for localhost and 127.0.0.1, for server authentication.
 type leafSpec struct {
@@ -75,8 +43,8 @@ var (
 	expiredFor = func(names ...string) leafSpec { s := expired; s.dnsNames = names; return s }
 )
 
-// issue makes a leaf certificate signed by ca.
-func (ca *testCA) issue(t *testing.T, spec leafSpec) tls.Certificate {
+// issueLeaf makes a leaf certificate signed by ca.
+func issueLeaf(t *testing.T, ca *testkit.CA, spec leafSpec) tls.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
@@ -103,7 +71,7 @@ func (ca *testCA) issue(t *testing.T, spec leafSpec) tls.Certificate {
 	if spec.usage == x509.ExtKeyUsageAny {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
 	require.NoError(t, err)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
@@ -162,11 +130,11 @@ func TestExchangeCertificateVerdicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ca := newTestCA(t)
-			srv := newServerWithCert(t, ca.issue(t, tt.leaf), false)
+			ca := testkit.NewCA(t, "gocore test CA")
+			srv := newServerWithCert(t, issueLeaf(t, ca, tt.leaf), false)
 			roots := untrusting()
 			if tt.trusted {
-				roots = ca.pool
+				roots = ca.Pool
 			}
 			c := newClient(t, Options{RootCAs: roots})
 			evs, rec := get(t, c, urlFor(srv, tt.host))
@@ -189,8 +157,8 @@ func TestExchangeCertificateVerdicts(t *testing.T) {
 // inside a CONNECT tunnel, and an HTTPS proxy reached by IP literal is
 // verified against its IP address.
 func TestCertificateVerdictOnEveryPath(t *testing.T) {
-	ca := newTestCA(t)
-	wrongHost := ca.issue(t, otherHost)
+	ca := testkit.NewCA(t, "gocore test CA")
+	wrongHost := issueLeaf(t, ca, otherHost)
 
 	t.Run("HTTP/1.1", func(t *testing.T) {
 		srv := newServerWithCert(t, wrongHost, false)
@@ -202,8 +170,8 @@ func TestCertificateVerdictOnEveryPath(t *testing.T) {
 		evs, _ := get(t, newClient(t, Options{RootCAs: untrusting()}), srv.URL)
 		requireFail(t, evs, neterr.CertAuthorityInvalid)
 
-		trusted := newServerWithCert(t, ca.issue(t, leafSpec{}), true)
-		evs, rec := get(t, newClient(t, Options{RootCAs: ca.pool}), trusted.URL)
+		trusted := newServerWithCert(t, issueLeaf(t, ca, leafSpec{}), true)
+		evs, rec := get(t, newClient(t, Options{RootCAs: ca.Pool}), trusted.URL)
 		requireEnd(t, evs)
 		body, _ := rec.received()
 		assert.Contains(t, body, "ok HTTP/2.0", "an IP literal is verified over HTTP/2 too")
@@ -218,14 +186,14 @@ func TestCertificateVerdictOnEveryPath(t *testing.T) {
 		requireFail(t, evs, neterr.CertAuthorityInvalid)
 		assert.Equal(t, "target.test:443", testkit.Recv(t, seen, "the CONNECT").Target)
 
-		trusting := newClient(t, Options{RootCAs: ca.pool})
+		trusting := newClient(t, Options{RootCAs: ca.Pool})
 		require.NoError(t, trusting.SetProxy(proxy.Config{Mode: proxy.ModeFixedServers, ProxyRules: addr}))
 		evs, _ = get(t, trusting, "https://target.test/")
 		requireFail(t, evs, neterr.CertCommonNameInvalid)
 	})
 	t.Run("HTTPS proxy by IP literal", func(t *testing.T) {
 		target := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "via proxy") })
-		proxyCert := ca.issue(t, leafSpec{dnsNames: []string{}, ips: []net.IP{net.IPv4(127, 0, 0, 1)}})
+		proxyCert := issueLeaf(t, ca, leafSpec{dnsNames: []string{}, ips: []net.IP{net.IPv4(127, 0, 0, 1)}})
 		serverTLS := &tls.Config{Certificates: []tls.Certificate{proxyCert}}
 		proxyAddr := testkit.NewTCPServer(t, func(c net.Conn) {
 			tc := tls.Server(c, serverTLS)
@@ -239,7 +207,7 @@ func TestCertificateVerdictOnEveryPath(t *testing.T) {
 		for _, tc := range []struct {
 			roots   *x509.CertPool
 			wantErr string
-		}{{ca.pool, ""}, {untrusting(), neterr.ProxyCertificateInvalid}} {
+		}{{ca.Pool, ""}, {untrusting(), neterr.ProxyCertificateInvalid}} {
 			c := newClient(t, Options{RootCAs: tc.roots})
 			require.NoError(t, c.SetProxy(proxy.Config{Mode: proxy.ModeFixedServers, ProxyRules: "https://" + proxyAddr}))
 			evs, rec := get(t, c, "http://target.test/")
@@ -258,10 +226,10 @@ func TestCertificateVerdictOnEveryPath(t *testing.T) {
 // skips no verification: after the session stops trusting a CA, a
 // connection that could resume a session made while it did still fails.
 func TestResumedSessionIsVerifiedAgain(t *testing.T) {
-	ca := newTestCA(t)
-	srv := newServerWithCert(t, ca.issue(t, leafSpec{}), false)
+	ca := testkit.NewCA(t, "gocore test CA")
+	srv := newServerWithCert(t, issueLeaf(t, ca, leafSpec{}), false)
 	c := newClient(t, Options{RootCAs: untrusting()})
-	require.NoError(t, c.SetExtraRootCAs(ca.pem))
+	require.NoError(t, c.SetExtraRootCAs(ca.PEM))
 	for i, want := range []string{"resumed=false", "resumed=true"} {
 		evs, rec := get(t, c, srv.URL)
 		requireEnd(t, evs)
@@ -282,10 +250,10 @@ func TestSSLCertFileTrustedBySessions(t *testing.T) {
 	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" {
 		t.Skip("crypto/x509 reads SSL_CERT_FILE itself here, once per process")
 	}
-	ca := newTestCA(t)
-	file := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(file, []byte(ca.pem), 0o644))
-	srv := newServerWithCert(t, ca.issue(t, leafSpec{}), false)
+	ca := testkit.NewCA(t, "gocore test CA")
+	file := filepath.Join(t.TempDir(), "ca.PEM")
+	require.NoError(t, os.WriteFile(file, []byte(ca.PEM), 0o644))
+	srv := newServerWithCert(t, issueLeaf(t, ca, leafSpec{}), false)
 
 	evs, _ := get(t, newClient(t, Options{}), srv.URL)
 	requireFail(t, evs, neterr.CertAuthorityInvalid)
