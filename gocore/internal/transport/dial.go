@@ -41,7 +41,7 @@ func (d *Dialer) DialVia(ctx context.Context, via proxy.Server, scheme, host, po
 		return d.dial(ctx, scheme, host, port, judge)
 	}
 	pd := &proxy.Dialer{Dial: d.Net.DialContext, TLSConfig: d.TLSConfig().Clone(), UserAgent: d.UserAgent(),
-		VerifyTLS: func(cfg *tls.Config, host string) { verifyServerCertificates(cfg, certificateHost(host)) }}
+		VerifyTLS: func(cfg *tls.Config, host string) { verifyServerCertificates(cfg, certificateHost(host), nil) }}
 	var nc net.Conn
 	var err error
 	switch {
@@ -121,10 +121,7 @@ func newConn(nc net.Conn, key string, raw *bufferedConn) *Conn {
 func (d *Dialer) handshake(ctx context.Context, nc net.Conn, host, port string, judge Judge) (*Conn, error) {
 	cfg := d.TLSConfig().Clone()
 	cfg.ServerName = host
-	verifyServerCertificates(cfg, certificateHost(host))
-	if judge != nil {
-		letJudge(cfg, certificateHost(host), judge)
-	}
+	verifyServerCertificates(cfg, certificateHost(host), judge)
 	raw := &bufferedConn{Conn: nc, r: bufio.NewReaderSize(nc, tlsReadBuffer)}
 	tc := tls.Client(raw, cfg)
 	hctx, cancel := context.WithTimeout(ctx, d.HandshakeTimeout)

@@ -57,30 +57,24 @@ type Judge interface {
 	JudgeCertificate(host string, chain []*x509.Certificate, own error) error
 }
 
-// letJudge makes judge decide about cfg's handshakes with host, told the
-// engine's own verdict (verifyServer against cfg.RootCAs).
-func letJudge(cfg *tls.Config, host string, judge Judge) {
-	roots := cfg.RootCAs
-	cfg.InsecureSkipVerify = true // verified below, with the judge's say
-	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		own := verifyServer(cs.PeerCertificates, host, roots, time.Now())
-		return judge.JudgeCertificate(host, cs.PeerCertificates, own)
-	}
-}
-
 // verifyServerCertificates makes cfg's handshakes verify the server with
-// verifyServer, for host, against cfg.RootCAs. Every TLS connection the
-// engine opens (to origins, over HTTP/1.1 and HTTP/2, inside CONNECT
-// tunnels, to HTTPS proxies) is verified there, so the same certificate
-// gets the same verdict on every platform. crypto/tls's own verification
-// is off because it asks the platform's verifier (Windows, macOS) about
-// the name as well, and wine's does not match IP addresses; SNI and
-// session resumption still follow cfg.ServerName.
-func verifyServerCertificates(cfg *tls.Config, host string) {
+// verifyServer, for host, against cfg.RootCAs, and lets judge, when not
+// nil, decide on that verdict. Every TLS connection the engine opens (to
+// origins, over HTTP/1.1 and HTTP/2, inside CONNECT tunnels, to HTTPS
+// proxies) is verified there, so the same certificate gets the same
+// verdict on every platform. crypto/tls's own verification is off because
+// it asks the platform's verifier (Windows, macOS) about the name as well,
+// and wine's does not match IP addresses; SNI and session resumption still
+// follow cfg.ServerName.
+func verifyServerCertificates(cfg *tls.Config, host string, judge Judge) {
 	roots := cfg.RootCAs
 	cfg.InsecureSkipVerify = true // verified by VerifyConnection, on resumption too
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		return verifyServer(cs.PeerCertificates, host, roots, time.Now())
+		own := verifyServer(cs.PeerCertificates, host, roots, time.Now())
+		if judge == nil {
+			return own
+		}
+		return judge.JudgeCertificate(host, cs.PeerCertificates, own)
 	}
 }
 
